@@ -1,0 +1,5 @@
+"""Allow `python -m relaycheck`."""
+
+from relaycheck.cli import main
+
+main()

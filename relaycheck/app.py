@@ -1,0 +1,190 @@
+"""The probe command's logic, with the environment and output streams injected (the CLI stays thin)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Mapping
+
+from relaycheck import catalog
+from relaycheck.catalog import SEVERITIES
+from relaycheck.errors import UsageError
+from relaycheck.plan import TargetPlan, plan_target
+from relaycheck.redact import GuardedStream, Redactor, register
+from relaycheck.render import FORMATS, render
+from relaycheck.report import Report, failing
+from relaycheck.runner import RunOptions, run_all
+from relaycheck.seal import build_report
+from relaycheck.targets import Target, load_targets, resolve_key, target_from_flags
+
+DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
+FAIL_ON = (*SEVERITIES, "none")
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    """Everything `relaycheck probe` was asked to do."""
+
+    targets_file: Path | None = None
+    base_url: str | None = None
+    models: tuple[str, ...] = ()
+    api_key_env: str | None = None
+    demo: bool = False
+    fault: str | None = None
+    profile: str | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    fmt: str = "terminal"
+    output: Path | None = None
+    fail_on: str = "medium"
+    concurrency: int | None = None
+    timeout_s: float | None = None
+    body_cap: int = 512 * 1024
+    progress: bool = True
+    color: bool | None = None
+    debug: bool = False
+
+
+@dataclass
+class Streams:
+    """Where output goes; tests inject StringIO."""
+
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+
+
+def _validate(opts: ProbeOptions) -> None:
+    if opts.fmt not in FORMATS:
+        raise UsageError(f"unknown format {opts.fmt!r}; valid formats: {', '.join(FORMATS)}")
+    if opts.fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+    modes = sum(bool(x) for x in (opts.demo, opts.targets_file, opts.base_url))
+    if modes > 1:
+        raise UsageError("use only one of --demo, -t/--targets and --base-url")
+    if opts.fault and not opts.demo:
+        raise UsageError("--fault only applies to --demo")
+    if opts.concurrency is not None and not 1 <= opts.concurrency <= 64:
+        raise UsageError("--concurrency must be from 1 to 64")
+    if opts.timeout_s is not None and not 1 <= opts.timeout_s <= 3600:
+        raise UsageError("--timeout must be from 1 to 3600 seconds")
+
+
+def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
+    from dataclasses import replace
+
+    changes: dict = {}
+    if opts.concurrency is not None:
+        changes["concurrency"] = opts.concurrency
+    if opts.timeout_s is not None:
+        changes["timeout_s"] = opts.timeout_s
+    return replace(target, **changes) if changes else target
+
+
+def _load_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[Target, ...]:
+    if opts.targets_file is not None:
+        return load_targets(opts.targets_file)
+    return (target_from_flags(opts.base_url, opts.models, opts.api_key_env or "OPENAI_API_KEY", env),)
+
+
+def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Streams | None = None) -> int:
+    """Run a probe end to end; return the exit code. UsageError propagates for the CLI to report."""
+    env = os.environ if env is None else env
+    streams = streams or Streams()
+    _validate(opts)
+    cat = catalog.load()
+    with ExitStack() as stack:
+        host_map: tuple[tuple[str, str], ...] = ()
+        if opts.demo:
+            targets, keys, host_map = _start_demo(opts, env, stack)
+        else:
+            targets = _load_targets(opts, env)
+            keys = {t.name: resolve_key(t, env) for t in targets}
+        # Registered before anything else can fail, so that every later error line is redacted with the keys.
+        redactor = register(Redactor(v for v in keys.values() if v))
+        check_ids = cat.select(opts.profile, opts.only, opts.skip)
+        out = GuardedStream(streams.stdout, redactor, "stdout")
+        err = GuardedStream(streams.stderr, redactor, "stderr")
+        plans = tuple(plan_target(_with_overrides(t, opts), check_ids) for t in targets)
+        options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug)
+        started, finished, runs = _run_with_progress(plans, keys, options, opts, err)
+        report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
+        _emit(report, opts, out, streams, redactor)
+        return 1 if failing(report) else 0
+
+
+def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
+    from relaycheck.demo import faults
+    from relaycheck.demo.model import DEFAULT_MODEL, MODELS
+    from relaycheck.demo.server import DemoRelay
+
+    fault = faults.get(opts.fault)
+    # The demo accepts only this key: a generated one, or the named variable's (canary tests use that).
+    key = env.get(opts.api_key_env) if opts.api_key_env else None
+    if opts.api_key_env and not key:
+        raise UsageError(f"environment variable {opts.api_key_env} (--api-key-env) is not set")
+    key = key or "sk-demo-" + secrets.token_urlsafe(24)
+    models = opts.models or (DEFAULT_MODEL,)
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise UsageError(f"the demo relay serves {', '.join(MODELS)}; not {', '.join(unknown)}")
+    relay = stack.enter_context(DemoRelay(fault=fault, key=key))
+    host_map: tuple[tuple[str, str], ...] = ()
+    addressing = fault.addressing if fault else "v1"
+    if addressing == "origin":
+        base = relay.origin
+    elif addressing == "plain_http":
+        base = f"http://{DEMO_HOST_NAME}:{relay.port}/v1"
+        host_map = ((DEMO_HOST_NAME, relay.host),)
+    else:
+        base = relay.base_url
+    name = "demo-relay" + (f" (fault {fault.name})" if fault else "")
+    target = Target(name=name, base_url=base, api_key_env=opts.api_key_env or "RELAYCHECK_DEMO_KEY", models=tuple(models))
+    return (target,), {name: key}, host_map
+
+
+def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions, opts: ProbeOptions, err: IO[str]):
+    show = opts.progress and hasattr(err, "isatty") and err.isatty()
+    if not show:
+        return asyncio.run(run_all(plans, keys, options))
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(file=err)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
+        tasks = {p.target.name: progress.add_task(f"probing {p.target.name}", total=p.max_requests) for p in plans}
+
+        def on_exchange(name: str, exchange) -> None:
+            progress.update(tasks[name], advance=1, description=f"{name}: {exchange.probe} {exchange.model or ''}".strip())
+
+        result = asyncio.run(run_all(plans, keys, options, on_exchange))
+        for name, task in tasks.items():
+            progress.update(task, completed=progress.tasks[task].total)
+        return result
+
+
+def _emit(report: Report, opts: ProbeOptions, out: IO[str], streams: Streams, redactor: Redactor) -> None:
+    color = opts.color if opts.color is not None else bool(getattr(streams.stdout, "isatty", lambda: False)())
+    width = 120
+    if opts.output is None:
+        text = render(report, opts.fmt, color=color and opts.fmt == "terminal", width=width)
+        out.write(redactor.assert_clean(text, "stdout"))
+        out.flush()
+        return
+    text = render(report, opts.fmt, color=False, width=width)
+    redactor.assert_clean(text, str(opts.output))
+    try:
+        opts.output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = opts.output.with_name(opts.output.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(opts.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {opts.output}: {exc.strerror or exc}") from None
+    if opts.fmt != "terminal":
+        out.write(redactor.assert_clean(render(report, "terminal", color=color, width=width), "stdout"))
+    out.write(f"report written to {opts.output}\n")
+    out.flush()

@@ -1,0 +1,68 @@
+"""The check registry: pure functions from recorded exchanges to a verdict, one per checklist id."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from relaycheck.exchange import Exchange
+from relaycheck.targets import Target
+
+PASS, WARN, FAIL, INCONCLUSIVE, SKIP = "pass", "warn", "fail", "inconclusive", "skip"
+STATUSES = (PASS, WARN, FAIL, INCONCLUSIVE, SKIP)
+_MODULES = ("base", "models", "chat", "usage", "stream")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's result: status, one-sentence summary, evidence by exchange id, and measured figures."""
+
+    status: str
+    summary: str
+    evidence: tuple[str, ...] = ()
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """Everything a check may look at: the target, the model (or None), and the run's exchanges."""
+
+    target: Target
+    model: str | None
+    exchanges: tuple[Exchange, ...]
+
+    def of(self, probe: str) -> list[Exchange]:
+        """Exchanges of one probe: target-level ones always, per-model ones only for this input's model."""
+        return [x for x in self.exchanges if x.probe == probe and (x.model is None or self.model is None or x.model == self.model)]
+
+
+@dataclass(frozen=True)
+class CheckImpl:
+    """A registered check function and the probes it reads."""
+
+    id: str
+    probes: tuple[str, ...]
+    fn: Callable[[CheckInput], Verdict]
+
+
+REGISTRY: dict[str, CheckImpl] = {}
+
+
+def check(check_id: str, probes: tuple[str, ...] = ()) -> Callable[[Callable[[CheckInput], Verdict]], Callable[[CheckInput], Verdict]]:
+    """Register `fn` as the implementation of `check_id`, reading the named probes."""
+
+    def register(fn: Callable[[CheckInput], Verdict]) -> Callable[[CheckInput], Verdict]:
+        if check_id in REGISTRY:
+            raise ValueError(f"check {check_id} registered twice")
+        REGISTRY[check_id] = CheckImpl(check_id, probes, fn)
+        return fn
+
+    return register
+
+
+def registry() -> dict[str, CheckImpl]:
+    """All implemented checks (importing the area modules registers them)."""
+    for name in _MODULES:
+        importlib.import_module(f"relaycheck.checks.{name}")
+    return REGISTRY

@@ -1,0 +1,90 @@
+"""Helpers shared by checks: describing an exchange, reading error text, comparing model names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from relaycheck.exchange import Exchange
+from relaycheck.tokens import base_model_name
+
+_SNAPSHOT_SUFFIX = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{2}-\d{2}|latest|preview|preview-\d{2}-\d{2}|exp-\d{2}-\d{2}|v\d+(:\d+)?)$"
+)
+
+
+def excerpt(text: str, limit: int = 160) -> str:
+    """One line of at most `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def error_text(exchange: Exchange) -> str:
+    """The error message a relay returned, from the usual JSON shapes, else the body excerpt."""
+    body = exchange.json
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        if isinstance(err, str):
+            return err
+        for key in ("message", "msg", "detail"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return excerpt(exchange.body)
+
+
+def describe(exchange: Exchange) -> str:
+    """A short account of what came back: transport failure, redirect, status and error text."""
+    if exchange.status is None:
+        return f"{exchange.error_kind or 'transport'} error: {exchange.error}"
+    parts = [f"HTTP {exchange.status}"]
+    if 300 <= exchange.status < 400:
+        parts.append(f"redirect to {exchange.header('location') or '(no Location)'}")
+    elif exchange.content_type == "text/html":
+        parts.append("an HTML page")
+    elif exchange.status >= 400 or (isinstance(exchange.json, dict) and exchange.json.get("error")):
+        text = error_text(exchange)
+        if text:
+            parts.append(f"“{excerpt(text, 120)}”")
+    if exchange.error:
+        parts.append(f"then {exchange.error_kind} error: {exchange.error}")
+    return ", ".join(parts)
+
+
+def same_model(requested: str, replied: str) -> bool:
+    """True when `replied` is the requested model, a dated snapshot of it, or its alias."""
+    want, got = base_model_name(requested), base_model_name(replied)
+    if want == got:
+        return True
+    for longer, shorter in ((got, want), (want, got)):
+        if longer.startswith(shorter + "-") and _SNAPSHOT_SUFFIX.match(longer[len(shorter) + 1 :]):
+            return True
+    return False
+
+
+def is_int(value: Any) -> bool:
+    """An integer that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def best(exchanges: list[Exchange]) -> Exchange | None:
+    """The first successful exchange, else the first one."""
+    return next((x for x in exchanges if x.ok), exchanges[0] if exchanges else None)
+
+
+def usage_problem(usage: Any) -> str | None:
+    """Why a usage object is unusable, or None when it has the three integers and adds up."""
+    if not isinstance(usage, dict):
+        return "no usage object"
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        if key not in usage:
+            return f"usage.{key} is missing"
+        if not is_int(usage[key]) or usage[key] < 0:
+            return f"usage.{key} is not a non-negative integer ({usage[key]!r})"
+    if usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]:
+        return (
+            f"usage.total_tokens {usage['total_tokens']} is not prompt {usage['prompt_tokens']} "
+            f"+ completion {usage['completion_tokens']}"
+        )
+    return None

@@ -1,0 +1,100 @@
+"""Checks on the base URL: https, API root, redirects, bearer authentication."""
+
+from __future__ import annotations
+
+import httpx
+
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks._util import describe
+from relaycheck.net import is_loopback_host
+from relaycheck.probes.root import is_api_root
+
+
+@check("base.https")
+def https(inp: CheckInput) -> Verdict:
+    """https passes; plain http warns unless the host is loopback."""
+    url = httpx.URL(inp.target.base_url)
+    if url.scheme == "https":
+        return Verdict(PASS, "the base URL uses https")
+    if is_loopback_host(url.host):
+        return Verdict(PASS, "plain http to a loopback address: the key does not leave this machine")
+    return Verdict(WARN, f"plain http to {url.host}: the key and every prompt travel in clear text")
+
+
+def _root_of(exchange_url: str) -> str:
+    return exchange_url.split("?", 1)[0].removesuffix("/models")
+
+
+@check("base.api_root", probes=("root",))
+def api_root(inp: CheckInput) -> Verdict:
+    """{base}/models must answer as an API; otherwise name the variant that does."""
+    root = inp.of("root")
+    if not root:
+        return Verdict(INCONCLUSIVE, "the root probe did not run")
+    first = root[0]
+    if is_api_root(first):
+        return Verdict(PASS, f"{_root_of(first.url)}/models answers as an OpenAI API root (HTTP {first.status})", (first.id,))
+    if first.status is None and first.error_kind in ("connect", "read", "deadline"):
+        return Verdict(INCONCLUSIVE, f"the relay could not be reached: {describe(first)}", (first.id,))
+    working = next((x for x in root[1:] if is_api_root(x)), None)
+    if working:
+        return Verdict(
+            FAIL,
+            f"{_root_of(first.url)}/models is not the API ({describe(first)}); the API answers at "
+            f"{_root_of(working.url)}: use that as the base URL",
+            (first.id, working.id),
+            {"working_base_url": _root_of(working.url)},
+        )
+    tried = ", ".join(x.label.removeprefix("variant: ") for x in root[1:]) or "none applicable"
+    return Verdict(
+        FAIL,
+        f"{_root_of(first.url)}/models is not the API ({describe(first)}) and no usual variant answered as one (tried: {tried})",
+        tuple(x.id for x in root),
+    )
+
+
+@check("base.redirects", probes=("root",))
+def redirects(inp: CheckInput) -> Verdict:
+    """Any redirect on an API path fails; relaycheck never follows one, so the key stays put."""
+    if not inp.exchanges:
+        return Verdict(INCONCLUSIVE, "no requests were recorded")
+    redirected = [x for x in inp.exchanges if x.status is not None and 300 <= x.status < 400]
+    if not redirected:
+        return Verdict(PASS, f"none of {len(inp.exchanges)} requests was redirected")
+    first = redirected[0]
+    return Verdict(
+        FAIL,
+        f"{len(redirected)} request(s) redirected, e.g. {first.method} {first.url} → {first.status} "
+        f"{first.header('location') or '(no Location)'}; not followed, so the key was not sent there",
+        tuple(x.id for x in redirected),
+        {"redirects": len(redirected)},
+    )
+
+
+@check("base.auth_bearer", probes=("chat",))
+def auth_bearer(inp: CheckInput) -> Verdict:
+    """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive."""
+    attempts = [x for x in inp.exchanges if x.probe == "chat" and x.label.startswith("auth: ")]
+    bearer = next((x for x in attempts if x.label == "auth: bearer"), None)
+    if bearer is None:
+        return Verdict(INCONCLUSIVE, "no chat request was sent with a bearer token")
+    if bearer.ok:
+        return Verdict(PASS, f"Authorization: Bearer accepted (HTTP {bearer.status})", (bearer.id,))
+    if bearer.status not in (401, 403):
+        return Verdict(INCONCLUSIVE, f"the bearer request got {describe(bearer)}: authentication cannot be judged", (bearer.id,))
+    others = [x for x in attempts if x is not bearer]
+    accepted = next((x for x in others if x.status is not None and x.status not in (401, 403)), None)
+    if accepted:
+        placement = accepted.label.removeprefix("auth: ")
+        return Verdict(
+            FAIL,
+            f"Bearer refused ({describe(bearer)}) but the key was accepted as {placement}: "
+            "SDKs cannot use this relay and the key ends up in logs",
+            (bearer.id, accepted.id),
+            {"accepted_placement": placement},
+        )
+    return Verdict(
+        INCONCLUSIVE,
+        f"the key was refused however it was sent ({describe(bearer)}): it may be invalid, expired or out of credit",
+        tuple(x.id for x in attempts),
+    )

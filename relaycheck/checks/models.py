@@ -1,0 +1,104 @@
+"""Checks on the model list and on the model that answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks._util import describe, same_model
+from relaycheck.exchange import Exchange
+from relaycheck.probes.root import is_api_root
+
+
+def _list_exchange(inp: CheckInput) -> Exchange | None:
+    """The /models answer of the base URL in effect (the first that answered as an API), else the first try."""
+    root = inp.of("root")
+    return next((x for x in root if is_api_root(x)), root[0] if root else None)
+
+
+def _listed_ids(body: Any) -> list[str] | None:
+    """Model ids from an OpenAI list, or leniently from a bare array; None when none can be read."""
+    items = body.get("data") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        return None
+    ids = [i.get("id") if isinstance(i, dict) else i for i in items]
+    ids = [i for i in ids if isinstance(i, str)]
+    return ids if ids or not items else None
+
+
+@check("models.list", probes=("root",))
+def model_list(inp: CheckInput) -> Verdict:
+    """GET /models must be {"object": "list", "data": [{"id": ...}]}."""
+    ex = _list_exchange(inp)
+    if ex is None:
+        return Verdict(INCONCLUSIVE, "GET /models was not sent")
+    if ex.status is None:
+        return Verdict(INCONCLUSIVE, f"GET /models failed: {describe(ex)}", (ex.id,))
+    if ex.status in (401, 403):
+        return Verdict(INCONCLUSIVE, f"GET /models refused the key ({describe(ex)})", (ex.id,))
+    if not (200 <= ex.status < 300) or not is_api_root(ex):
+        return Verdict(FAIL, f"GET /models answered {describe(ex)}, not a model list", (ex.id,))
+    body = ex.json
+    if not isinstance(body, dict):
+        return Verdict(FAIL, f"GET /models returned a JSON {type(body).__name__}, not a list object with data", (ex.id,))
+    data = body.get("data")
+    if not isinstance(data, list):
+        return Verdict(FAIL, "GET /models has no data array", (ex.id,))
+    bad = [i for i, item in enumerate(data) if not isinstance(item, dict) or not isinstance(item.get("id"), str)]
+    if bad:
+        return Verdict(FAIL, f"{len(bad)} of {len(data)} entries lack a string id (first at index {bad[0]})", (ex.id,))
+    metrics = {"models": len(data)}
+    deviations = []
+    if body.get("object") != "list":
+        deviations.append(f"object is {body.get('object')!r}, not 'list'")
+    if not data:
+        deviations.append("the list is empty")
+    if deviations:
+        return Verdict(WARN, "model list readable but " + "; ".join(deviations), (ex.id,), metrics)
+    return Verdict(PASS, f"an OpenAI-shaped list of {len(data)} models", (ex.id,), metrics)
+
+
+@check("models.listed", probes=("root",))
+def model_listed(inp: CheckInput) -> Verdict:
+    """The configured model (or a snapshot of it) is in the list."""
+    ex = _list_exchange(inp)
+    ids = _listed_ids(ex.json) if ex is not None and ex.ok else None
+    if ex is None or ids is None:
+        detail = f" ({describe(ex)})" if ex is not None else ""
+        return Verdict(INCONCLUSIVE, f"no model list could be read{detail}", (ex.id,) if ex else ())
+    assert inp.model is not None
+    match = next((i for i in ids if same_model(inp.model, i)), None)
+    if match:
+        return Verdict(PASS, f"{inp.model} is listed" + (f" as {match}" if match != inp.model else ""), (ex.id,))
+    sample = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
+    return Verdict(FAIL, f"{inp.model} is not among the {len(ids)} listed models ({sample or 'empty list'})", (ex.id,))
+
+
+def _reply_models(exchange: Exchange) -> list[str]:
+    if exchange.probe == "stream":
+        names = [p.get("model") for _, p in exchange.event_payloads() if isinstance(p, dict)]
+    else:
+        names = [exchange.json.get("model")] if isinstance(exchange.json, dict) else []
+    # Azure's content-filter frames carry an empty model; they say nothing about substitution.
+    return [n for n in names if isinstance(n, str) and n]
+
+
+@check("models.echo", probes=("chat",))  # also reads stream exchanges when the run has them
+def model_echo(inp: CheckInput) -> Verdict:
+    """Every model name in successful replies is the requested one or its snapshot."""
+    assert inp.model is not None
+    seen: dict[str, list[str]] = {}
+    for ex in inp.of("chat") + inp.of("stream"):
+        if ex.status is not None and 200 <= ex.status < 300:
+            for name in _reply_models(ex):
+                ids = seen.setdefault(name, [])
+                if ex.id not in ids:
+                    ids.append(ex.id)
+    if not seen:
+        return Verdict(INCONCLUSIVE, "no successful reply carried a model name")
+    wrong = {n: ids for n, ids in seen.items() if not same_model(inp.model, n)}
+    evidence = tuple(dict.fromkeys(i for ids in seen.values() for i in ids))
+    if wrong:
+        names = ", ".join(sorted(wrong))
+        return Verdict(FAIL, f"asked for {inp.model}, the reply named {names}", tuple(dict.fromkeys(i for ids in wrong.values() for i in ids)), {"reply_models": sorted(seen)})
+    return Verdict(PASS, f"replies name {', '.join(sorted(seen))}", evidence, {"reply_models": sorted(seen)})

@@ -1,0 +1,182 @@
+"""Checks on streaming: SSE framing the SDK can consume, completion, real incrementality, usage."""
+
+from __future__ import annotations
+
+import json
+
+from relaycheck import tokens
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks._util import describe, excerpt, usage_problem
+from relaycheck.exchange import Exchange, streamed_text
+
+MIN_TOKENS_TO_JUDGE = 50
+# Real generation of 50+ tokens takes well over this; a buffered reply arrives within a few ms.
+BUFFERED_SPAN_MS = 20.0
+
+
+def _stream_exchange(inp: CheckInput) -> Exchange | None:
+    found = inp.of("stream")
+    return found[0] if found else None
+
+
+def _answered(ex: Exchange | None) -> Verdict | None:
+    """An inconclusive verdict when there is no 200 stream to judge."""
+    if ex is None:
+        return Verdict(INCONCLUSIVE, "no streaming request was sent")
+    if ex.status != 200:
+        return Verdict(INCONCLUSIVE, f"the streaming request did not succeed ({describe(ex)})", (ex.id,))
+    return None
+
+
+@check("stream.sse", probes=("stream",))
+def sse(inp: CheckInput) -> Verdict:
+    """text/event-stream, and every event before [DONE] is a JSON object without an error."""
+    ex = _stream_exchange(inp)
+    if (early := _answered(ex)) is not None:
+        return early
+    assert ex is not None
+    problems: list[str] = []
+    if ex.content_type != "text/event-stream":
+        problems.append(f"content-type is {ex.content_type or 'missing'}, not text/event-stream")
+    if not ex.events:
+        problems.append(f"no SSE events (body starts “{excerpt(ex.body, 80)}”)")
+    for event in ex.events:
+        where = f"event #{event.index}"
+        if not event.utf8_ok:
+            problems.append(f"{where} is not valid UTF-8")
+            continue
+        if event.data is None:
+            problems.append(f"{where} ({event.event or 'unnamed'}) has no data line")
+            continue
+        if event.is_done:
+            break
+        try:
+            payload = json.loads(event.data)
+        except ValueError:
+            problems.append(f"{where} data is not JSON: “{excerpt(event.data, 40)}”")
+            continue
+        if not isinstance(payload, dict):
+            problems.append(f"{where} data is JSON but not an object")
+        elif payload.get("error"):
+            problems.append(f"{where} carries an error inside a 200 stream: “{excerpt(json.dumps(payload['error']), 80)}”")
+    metrics = {"events": ex.events_total, "comments": ex.sse_comments}
+    if problems:
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        return Verdict(FAIL, "; ".join(problems[:3]) + more, (ex.id,), metrics)
+    return Verdict(PASS, f"{ex.events_total} events, all consumable by the SDK ({ex.sse_comments} comment lines ignored)", (ex.id,), metrics)
+
+
+@check("stream.complete", probes=("stream",))
+def complete(inp: CheckInput) -> Verdict:
+    """A chunk with a non-null finish_reason, then data: [DONE], and no transport cut."""
+    ex = _stream_exchange(inp)
+    if (early := _answered(ex)) is not None:
+        return early
+    assert ex is not None
+    finish_at = None
+    finish_reason = None
+    for event, payload in ex.event_payloads():
+        for choice in (payload or {}).get("choices") or [] if isinstance(payload, dict) else []:
+            if isinstance(choice, dict) and choice.get("finish_reason"):
+                finish_at, finish_reason = event.index, choice["finish_reason"]
+    done_at = next((e.index for e in ex.events if e.is_done), None)
+    problems = []
+    if ex.error:
+        problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
+    if finish_at is None:
+        problems.append("no chunk carried a finish_reason")
+    if done_at is None:
+        problems.append("no data: [DONE]" + (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
+    elif finish_at is not None and done_at < finish_at:
+        problems.append("[DONE] came before the finish_reason chunk")
+    if problems:
+        return Verdict(FAIL, "; ".join(problems), (ex.id,))
+    return Verdict(PASS, f"finish_reason {finish_reason!r} at event #{finish_at}, then [DONE]", (ex.id,), {"finish_reason": finish_reason})
+
+
+def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
+    for _, payload in reversed(ex.event_payloads()):
+        usage = payload.get("usage") if isinstance(payload, dict) else None
+        if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
+            return usage["completion_tokens"]
+    encoding = tokens.encoding_for(model)
+    return tokens.count_text(text, encoding) if encoding != tokens.UNKNOWN else None
+
+
+@check("stream.incremental", probes=("stream",))
+def incremental(inp: CheckInput) -> Verdict:
+    """A 50+ token reply must arrive in many chunks spread over time; metrics ttft_ms and tokens_per_s."""
+    ex = _stream_exchange(inp)
+    if (early := _answered(ex)) is not None:
+        return early
+    assert ex is not None and inp.model is not None
+    content = []
+    for event, payload in ex.event_payloads():
+        choices = payload.get("choices") if isinstance(payload, dict) else None
+        if isinstance(choices, list) and any(isinstance(c, dict) and (c.get("delta") or {}).get("content") for c in choices):
+            content.append(event)
+    text = streamed_text(ex)
+    n_tokens = _completion_tokens(ex, text, inp.model)
+    if not content or n_tokens is None or n_tokens < MIN_TOKENS_TO_JUDGE:
+        return Verdict(INCONCLUSIVE, f"the reply had {n_tokens if n_tokens is not None else 'an unknown number of'} tokens; {MIN_TOKENS_TO_JUDGE}+ are needed to judge streaming", (ex.id,))
+    first, last = content[0].t_ms, content[-1].t_ms
+    span = last - first
+    metrics = {
+        "ttft_ms": round(first, 1),
+        "span_ms": round(span, 1),
+        "content_chunks": len(content),
+        "arrivals": len({e.t_ms for e in content}),
+        "completion_tokens": n_tokens,
+        "tokens_per_s": round(n_tokens / (span / 1000.0), 1) if span > 0 else None,
+    }
+    if len(content) == 1:
+        return Verdict(FAIL, f"the whole reply of {n_tokens} tokens arrived as one chunk after {first:.0f} ms", (ex.id,), metrics)
+    if span < BUFFERED_SPAN_MS:
+        return Verdict(
+            FAIL,
+            f"all {len(content)} chunks arrived within {span:.1f} ms, {first:.0f} ms after the request: buffered, not streamed",
+            (ex.id,),
+            metrics,
+        )
+    rate = f", {metrics['tokens_per_s']:.0f} tokens/s" if metrics["tokens_per_s"] else ""
+    return Verdict(PASS, f"{len(content)} chunks over {span:.0f} ms; first token after {first:.0f} ms{rate}", (ex.id,), metrics)
+
+
+@check("stream.usage", probes=("stream",))
+def usage(inp: CheckInput) -> Verdict:
+    """With include_usage a usage chunk arrives, adds up, and matches the streamed text's token count."""
+    ex = _stream_exchange(inp)
+    if (early := _answered(ex)) is not None:
+        return early
+    assert ex is not None and inp.model is not None
+    found = [p["usage"] for _, p in ex.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
+    if not found:
+        return Verdict(FAIL, "no usage chunk although stream_options.include_usage was set", (ex.id,))
+    reported = found[-1]
+    problem = usage_problem(reported)
+    if problem:
+        return Verdict(FAIL, f"the usage chunk is unusable: {problem}", (ex.id,))
+    encoding = tokens.encoding_for(inp.model)
+    completion = reported["completion_tokens"]
+    if encoding == tokens.UNKNOWN:
+        return Verdict(
+            INCONCLUSIVE,
+            f"usage chunk present (completion_tokens {completion}); {inp.model}'s tokenizer is not available offline, so agreement with the text cannot be verified",
+            (ex.id,),
+        )
+    local = tokens.count_text(streamed_text(ex), encoding)
+    details = reported.get("completion_tokens_details") or {}
+    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    reasoning = reasoning if isinstance(reasoning, int) and reasoning > 0 else 0
+    expected = local + reasoning
+    tolerance = max(2, round(0.05 * expected))
+    metrics = {"reported_completion_tokens": completion, "counted_completion_tokens": local, "reasoning_tokens": reasoning}
+    if abs(completion - expected) > tolerance:
+        return Verdict(
+            FAIL,
+            f"usage says {completion} completion tokens; the streamed text is {local} tokens in {encoding}"
+            + (f" (+{reasoning} reasoning)" if reasoning else ""),
+            (ex.id,),
+            metrics,
+        )
+    return Verdict(PASS, f"usage chunk agrees with the streamed text ({completion} vs {expected} counted in {encoding})", (ex.id,), metrics)

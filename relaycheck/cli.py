@@ -1,0 +1,171 @@
+"""The command line: thin typer wrappers over relaycheck.app; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+
+from relaycheck import __version__
+from relaycheck.errors import SecretLeakError, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    # typer's pretty tracebacks print local variables, which can hold a key: never use them.
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Verify an OpenAI-compatible API relay and produce a redacted evidence report.",
+)
+
+
+def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
+    """Turn every error inside a command into one redacted line on stderr and a documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from relaycheck.redact import redact_known
+
+        try:
+            fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except UsageError as exc:
+            _fail(redact_known(f"relaycheck: error: {exc}"), exc.exit_code)
+        except SecretLeakError as exc:
+            _fail(f"relaycheck: {exc}", exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("relaycheck: interrupted", 130)
+        except Exception as exc:  # a bug: one redacted line; the traceback only with --debug
+            if kwargs.get("debug"):
+                import traceback
+
+                print(redact_known(traceback.format_exc()), file=sys.stderr)
+            _fail(redact_known(f"relaycheck: internal error: {type(exc).__name__}: {exc}"), 4)
+
+    return wrapper
+
+
+def _fail(line: str, code: int) -> None:
+    print(line, file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"relaycheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """relaycheck: evidence about an API relay (API 中转站)."""
+
+
+@app.command()
+@_guarded
+def probe(
+    demo: bool = typer.Option(False, "--demo", help="Probe the embedded demo relay (no key, no network)."),
+    fault: Optional[str] = typer.Option(None, "--fault", help="With --demo: switch on one demo-relay fault."),
+    targets: Optional[Path] = typer.Option(None, "-t", "--targets", help="A targets YAML file."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Relay base URL (default: $OPENAI_BASE_URL)."),
+    model: List[str] = typer.Option([], "--model", "-m", help="Model to probe (repeatable)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Environment variable holding the key (default OPENAI_API_KEY)."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci."),
+    check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
+    skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json or md."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    fail_on: str = typer.Option("medium", "--fail-on", help="Exit 1 when a check of this severity or higher fails (info, low, medium, high, critical, none)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per target (default 4)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
+    body_cap: int = typer.Option(512 * 1024, "--body-cap", help="Bytes of each response kept as evidence."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Do not show progress while probing."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
+    debug: bool = typer.Option(False, "--debug", help="Show redacted internal details on errors."),
+) -> None:
+    """Run the checklist against a relay and print a redacted evidence report."""
+    from relaycheck.app import ProbeOptions
+    from relaycheck.app import probe as run_probe
+
+    opts = ProbeOptions(
+        targets_file=targets, base_url=base_url, models=tuple(model), api_key_env=api_key_env, demo=demo, fault=fault,
+        profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
+        concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
+    )
+    raise typer.Exit(run_probe(opts))
+
+
+@app.command()
+@_guarded
+def checks(
+    profile: Optional[str] = typer.Option(None, "--profile", help="Only the checks of this profile."),
+    lang: str = typer.Option("en", "--lang", help="en or zh for the titles (both are always listed in --json)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable list."),
+) -> None:
+    """List the checklist: ids, severities, titles (English and Chinese)."""
+    import json
+
+    from relaycheck import catalog
+
+    cat = catalog.load()
+    ids = cat.select(profile) if profile else cat.ids
+    specs = [cat.get(i) for i in ids]
+    if as_json:
+        typer.echo(json.dumps([{"id": s.id, "severity": s.severity, "per_model": s.per_model, "title": s.title} for s in specs], ensure_ascii=False, indent=2))
+        return
+    width = max(len(s.id) for s in specs)
+    for s in specs:
+        other = "zh" if lang == "en" else "en"
+        typer.echo(f"{s.id:<{width}}  {s.severity:<8}  {s.text('title', lang)} / {s.text('title', other)}")
+
+
+@app.command("demo-relay")
+@_guarded
+def demo_relay(
+    fault: Optional[str] = typer.Option(None, "--fault", help="Switch on one misbehaviour (see --list-faults)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port (0 picks a free one)."),
+    key_env: Optional[str] = typer.Option(None, "--key-env", help="Accept only the key in this environment variable (default: any non-empty bearer)."),
+    ttft_ms: float = typer.Option(30.0, "--ttft-ms", help="Delay before the first token."),
+    token_ms: float = typer.Option(3.0, "--token-ms", help="Delay between streamed tokens."),
+    list_faults: bool = typer.Option(False, "--list-faults", help="List the faults and exit."),
+) -> None:
+    """Serve the demo relay on a loopback port until interrupted."""
+    import os
+
+    from relaycheck.demo import faults
+    from relaycheck.demo.server import DemoRelay
+
+    if list_faults:
+        for f in faults.FAULTS.values():
+            typer.echo(f"{f.name:<16} {f.description}")
+        return
+    chosen = faults.get(fault)
+    key = None
+    if key_env:
+        key = os.environ.get(key_env)
+        if not key:
+            raise UsageError(f"environment variable {key_env} (--key-env) is not set")
+    relay = DemoRelay(host=host, port=port, fault=chosen, key=key, ttft_ms=ttft_ms, token_ms=token_ms)
+    try:
+        relay.bind()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    typer.echo(f"demo relay{' with fault ' + chosen.name if chosen else ''}: base URL {relay.base_url} (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        relay.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        relay.stop()
+
+
+def main() -> None:
+    """Entry point (typer reports its own usage errors with exit code 2)."""
+    app()

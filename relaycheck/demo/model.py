@@ -1,0 +1,88 @@
+"""A deterministic stand-in model that follows the probes' instructions and counts tokens like OpenAI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from relaycheck import tokens
+
+# Dated snapshots the demo reports, as OpenAI does for its aliases.
+SNAPSHOTS = {
+    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
+    "gpt-4o": "gpt-4o-2024-08-06",
+    "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
+    "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
+}
+MODELS = tuple(SNAPSHOTS)
+DEFAULT_MODEL = "gpt-4o-mini"
+
+_REPEAT = re.compile(r"Reply with exactly this text and nothing else:\s*(.+?)\s*$", re.S)
+_COUNT = re.compile(r"Write the integers from (\d+) to (\d+) in ascending order, one per line", re.I)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What the stand-in model produced for one request."""
+
+    pieces: tuple[str, ...]  # the reply split at token boundaries, for streaming
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+def _content_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def reply_for(prompt: str) -> str:
+    """The reply a well-behaved model gives to the probes' instructions."""
+    if match := _REPEAT.search(prompt):
+        return match.group(1)
+    if match := _COUNT.search(prompt):
+        low, high = int(match.group(1)), int(match.group(2))
+        if 0 <= low <= high and high - low <= 100_000:
+            return "\n".join(str(i) for i in range(low, high + 1))
+    return "OK"
+
+
+def encoding_for(model: str) -> str:
+    """The demo counts unknown families with o200k so that every model has usage."""
+    encoding = tokens.encoding_for(model)
+    return "o200k_base" if encoding == tokens.UNKNOWN else encoding
+
+
+def complete(model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None) -> Completion:
+    """Run the stand-in model: reply text cut at max_tokens, split into token pieces, usage counted."""
+    encoding = encoding_for(model)
+    enc = tokens.get_encoding(encoding)
+    prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
+    last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
+    text = reply if reply is not None else reply_for(last_user)
+    ids = enc.encode(text, disallowed_special=())
+    finish = "stop"
+    if max_tokens is not None and len(ids) > max_tokens:
+        ids, finish = ids[:max_tokens], "length"
+    pieces: list[str] = []
+    pending = b""
+    for token in ids:
+        pending += enc.decode_single_token_bytes(token)
+        try:
+            pieces.append(pending.decode("utf-8"))
+            pending = b""
+        except UnicodeDecodeError:
+            continue  # a multi-byte character spans tokens; emit it whole with the next token
+    return Completion(
+        pieces=tuple(pieces),
+        prompt_tokens=tokens.count_chat_prompt(prompt_messages, encoding),
+        completion_tokens=len(ids),
+        finish_reason=finish,
+    )

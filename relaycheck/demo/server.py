@@ -1,0 +1,350 @@
+"""The demo relay's HTTP server: /v1/models and /v1/chat/completions (JSON and SSE) on a loopback port."""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from relaycheck.demo import model as stand_in
+from relaycheck.demo.faults import Fault
+from relaycheck.errors import UsageError
+from relaycheck.net import is_loopback_host
+
+MAX_BODY = 4 * 1024 * 1024
+STALE_NONCE = "relaycheck-nonce-A1B2C3D4E5"
+HOMEPAGE = (
+    "<!doctype html><html><head><title>Demo Relay</title></head><body><h1>Demo Relay</h1>"
+    "<p>Cheap GPT, Claude and Gemini. API base: <code>/v1</code></p></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """What the demo relay saw (never the key itself)."""
+
+    method: str
+    path: str
+    had_bearer: bool
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    relay: "DemoRelay"
+
+
+class DemoRelay:
+    """A running demo relay; use as a context manager or call start()/stop()."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        fault: Fault | None = None,
+        key: str | None = None,
+        ttft_ms: float = 30.0,
+        token_ms: float = 3.0,
+    ) -> None:
+        if not is_loopback_host(host):
+            raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
+        self.host, self.port = host, port
+        self.fault = fault.name if fault else None
+        self.key = key
+        self.ttft_ms, self.token_ms = ttft_ms, token_ms
+        self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
+        self._ids = itertools.count(1)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def origin(self) -> str:
+        """http://host:port with no path."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API root, {origin}/v1."""
+        return self.origin + "/v1"
+
+    def next_id(self) -> int:
+        """A process-wide request counter for ids."""
+        return next(self._ids)
+
+    def bind(self) -> "DemoRelay":
+        """Open the listening socket (port 0 picks a free port, readable afterwards)."""
+        if self._server is None:
+            self._server = _Server((self.host, self.port), _Handler)
+            self._server.relay = self
+            self.port = self._server.server_address[1]
+        return self
+
+    def start(self) -> "DemoRelay":
+        """Bind and serve in a background thread."""
+        self.bind()
+        assert self._server is not None
+        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-relay", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind and serve in the calling thread (for `relaycheck demo-relay`)."""
+        self.bind()
+        assert self._server is not None
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "DemoRelay":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Small SSE frames must leave at once: Nagle plus delayed ACK would batch them and fake buffering.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the CLI prints its own line
+        return
+
+    @property
+    def relay(self) -> DemoRelay:
+        return self.server.relay
+
+    @property
+    def fault(self) -> str | None:
+        return self.relay.fault
+
+    # ---- plumbing -------------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("content-type", ctype)
+        self.send_header("content-length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", extra)
+
+    def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
+        rid = f"req_demo{self.relay.next_id()}"
+        self._json(status, {"error": {"message": message, "type": etype, "param": param, "code": code}}, {"x-request-id": rid})
+
+    def _read_body(self) -> bytes | None:
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            self._error(413, "request body too large", "invalid_request_error", None)
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _bearer(self) -> str | None:
+        value = self.headers.get("authorization", "")
+        scheme, _, token = value.partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+    def _authorized(self, body: dict | None) -> bool:
+        bearer = self._bearer()
+        if self.fault == "body_key":
+            presented = (body or {}).get("api_key") if isinstance(body, dict) else None
+            if presented and (self.relay.key is None or presented == self.relay.key):
+                return True
+            # Echo the presented key in full, as careless relays do: the report must still never show it.
+            self._error(401, f"Incorrect API key provided: {bearer}. Send the key in the request body as api_key.", "invalid_request_error", "invalid_api_key")
+            return False
+        if bearer and (self.relay.key is None or bearer == self.relay.key):
+            return True
+        if not bearer:
+            self._error(401, "You didn't provide an API key. Use Authorization: Bearer YOUR_KEY.", "invalid_request_error", None)
+        else:
+            masked = bearer[:3] + "*" * 8 + bearer[-4:] if len(bearer) > 10 else "***"
+            self._error(401, f"Incorrect API key provided: {masked}.", "invalid_request_error", "invalid_api_key")
+        return False
+
+    # ---- routes ---------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def _route(self, method: str) -> None:
+        path = self.path.split("?", 1)[0]
+        self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
+        raw = self._read_body()
+        if raw is None:
+            return
+        try:
+            if path.rstrip("/") == "/v1/models" and method == "GET":
+                self._models()
+            elif path == "/v1/chat/completions" and method == "POST":
+                self._chat(raw)
+            elif path.startswith("/v1/"):
+                self._error(404, f"Invalid URL ({method} {path})", "invalid_request_error", None)
+            elif method == "GET":
+                self._send(200, HOMEPAGE.encode(), "text/html; charset=utf-8")  # a web UI answers every other path
+            else:
+                self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _models(self) -> None:
+        if self.fault == "redirect":
+            self._send(307, b"", "text/plain", {"location": f"{self.relay.origin}/moved/v1/models"})
+            return
+        if self.fault != "body_key" and not self._authorized(None):
+            return
+        names = [m for m in stand_in.MODELS if not (self.fault == "unlisted_model" and m == stand_in.DEFAULT_MODEL)]
+        data = [{"id": m, "object": "model", "created": 1715367049, "owned_by": "demo"} for m in names]
+        self._json(200, data if self.fault == "models_shape" else {"object": "list", "data": data})
+
+    def _chat(self, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
+            return
+        if not self._authorized(body if isinstance(body, dict) else None):
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
+            self._error(400, "'messages' is a required property", "invalid_request_error", None, "messages")
+            return
+        name = body.get("model")
+        if name not in stand_in.MODELS:
+            self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
+            return
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        override = None
+        if self.fault == "stale_reply":
+            prompt = json.dumps(body["messages"])
+            if "relaycheck-nonce-" in prompt:
+                override = STALE_NONCE
+        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override)
+        reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            _Stream(self, reply_model, completion, include_usage).send()
+        else:
+            self._completion(reply_model, completion)
+
+    def _completion(self, reply_model: str, completion: stand_in.Completion) -> None:
+        time.sleep((self.relay.ttft_ms + self.relay.token_ms * completion.completion_tokens) / 1000.0)
+        n = self.relay.next_id()
+        usage = _usage(completion)
+        if self.fault == "usage_total":
+            usage["total_tokens"] += 7
+        payload: dict[str, Any] = {
+            "id": f"chatcmpl-demo{n}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": reply_model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": completion.text, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": completion.finish_reason,
+                }
+            ],
+            "usage": usage,
+            "system_fingerprint": "fp_demo",
+        }
+        if self.fault == "missing_fields":
+            del payload["id"], payload["created"]
+        if self.fault == "extra_fields":
+            payload.update({"code": 0, "msg": "success"})
+        self._json(200, payload, {"x-request-id": f"req_demo{n}"})
+
+
+def _usage(completion: stand_in.Completion) -> dict[str, Any]:
+    return {
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "total_tokens": completion.prompt_tokens + completion.completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    }
+
+
+class _Stream:
+    """Writes one chat completion as SSE over chunked transfer encoding, with the configured pacing."""
+
+    def __init__(self, handler: _Handler, reply_model: str, completion: stand_in.Completion, include_usage: bool) -> None:
+        self.h = handler
+        self.fault = handler.fault
+        self.completion = completion
+        self.include_usage = include_usage and self.fault != "no_stream_usage"
+        n = handler.relay.next_id()
+        self.request_id = f"req_demo{n}"
+        self.base = {"id": f"chatcmpl-demo{n}", "object": "chat.completion.chunk", "created": int(time.time()), "model": reply_model, "system_fingerprint": "fp_demo"}
+        self.quirks = self.fault == "sse_quirks"
+        self.eol = "\r\n" if self.quirks else "\n"
+        self.buffer: list[bytes] = []
+
+    def frame(self, payload: Any) -> bytes:
+        data = payload if isinstance(payload, str) else json.dumps(payload)
+        prefix = "data:" if self.quirks else "data: "
+        return f"{prefix}{data}{self.eol}{self.eol}".encode()
+
+    def chunk(self, choices: list, **extra: Any) -> bytes:
+        return self.frame({**self.base, "choices": choices, **extra})
+
+    def write(self, data: bytes, delay_ms: float = 0.0) -> None:
+        if self.fault == "buffered_stream":
+            self.buffer.append(data)  # fake streaming: hold everything back
+            time.sleep(delay_ms / 1000.0)
+            return
+        if delay_ms:
+            time.sleep(delay_ms / 1000.0)
+        self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def send(self) -> None:
+        relay = self.h.relay
+        self.h.send_response(200)
+        self.h.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.h.send_header("cache-control", "no-cache")
+        self.h.send_header("transfer-encoding", "chunked")
+        self.h.send_header("x-request-id", self.request_id)
+        self.h.end_headers()
+        usage_null = {"usage": None} if self.include_usage else {}
+        if self.quirks:
+            self.write(f": keep-alive{self.eol}{self.eol}".encode())
+            azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+            self.write(self.frame(azure))
+        self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
+        for i, piece in enumerate(self.completion.pieces):
+            delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
+            self.write(self.chunk([delta], **usage_null), relay.token_ms if i else 0.0)
+            if self.fault == "data_ping" and i % 10 == 0:
+                self.write(self.frame("ping"))
+            if self.quirks and i % 10 == 5:
+                self.write(f": keep-alive{self.eol}{self.eol}".encode())
+        self.write(self.chunk([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": self.completion.finish_reason}], **usage_null))
+        if self.include_usage:
+            self.write(self.chunk([], usage=_usage(self.completion)))
+        if self.fault != "no_done":
+            self.write(self.frame("[DONE]"))
+        if self.buffer:
+            data = b"".join(self.buffer)
+            self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.h.wfile.write(b"0\r\n\r\n")

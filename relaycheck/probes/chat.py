@@ -1,0 +1,36 @@
+"""Probe `chat`: a short non-stream completion asking for a fresh nonce; discovers where the key must go."""
+
+from __future__ import annotations
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts
+from relaycheck.transport import ALTERNATIVE_AUTH, Auth
+
+NAME = "chat"
+_REFUSED = (401, 403)
+
+
+def cost(model: str, discover_auth: bool = False) -> ProbeCost:
+    """One request, plus the alternative key placements when discovering auth (only one can be billed)."""
+    prompt = prompts.nonce_prompt(prompts.new_nonce())
+    ceiling = prompts.prompt_ceiling(model, prompt) + prompts.completion_ceiling(
+        model, prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET
+    )
+    return ProbeCost(requests=1 + (len(ALTERNATIVE_AUTH) if discover_auth else 0), max_tokens=ceiling)
+
+
+async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Auth:
+    """Send the nonce request; with discover_auth, try other key placements after a 401/403 to Bearer."""
+    body = prompts.chat_body(
+        model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET
+    )
+    url = ctx.url("chat/completions")
+    first = await ctx.client.request("POST", url, probe=NAME, model=model, label=f"auth: {ctx.auth.value}", json_body=body, auth=ctx.auth)
+    if not discover_auth or first.status not in _REFUSED:
+        return ctx.auth
+    for placement in ALTERNATIVE_AUTH:
+        exchange = await ctx.client.request(
+            "POST", url, probe=NAME, model=model, label=f"auth: {placement.value}", json_body=body, auth=placement
+        )
+        if exchange.status is not None and exchange.status not in _REFUSED:
+            return placement
+    return ctx.auth

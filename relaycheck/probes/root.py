@@ -1,0 +1,56 @@
+"""Probe `root`: GET {base}/models, and the usual base-URL variants when that is not an API root."""
+
+from __future__ import annotations
+
+from relaycheck.exchange import Exchange
+from relaycheck.probes import ProbeContext, ProbeCost
+
+NAME = "root"
+
+
+def cost(model: str) -> ProbeCost:
+    """GETs only: no tokens; the configured base plus at most three variants."""
+    return ProbeCost(requests=4, max_tokens=0)
+
+
+def is_api_root(exchange: Exchange) -> bool:
+    """Answered as an OpenAI API would: JSON (even a JSON auth error), not HTML, 404 or a redirect."""
+    if exchange.error or exchange.status is None:
+        return False
+    if 300 <= exchange.status < 400 or exchange.status == 404:
+        return False
+    if exchange.content_type == "text/html":
+        return False
+    return isinstance(exchange.json, (dict, list))
+
+
+def variants(base_url: str) -> list[tuple[str, str]]:
+    """Candidate base URLs when the configured one is not the API root, with what was changed."""
+    out: list[tuple[str, str]] = []
+    stripped = base_url.rstrip("/")
+    if "/v1/v1" in stripped:
+        out.append(("drop doubled /v1", stripped.replace("/v1/v1", "/v1")))
+    if base_url.endswith("/") and stripped != base_url:
+        out.append(("drop trailing slash", stripped))
+    if not stripped.endswith("/v1"):
+        out.append(("append /v1", stripped + "/v1"))
+    seen, unique = {base_url}, []
+    for label, url in out:
+        if url not in seen:
+            seen.add(url)
+            unique.append((label, url))
+    return unique
+
+
+async def run(ctx: ProbeContext) -> str | None:
+    """Return the base URL that answers as an API root (the configured one first), or None."""
+    first = await ctx.client.request("GET", ctx.url("models"), probe=NAME, label="configured base", auth=ctx.auth)
+    if is_api_root(first):
+        return ctx.base_url
+    for label, candidate in variants(ctx.base_url):
+        exchange = await ctx.client.request(
+            "GET", candidate.rstrip("/") + "/models", probe=NAME, label=f"variant: {label}", auth=ctx.auth
+        )
+        if is_api_root(exchange):
+            return candidate
+    return None

@@ -1,0 +1,26 @@
+"""Probe `stream`: a streamed reply of about 80 tokens with stream_options.include_usage."""
+
+from __future__ import annotations
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts
+
+NAME = "stream"
+
+
+def cost(model: str) -> ProbeCost:
+    """One streamed request."""
+    ceiling = prompts.prompt_ceiling(model, prompts.count_prompt()) + prompts.completion_ceiling(
+        model, prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET
+    )
+    return ProbeCost(requests=1, max_tokens=ceiling)
+
+
+async def run(ctx: ProbeContext, model: str) -> None:
+    """Send the streamed counting request."""
+    body = prompts.chat_body(
+        model, prompts.count_prompt(), prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET, stream=True
+    )
+    await ctx.client.request(
+        "POST", ctx.url("chat/completions"), probe=NAME, model=model, label="stream", json_body=body,
+        auth=ctx.auth, expect_sse=True,
+    )

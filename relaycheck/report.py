@@ -1,0 +1,158 @@
+"""The Report type renderers consume (always redacted: built only by relaycheck.seal) and its JSON form."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from relaycheck.catalog import SEVERITIES
+from relaycheck.checks import STATUSES
+from relaycheck.exchange import Exchange
+
+SCHEMA_VERSION = 1
+_REQUEST_ID_HEADERS = ("x-request-id", "x-oneapi-request-id", "x-new-api-request-id", "x-generation-id", "request-id", "openai-request-id", "cf-ray")
+_REQUEST_ID_IN_TEXT = re.compile(r"request id:\s*([A-Za-z0-9_\-]{6,})", re.I)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's verdict for one model, with its catalogue texts."""
+
+    id: str
+    model: str | None
+    status: str
+    severity: str
+    title: dict[str, str]
+    summary: str
+    evidence: tuple[str, ...]
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """One target's results."""
+
+    name: str
+    base_url: str
+    effective_base_url: str
+    key_id: str
+    auth: str
+    models: tuple[str, ...]
+    max_requests: int
+    max_tokens: int
+    checks: tuple[Finding, ...]
+    exchanges: tuple[Exchange, ...]
+
+    def exchange(self, xid: str) -> Exchange | None:
+        """Look up an exchange by id."""
+        return next((x for x in self.exchanges if x.id == xid), None)
+
+    def counts(self) -> dict[str, int]:
+        """How many findings have each status."""
+        return {s: sum(1 for c in self.checks if c.status == s) for s in STATUSES}
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole run, redacted."""
+
+    schema_version: int
+    tool_name: str
+    tool_version: str
+    started_at: str
+    finished_at: str
+    profile: str
+    fail_on: str
+    targets: tuple[TargetReport, ...]
+
+
+def failing(report: Report) -> list[tuple[TargetReport, Finding]]:
+    """Findings with status fail at or above the report's --fail-on severity."""
+    if report.fail_on == "none":
+        return []
+    floor = SEVERITIES.index(report.fail_on)
+    return [(t, c) for t in report.targets for c in t.checks if c.status == "fail" and SEVERITIES.index(c.severity) >= floor]
+
+
+def request_ids(exchange: Exchange) -> list[str]:
+    """Request ids a support team can look up: from the usual headers and "(request id: …)" in messages."""
+    found = [f"{name}: {v}" for name in _REQUEST_ID_HEADERS if (v := exchange.header(name))]
+    found += [f"in body: {m}" for m in _REQUEST_ID_IN_TEXT.findall(exchange.body[:4096])]
+    return list(dict.fromkeys(found))
+
+
+def exchange_dict(x: Exchange) -> dict[str, Any]:
+    """The JSON form of one exchange."""
+    sse = None
+    if x.events or x.events_total or x.sse_tail or x.sse_comments:
+        sse = {
+            "events": [
+                {"i": e.index, "t_ms": round(e.t_ms, 3), "event": e.event, "data": e.data, "id": e.id, "utf8_ok": e.utf8_ok,
+                 **({"raw": e.raw_text} if e.raw_text is not None else {})}
+                for e in x.events
+            ],
+            "events_total": x.events_total,
+            "comments": x.sse_comments,
+            "tail": x.sse_tail,
+        }
+    t = x.timings
+    return {
+        "id": x.id,
+        "probe": x.probe,
+        "label": x.label,
+        "model": x.model,
+        "method": x.method,
+        "url": x.url,
+        "request": {"headers": [list(h) for h in x.request_headers], "body": x.request_body},
+        "response": {
+            "status": x.status,
+            "headers": [list(h) for h in x.response_headers],
+            "body": x.body,
+            "body_bytes": x.body_bytes,
+            "body_truncated": x.body_truncated,
+            "utf8_ok": x.body_utf8_ok,
+        },
+        "sse": sse,
+        "timings": {"started_at": t.started_at, "headers_ms": _ms(t.headers_ms), "first_byte_ms": _ms(t.first_byte_ms),
+                    "first_event_ms": _ms(t.first_event_ms), "end_ms": _ms(t.end_ms)},
+        "deadline_s": x.deadline_s,
+        "error": {"kind": x.error_kind, "message": x.error} if x.error else None,
+        "request_ids": request_ids(x),
+        "notes": list(x.notes),
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The versioned JSON document (schema_version 1)."""
+    return {
+        "schema_version": report.schema_version,
+        "tool": {"name": report.tool_name, "version": report.tool_version},
+        "started_at": report.started_at,
+        "finished_at": report.finished_at,
+        "profile": report.profile,
+        "fail_on": report.fail_on,
+        "targets": [
+            {
+                "name": t.name,
+                "base_url": t.base_url,
+                "effective_base_url": t.effective_base_url,
+                "key_id": t.key_id,
+                "auth": t.auth,
+                "models": list(t.models),
+                "plan": {"max_requests": t.max_requests, "max_tokens": t.max_tokens},
+                "summary": t.counts(),
+                "checks": [
+                    {"id": c.id, "model": c.model, "status": c.status, "severity": c.severity, "title": c.title["en"],
+                     "summary": c.summary, "evidence": list(c.evidence), "metrics": c.metrics}
+                    for c in t.checks
+                ],
+                "exchanges": [exchange_dict(x) for x in t.exchanges],
+            }
+            for t in report.targets
+        ],
+    }

@@ -1,0 +1,114 @@
+"""Run the plan: probes through one recording client per target, then the checks over its exchanges."""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import httpx
+
+from relaycheck import catalog
+from relaycheck.checks import INCONCLUSIVE, CheckInput, Verdict, registry
+from relaycheck.exchange import Exchange
+from relaycheck.net import LoopbackMapTransport, is_loopback_host
+from relaycheck.plan import TargetPlan
+from relaycheck.probes import ProbeContext, chat, root, stream
+from relaycheck.transport import Auth, Limits, RecordingClient
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict for one model (model None for target-level checks)."""
+
+    check_id: str
+    model: str | None
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class TargetRun:
+    """A target's raw results, before redaction: exchanges, verdicts and what was learned."""
+
+    plan: TargetPlan
+    effective_base_url: str
+    auth: Auth
+    exchanges: tuple[Exchange, ...]
+    results: tuple[CheckResult, ...]
+    keys_used: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Knobs that are not per target."""
+
+    body_cap: int = 512 * 1024
+    host_map: tuple[tuple[str, str], ...] = ()  # only ever onto loopback addresses
+    debug: bool = False
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def run_target(
+    plan: TargetPlan, key: str | None, options: RunOptions, on_exchange: Callable[[Exchange], None] | None = None
+) -> TargetRun:
+    """Probe one target: root first, then auth discovery on the first model, then the rest concurrently."""
+    target = plan.target
+    limits = Limits(concurrency=target.concurrency, deadline_s=target.timeout_s, body_cap=options.body_cap)
+    transport = LoopbackMapTransport(dict(options.host_map)) if options.host_map else None
+    trust_env = not is_loopback_host(httpx.URL(target.base_url).host) and not options.host_map
+    client = RecordingClient(key, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange)
+    base, auth = target.base_url, Auth.BEARER
+    async with client:
+        if "root" in plan.probes:
+            base = await root.run(ProbeContext(client, target, base)) or base
+        models = target.models
+        if "chat" in plan.probes and models:
+            auth = await chat.run(ProbeContext(client, target, base), models[0], discover_auth=True)
+        ctx = ProbeContext(client, target, base, auth)
+        jobs = []
+        if "chat" in plan.probes:
+            jobs += [chat.run(ctx, m) for m in models[1:]]
+        if "stream" in plan.probes:
+            jobs += [stream.run(ctx, m) for m in models]
+        await asyncio.gather(*jobs)
+    exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))
+    results = evaluate(plan, exchanges, options.debug)
+    return TargetRun(plan, base, auth, exchanges, results, frozenset(client.keys_used))
+
+
+def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = False) -> tuple[CheckResult, ...]:
+    """Apply every selected check to the recorded exchanges; a crashing check becomes inconclusive."""
+    impls = registry()
+    cat = catalog.load()
+    out: list[CheckResult] = []
+    for check_id in plan.check_ids:
+        models: tuple[str | None, ...] = plan.target.models if cat.get(check_id).per_model else (None,)
+        for model in models:
+            try:
+                verdict = impls[check_id].fn(CheckInput(plan.target, model, exchanges))
+            except Exception as exc:  # a relay's data must never crash the run: record it instead
+                detail = traceback.format_exc(limit=3) if debug else f"{type(exc).__name__}: {exc}"
+                verdict = Verdict(INCONCLUSIVE, f"internal error while checking: {detail}")
+            out.append(CheckResult(check_id, model, verdict))
+    return tuple(out)
+
+
+async def run_all(
+    plans: tuple[TargetPlan, ...], keys: dict[str, str | None], options: RunOptions,
+    on_exchange: Callable[[str, Exchange], None] | None = None,
+) -> tuple[str, str, tuple[TargetRun, ...]]:
+    """Run targets in parallel (each under its own cap); return start, finish and the runs."""
+    started = _utc_now()
+
+    def callback(name: str) -> Callable[[Exchange], None] | None:
+        return (lambda ex: on_exchange(name, ex)) if on_exchange else None
+
+    runs = await asyncio.gather(
+        *(run_target(p, keys.get(p.target.name), options, callback(p.target.name)) for p in plans)
+    )
+    return started, _utc_now(), tuple(runs)

@@ -1,0 +1,58 @@
+"""Build the Report from raw runs: the single place where redaction happens."""
+
+from __future__ import annotations
+
+from relaycheck import __version__, catalog
+from relaycheck.redact import Redactor, key_id
+from relaycheck.report import SCHEMA_VERSION, Finding, Report, TargetReport
+from relaycheck.runner import TargetRun
+
+
+def build_report(
+    runs: tuple[TargetRun, ...], keys: dict[str, str | None], started_at: str, finished_at: str,
+    profile: str, fail_on: str, redactor: Redactor,
+) -> Report:
+    """Assemble findings and exchanges, then pass the whole Report through the redactor once."""
+    cat = catalog.load()
+    targets = []
+    for run in runs:
+        target = run.plan.target
+        key = keys.get(target.name)
+        findings = tuple(
+            Finding(
+                id=r.check_id,
+                model=r.model,
+                status=r.verdict.status,
+                severity=cat.get(r.check_id).severity,
+                title=cat.get(r.check_id).title,
+                summary=r.verdict.summary,
+                evidence=r.verdict.evidence,
+                metrics=r.verdict.metrics,
+            )
+            for r in run.results
+        )
+        targets.append(
+            TargetReport(
+                name=target.name,
+                base_url=target.base_url,
+                effective_base_url=run.effective_base_url,
+                key_id=key_id(key) if key else "(no key)",
+                auth=run.auth.value,
+                models=target.models,
+                max_requests=run.plan.max_requests,
+                max_tokens=run.plan.max_tokens,
+                checks=findings,
+                exchanges=run.exchanges,
+            )
+        )
+    raw = Report(
+        schema_version=SCHEMA_VERSION,
+        tool_name="relaycheck",
+        tool_version=__version__,
+        started_at=started_at,
+        finished_at=finished_at,
+        profile=profile,
+        fail_on=fail_on,
+        targets=tuple(targets),
+    )
+    return redactor.scrub(raw)

@@ -1,0 +1,112 @@
+"""Incremental server-sent-events reader (WHATWG rules) that keeps each event's raw text and arrival time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class SSEEvent:
+    """One dispatched event: its fields, raw text (when not canonical) and arrival time."""
+
+    index: int
+    t_ms: float
+    event: str | None
+    data: str | None  # None when the block had no data line at all
+    id: str | None
+    utf8_ok: bool
+    raw_text: str | None = None  # stored only when it differs from the canonical "data: X\n\n"
+
+    @property
+    def raw(self) -> str:
+        """The event's text exactly as received (line ends included)."""
+        if self.raw_text is not None:
+            return self.raw_text
+        return f"data: {self.data}\n\n"
+
+    @property
+    def is_done(self) -> bool:
+        """True for the `[DONE]` sentinel (the SDK matches it as a prefix)."""
+        return self.data is not None and self.data.startswith("[DONE]")
+
+
+@dataclass
+class SSEReader:
+    """Feed decoded bytes with their arrival time; collects events, comments and an incomplete tail."""
+
+    max_events: int = 50_000
+    events: list[SSEEvent] = field(default_factory=list)
+    events_total: int = 0
+    comments: int = 0
+    _buffer: bytes = b""
+    _block: list[bytes] = field(default_factory=list)  # raw lines of the block being read, with line ends
+    _event: str | None = None
+    _data: list[str] | None = None
+    _id: str | None = None
+    _has_field: bool = False
+    _utf8_ok: bool = True
+
+    def feed(self, chunk: bytes, t_ms: float) -> None:
+        """Consume bytes that arrived at `t_ms`; complete events are timestamped with it."""
+        buffer = self._buffer + chunk
+        start = 0
+        for match in _LINE_END.finditer(buffer):
+            if match.group() == b"\r" and match.end() == len(buffer):
+                break  # a CR at the very end may be the first half of a CRLF still in flight
+            self._line(buffer[start : match.start()], match.group(), t_ms)
+            start = match.end()
+        self._buffer = buffer[start:]
+
+    def tail(self) -> str:
+        """Text received after the last complete event (a stream cut mid-event)."""
+        pending = b"".join(self._block) + self._buffer
+        return pending.decode("utf-8", errors="replace")
+
+    def _line(self, line: bytes, ending: bytes, t_ms: float) -> None:
+        self._block.append(line + ending)
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            text = line.decode("utf-8", errors="replace")
+            self._utf8_ok = False
+        if text == "":
+            self._dispatch(t_ms)
+            return
+        if text.startswith(":"):
+            self.comments += 1
+            return
+        name, sep, value = text.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        self._has_field = True
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data = [*(self._data or []), value]
+        elif name == "id" and "\0" not in value:
+            self._id = value
+
+    def _dispatch(self, t_ms: float) -> None:
+        raw = b"".join(self._block).decode("utf-8", errors="replace")
+        if self._has_field:
+            data = "\n".join(self._data) if self._data is not None else None
+            self.events_total += 1
+            if len(self.events) < self.max_events:
+                canonical = data is not None and self._event is None and self._id is None and raw == f"data: {data}\n\n"
+                self.events.append(
+                    SSEEvent(
+                        index=self.events_total - 1,
+                        t_ms=t_ms,
+                        event=self._event,
+                        data=data,
+                        id=self._id,
+                        utf8_ok=self._utf8_ok,
+                        raw_text=None if canonical else raw,
+                    )
+                )
+        self._block = []
+        self._event, self._data, self._id = None, None, None
+        self._has_field, self._utf8_ok = False, True

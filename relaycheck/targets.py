@@ -1,0 +1,177 @@
+"""Targets: load and validate targets.yaml or the CLI flags; keys come only from environment variables."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import httpx
+import yaml
+
+from relaycheck.errors import UsageError
+from relaycheck.redact import KEY_SHAPE
+
+REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
+OPTIONAL_KEYS = ("concurrency", "timeout_s")
+VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # what the openai SDK uses when nothing is configured
+
+
+@dataclass(frozen=True)
+class Target:
+    """One relay to probe: where, which key variable, which models, politeness settings."""
+
+    name: str
+    base_url: str
+    api_key_env: str
+    models: tuple[str, ...]
+    concurrency: int = 4
+    timeout_s: float = 90.0
+
+
+def _looks_like_key(value: str) -> bool:
+    """A literal secret: a provider-shaped key, or a long random token (mixed case and digits, or hex)."""
+    if KEY_SHAPE.search(value):
+        return True
+    token = value.strip()
+    if len(token) < 32 or not re.fullmatch(r"[A-Za-z0-9_\-]+", token):
+        return False
+    if re.fullmatch(r"[0-9a-fA-F]+", token):
+        return True
+    mixed = any(c.isupper() for c in token) and any(c.islower() for c in token) and any(c.isdigit() for c in token)
+    counts = Counter(token)
+    entropy = -sum(c / len(token) * math.log2(c / len(token)) for c in counts.values())
+    # Model names are lower-case words; random keys mix cases and digits with high per-character entropy.
+    return mixed and entropy > 4.0
+
+
+def _scan_for_literal_keys(node: Any, path: str, source: str) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _scan_for_literal_keys(value, f"{path}.{key}" if path else str(key), source)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _scan_for_literal_keys(value, f"{path}[{i}]", source)
+    elif isinstance(node, str) and _looks_like_key(node):
+        raise UsageError(
+            f"{source}: {path} looks like a literal API key; keys never go in YAML: "
+            "put it in an environment variable and name that variable in api_key_env"
+        )
+
+
+def validate_base_url(url: str, where: str) -> str:
+    """An absolute http(s) URL with a host, no credentials, no key in the query; trailing slash kept as given."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise UsageError(f"{where}: invalid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"{where}: base URL must be an absolute http:// or https:// URL")
+    if parsed.userinfo:
+        raise UsageError(f"{where}: base URL must not carry credentials (user:password@); use api_key_env")
+    if parsed.query:
+        raise UsageError(f"{where}: base URL must not have a query string (keys go in api_key_env)")
+    return url
+
+
+def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
+    where = f"{source}: targets[{index}]"
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: each target must be a mapping with {', '.join(REQUIRED_KEYS)}")
+    unknown = sorted(set(raw) - set(VALID_KEYS))
+    if "api_key" in unknown:
+        raise UsageError(f"{where}: api_key is not allowed; keys are referenced by environment variable name (api_key_env)")
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(VALID_KEYS)}")
+    missing = [k for k in REQUIRED_KEYS if k not in raw]
+    if missing:
+        raise UsageError(f"{where}: missing {', '.join(missing)}")
+    name = raw["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError(f"{where}: name must be a non-empty string")
+    env = raw["api_key_env"]
+    if not isinstance(env, str) or not ENV_NAME.match(env):
+        raise UsageError(f"{where}: api_key_env must be an environment variable name like RELAY_API_KEY")
+    models = raw["models"]
+    if isinstance(models, str):
+        models = [models]
+    if not isinstance(models, list) or not models or not all(isinstance(m, str) and m.strip() for m in models):
+        raise UsageError(f"{where}: models must be a non-empty list of model names")
+    base_url = raw["base_url"]
+    if not isinstance(base_url, str):
+        raise UsageError(f"{where}: base_url must be a string")
+    concurrency = raw.get("concurrency", 4)
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
+        raise UsageError(f"{where}: concurrency must be an integer from 1 to 64")
+    timeout = raw.get("timeout_s", 90.0)
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 1 <= timeout <= 3600:
+        raise UsageError(f"{where}: timeout_s must be a number of seconds from 1 to 3600")
+    return Target(
+        name=name.strip(),
+        base_url=validate_base_url(base_url, f"{where}.base_url"),
+        api_key_env=env,
+        models=tuple(m.strip() for m in models),
+        concurrency=concurrency,
+        timeout_s=float(timeout),
+    )
+
+
+def load_targets(path: Path) -> tuple[Target, ...]:
+    """Read a targets file; every problem is one UsageError line naming the file and the place."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{source}: not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UsageError(f"{source}: malformed YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict) or "targets" not in data:
+        raise UsageError(f"{source}: expected a mapping with a `targets:` list")
+    unknown_top = sorted(set(data) - {"targets"})
+    if unknown_top:
+        raise UsageError(f"{source}: unknown top-level key(s) {', '.join(map(str, unknown_top))}; valid keys: targets")
+    _scan_for_literal_keys(data, "", source)
+    raw_targets = data["targets"]
+    if not isinstance(raw_targets, list) or not raw_targets:
+        raise UsageError(f"{source}: `targets` must be a non-empty list")
+    targets = tuple(_target_from_mapping(raw, i, source) for i, raw in enumerate(raw_targets))
+    names = [t.name for t in targets]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"{source}: duplicate target name(s) {', '.join(dupes)}")
+    return targets
+
+
+def target_from_flags(base_url: str | None, models: tuple[str, ...], api_key_env: str, env: Mapping[str, str]) -> Target:
+    """Build the one-target run; base URL falls back to OPENAI_BASE_URL, then the SDK default."""
+    if not models:
+        raise UsageError("--model is required with --base-url (or use -t targets.yaml, or --demo)")
+    if not ENV_NAME.match(api_key_env):
+        raise UsageError(f"--api-key-env must be an environment variable name, not {api_key_env!r}")
+    url = base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    where = "--base-url" if base_url else ("OPENAI_BASE_URL" if env.get("OPENAI_BASE_URL") else "default base URL")
+    validate_base_url(url, where)
+    host = httpx.URL(url).host
+    return Target(name=host, base_url=url, api_key_env=api_key_env, models=tuple(models))
+
+
+def resolve_key(target: Target, env: Mapping[str, str] = os.environ) -> str:
+    """Read the target's key from its environment variable; missing or empty is a usage error."""
+    value = env.get(target.api_key_env)
+    if value is None:
+        raise UsageError(f"environment variable {target.api_key_env} (api_key_env of target {target.name!r}) is not set")
+    if not value.strip():
+        raise UsageError(f"environment variable {target.api_key_env} (api_key_env of target {target.name!r}) is empty")
+    return value.strip()

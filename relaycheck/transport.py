@@ -1,0 +1,372 @@
+"""The recording httpx client every probe goes through: deadlines, caps, no redirects, no retries."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import enum
+import json
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import httpx
+
+from relaycheck import __version__
+from relaycheck.exchange import Exchange, Timings
+from relaycheck.sse import SSEReader
+
+USER_AGENT = f"relaycheck/{__version__}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-request bounds and per-target politeness."""
+
+    connect_s: float = 10.0
+    read_s: float = 30.0  # longest silence allowed: time to first byte, and gaps inside a stream
+    deadline_s: float = 90.0  # whole request, body included
+    body_cap: int = 512 * 1024  # decoded bytes kept as evidence
+    drain_cap: int = 16 * 1024 * 1024  # decoded bytes read at most; past it the read stops
+    max_events: int = 50_000
+    concurrency: int = 4
+    max_retry_after_s: float = 30.0
+
+
+class Auth(str, enum.Enum):
+    """Where the key goes in a request."""
+
+    BEARER = "bearer"
+    NONE = "none"
+    QUERY = "query ?key="
+    X_API_KEY = "header x-api-key"
+    API_KEY = "header api-key"
+    BODY = "body api_key"
+
+
+ALTERNATIVE_AUTH = (Auth.BODY, Auth.QUERY, Auth.X_API_KEY, Auth.API_KEY)
+
+
+class _Decoder:
+    """Content-Encoding decoding with an output budget, so a compression bomb cannot inflate in one call."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding.strip().lower()
+        self.note: str | None = None
+        if self.encoding in ("gzip", "x-gzip", "deflate"):
+            self._z = zlib.decompressobj(zlib.MAX_WBITS | 32 if self.encoding != "deflate" else zlib.MAX_WBITS)
+        else:
+            self._z = None
+            if self.encoding not in ("", "identity"):
+                self.note = f"content-encoding {self.encoding!r} kept undecoded"
+
+    def decode(self, raw: bytes, budget: int) -> bytes:
+        if self._z is None:
+            return raw[:budget]
+        try:
+            out = self._z.decompress(raw, budget)
+        except zlib.error:
+            if self.encoding == "deflate" and not getattr(self, "_raw_tried", False):
+                self._raw_tried = True  # some servers send raw deflate without the zlib header
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decode(raw, budget)
+            raise
+        return out
+
+    def pending(self) -> bool:
+        return bool(self._z is not None and self._z.unconsumed_tail)
+
+
+@dataclass
+class _Recorder:
+    """Mutable state of one exchange while it is in flight."""
+
+    xid: str
+    probe: str
+    model: str | None
+    label: str
+    expect_sse: bool
+    limits: Limits
+    started_at: str
+    t0: float
+    method: str = ""
+    url: str = ""
+    request_headers: tuple[tuple[str, str], ...] = ()
+    request_body: str | None = None
+    status: int | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    kept: bytearray = field(default_factory=bytearray)
+    body_bytes: int = 0
+    headers_ms: float | None = None
+    first_byte_ms: float | None = None
+    end_ms: float | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    sse: SSEReader | None = None
+    decoder: _Decoder | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def now_ms(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000.0
+
+    def on_headers(self, response: httpx.Response) -> None:
+        self.headers_ms = self.now_ms()
+        self.status = response.status_code
+        self.response_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
+        self.decoder = _Decoder(response.headers.get("content-encoding", ""))
+        if self.decoder.note:
+            self.notes.append(self.decoder.note)
+        ctype = response.headers.get("content-type", "").lower()
+        if self.expect_sse or ctype.startswith("text/event-stream"):
+            self.sse = SSEReader(max_events=self.limits.max_events)
+
+    def on_raw(self, raw: bytes, t_ms: float) -> bool:
+        """Take raw bytes that arrived at t_ms; return False once the drain cap is reached."""
+        if self.first_byte_ms is None and raw:
+            self.first_byte_ms = t_ms
+        assert self.decoder is not None
+        self._take(self.decoder.decode(raw, self._budget()), t_ms)
+        while self.decoder.pending() and self._budget() > 0:
+            self._take(self.decoder.decode(b"", self._budget()), t_ms)
+        if self._budget() <= 0:
+            self.fail("body_cap", f"stopped reading after {self.limits.drain_cap} decoded bytes")
+            return False
+        return True
+
+    def _budget(self) -> int:
+        return self.limits.drain_cap - self.body_bytes
+
+    def _take(self, data: bytes, t_ms: float) -> None:
+        if not data:
+            return
+        self.body_bytes += len(data)
+        room = self.limits.body_cap - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+        if self.sse is not None:
+            self.sse.feed(data, t_ms)
+
+    def fail(self, kind: str, message: str) -> None:
+        if self.error is None:  # the first failure is the cause; later ones are consequences
+            self.error_kind, self.error = kind, message
+
+    def freeze(self, deadline_s: float) -> Exchange:
+        kept = bytes(self.kept)
+        try:
+            body, utf8_ok = kept.decode("utf-8"), True
+        except UnicodeDecodeError:
+            body, utf8_ok = kept.decode("utf-8", errors="replace"), False
+        sse = self.sse
+        return Exchange(
+            id=self.xid,
+            probe=self.probe,
+            model=self.model,
+            label=self.label,
+            method=self.method,
+            url=self.url,
+            request_headers=self.request_headers,
+            request_body=self.request_body,
+            status=self.status,
+            response_headers=self.response_headers,
+            body=body,
+            body_bytes=self.body_bytes,
+            body_truncated=self.body_bytes > len(kept),
+            body_utf8_ok=utf8_ok,
+            timings=Timings(
+                started_at=self.started_at,
+                headers_ms=self.headers_ms,
+                first_byte_ms=self.first_byte_ms,
+                first_event_ms=sse.events[0].t_ms if sse and sse.events else None,
+                end_ms=self.end_ms if self.end_ms is not None else self.now_ms(),
+            ),
+            events=tuple(sse.events) if sse else (),
+            events_total=sse.events_total if sse else 0,
+            sse_comments=sse.comments if sse else 0,
+            sse_tail=sse.tail() if sse else "",
+            error=self.error,
+            error_kind=self.error_kind,
+            deadline_s=deadline_s,
+            notes=tuple(self.notes),
+        )
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Parse retry-after-ms, or Retry-After as seconds or an HTTP date."""
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return max(0.0, (parsed - datetime.now(timezone.utc)).total_seconds())
+
+
+class RecordingClient:
+    """One per target: sends requests, records every exchange, never follows redirects or retries."""
+
+    def __init__(
+        self,
+        key: str | None,
+        limits: Limits = Limits(),
+        transport: httpx.AsyncBaseTransport | None = None,
+        trust_env: bool = True,
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self._key = key
+        self.limits = limits
+        self.exchanges: list[Exchange] = []
+        self.keys_used: set[str] = {key} if key else set()
+        self._on_exchange = on_exchange
+        self._sem = asyncio.Semaphore(limits.concurrency)
+        self._counter = 0
+        self._not_before = 0.0
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
+            transport=transport,
+            trust_env=trust_env,
+            headers={"user-agent": USER_AGENT, "accept-encoding": "gzip, deflate"},
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def __aenter__(self) -> "RecordingClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        probe: str,
+        model: str | None = None,
+        label: str = "",
+        json_body: dict[str, Any] | None = None,
+        raw_body: bytes | None = None,
+        auth: Auth = Auth.BEARER,
+        key: str | None = None,
+        expect_sse: bool = False,
+        deadline_s: float | None = None,
+    ) -> Exchange:
+        """Send one request and return its recorded exchange; transport failures become fields, not exceptions."""
+        deadline = deadline_s or self.limits.deadline_s
+        async with self._sem:
+            await self._polite_wait()
+            self._counter += 1
+            rec = _Recorder(
+                xid=f"x{self._counter}",
+                probe=probe,
+                model=model,
+                label=label,
+                expect_sse=expect_sse,
+                limits=self.limits,
+                started_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                t0=time.perf_counter(),
+            )
+            try:
+                await asyncio.wait_for(
+                    self._send(rec, method, url, json_body, raw_body, auth, key if key is not None else self._key),
+                    timeout=deadline,
+                )
+            except asyncio.TimeoutError:
+                rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
+            rec.end_ms = rec.now_ms()
+            exchange = rec.freeze(deadline)
+        self.exchanges.append(exchange)
+        if self._on_exchange:
+            self._on_exchange(exchange)
+        return exchange
+
+    async def _polite_wait(self) -> None:
+        delay = self._not_before - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _build(self, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None) -> httpx.Request:
+        headers: dict[str, str] = {}
+        params: dict[str, str] = {}
+        body = dict(json_body) if json_body is not None else None
+        if key:
+            self.keys_used.add(key)
+            if auth is Auth.BEARER:
+                headers["authorization"] = f"Bearer {key}"
+            elif auth is Auth.QUERY:
+                params["key"] = key
+            elif auth is Auth.X_API_KEY:
+                headers["x-api-key"] = key
+            elif auth is Auth.API_KEY:
+                headers["api-key"] = key
+            elif auth is Auth.BODY and body is not None:
+                body["api_key"] = key
+        content = raw_body
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["content-type"] = "application/json"
+        return self._client.build_request(method, url, headers=headers, params=params or None, content=content)
+
+    async def _send(self, rec: _Recorder, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None) -> None:
+        try:
+            request = self._build(method, url, json_body, raw_body, auth, key)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+            rec.method, rec.url = method, url
+            rec.fail("protocol", f"invalid request: {exc}")
+            return
+        rec.method, rec.url = request.method, str(request.url)
+        rec.request_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
+        rec.request_body = request.content.decode("utf-8", errors="replace") if request.content else None
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.ConnectTimeout as exc:
+            rec.fail("connect", f"connect timeout: {exc}")
+            return
+        except httpx.ReadTimeout as exc:
+            rec.fail("read", f"no response headers within {self.limits.read_s:g} s: {exc}")
+            return
+        except httpx.UnsupportedProtocol as exc:
+            rec.fail("protocol", f"invalid URL: {exc}")
+            return
+        except httpx.ConnectError as exc:
+            rec.fail("connect", f"connection failed: {exc}")
+            return
+        except Exception as exc:  # anything else a broken peer or URL provokes is evidence, never a crash
+            rec.fail("protocol", f"{type(exc).__name__}: {exc}")
+            return
+        rec.on_headers(response)
+        self._note_retry_after(response)
+        try:
+            async for raw in response.aiter_raw():
+                if not rec.on_raw(raw, rec.now_ms()):
+                    break
+        except httpx.ReadTimeout:
+            kind = "read" if rec.first_byte_ms is None else "stream_idle"
+            rec.fail(kind, f"no bytes for {self.limits.read_s:g} s")
+        except zlib.error as exc:
+            rec.fail("protocol", f"body does not decode as {rec.decoder.encoding if rec.decoder else '?'}: {exc}")
+        except Exception as exc:  # a broken peer mid-body: record it, keep what arrived
+            rec.fail("protocol", f"{type(exc).__name__}: {exc}")
+        finally:
+            await response.aclose()
+
+    def _note_retry_after(self, response: httpx.Response) -> None:
+        if response.status_code not in (429, 503):
+            return
+        seconds = retry_after_seconds(response.headers)
+        if seconds is not None and seconds <= self.limits.max_retry_after_s:
+            self._not_before = max(self._not_before, time.monotonic() + seconds)

@@ -1,0 +1,53 @@
+"""Shared fixtures: a canary key, in-process probe runs with captured streams, demo relays on loopback."""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from relaycheck.app import ProbeOptions, Streams, probe
+
+
+@dataclass
+class ProbeRun:
+    """What one in-process probe run produced."""
+
+    code: int
+    stdout: str
+    stderr: str
+    report: dict | None
+
+
+def make_canary() -> str:
+    """A unique secret that must never appear in any output.
+
+    Deliberately not shaped like a provider key, so that only redaction of the known key can hide it.
+    """
+    return "canary" + secrets.token_hex(20)
+
+
+@pytest.fixture
+def canary() -> str:
+    return make_canary()
+
+
+def run_probe(tmp_path: Path, env: dict[str, str] | None = None, **options: object) -> ProbeRun:
+    """Run `relaycheck probe` in-process with JSON written to a file and stdout/stderr captured."""
+    out, err = io.StringIO(), io.StringIO()
+    json_path = tmp_path / f"report-{secrets.token_hex(4)}.json"
+    options.setdefault("progress", False)
+    fmt = options.pop("fmt", "json")
+    output = options.pop("output", json_path if fmt == "json" else None)
+    code = probe(ProbeOptions(fmt=fmt, output=output, **options), env=env or {}, streams=Streams(out, err))  # type: ignore[arg-type]
+    report = json.loads(json_path.read_text()) if fmt == "json" and output == json_path else None
+    return ProbeRun(code, out.getvalue(), err.getvalue(), report)
+
+
+def verdicts(report: dict) -> dict[tuple[str, str | None], str]:
+    """(check id, model) -> status for the first target."""
+    return {(c["id"], c["model"]): c["status"] for c in report["targets"][0]["checks"]}

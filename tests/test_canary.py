@@ -1,0 +1,101 @@
+"""A canary key must never appear in any output: every format, every fault, stdout, stderr and files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import run_probe
+from relaycheck.demo.faults import FAULTS
+from relaycheck.redact import Redactor, key_id
+
+FORMATS = ("terminal", "json", "md")
+
+
+def _assert_clean(canary: str, *texts: str) -> None:
+    redactor = Redactor([canary])
+    for text in texts:
+        assert not redactor.leaks(text), text[:2000]
+
+
+@pytest.mark.parametrize("fault", [None, *sorted(FAULTS)])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_output_format_leaks_the_key_under_any_fault(tmp_path, canary, fault, fmt):
+    output = tmp_path / f"report.{fmt}"
+    run = run_probe(tmp_path, env={"CANARY_KEY": canary}, demo=True, fault=fault, api_key_env="CANARY_KEY", fmt=fmt, output=output)
+    written = output.read_text()
+    _assert_clean(canary, run.stdout, run.stderr, written)
+    # The canary was really in use: the report names it by its masked id (and the relay saw it).
+    assert key_id(canary) in written or fmt == "terminal" and key_id(canary) in run.stdout
+
+
+class _EchoRelay(BaseHTTPRequestHandler):
+    """A careless relay that reflects the presented key everywhere it can."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _reply(self, status, body, ctype, **headers):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("content-type", ctype)
+        self.send_header("content-length", str(len(data)))
+        for k, v in headers.items():
+            self.send_header(k.replace("_", "-"), v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        key = self.headers.get("authorization", "").removeprefix("Bearer ")
+        self._reply(307, "", "text/plain", location=f"http://127.0.0.1:9/v1/models?key={key}", x_echo_key=key)
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        key = self.headers.get("authorization", "").removeprefix("Bearer ") or body.get("api_key", "")
+        if body.get("stream"):
+            frame = f'data: {{"error": {{"message": "bad key {key}"}}}}\n\ndata: ping {key}\n\n'
+            self._reply(200, frame, "text/event-stream", x_echo_key=key)
+        elif "authorization" in self.headers:
+            self._reply(401, json.dumps({"error": {"message": f"Incorrect API key provided: {key}", "code": "invalid_api_key"}}), "application/json")
+        else:
+            self._reply(500, f"<html>upstream rejected {key}</html>", "text/html", set_cookie=f"session={key}")
+
+
+@pytest.fixture
+def echo_relay():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoRelay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_relay_echoing_the_key_everywhere_is_redacted_in_every_format(tmp_path, canary, echo_relay, fmt):
+    output = tmp_path / f"echo.{fmt}"
+    run = run_probe(tmp_path, env={"K": canary}, base_url=echo_relay, models=("gpt-4o-mini",), api_key_env="K", fmt=fmt, output=output)
+    _assert_clean(canary, run.stdout, run.stderr, output.read_text())
+    assert run.code == 1
+
+
+def test_the_real_cli_with_debug_and_errors_never_prints_the_key(tmp_path, canary):
+    env = {"CANARY_KEY": canary, "PATH": "/usr/bin:/bin", "OPENAI_API_KEY": canary}
+    runs = [
+        [sys.executable, "-m", "relaycheck", "probe", "--demo", "--fault", "body_key", "--api-key-env", "CANARY_KEY", "--debug", "--format", "md"],
+        [sys.executable, "-m", "relaycheck", "probe", "--base-url", "http://127.0.0.1:9/v1", "--model", "gpt-4o-mini", "--debug", "--timeout", "2"],
+        [sys.executable, "-m", "relaycheck", "probe", "--base-url", f"http://127.0.0.1:9/v1?key={canary}", "--model", "m"],
+        [sys.executable, "-m", "relaycheck", "probe", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--check", canary],
+    ]
+    for argv in runs:
+        result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+        _assert_clean(canary, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -1,0 +1,71 @@
+"""Meta-tests: the checklist data and the implemented checks match one to one, and the data ships in the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from relaycheck import catalog
+from relaycheck.checks import registry
+from relaycheck.demo.faults import FAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_catalogue_and_registry_match_one_to_one():
+    assert sorted(catalog.load().ids) == sorted(registry())
+
+
+def test_every_check_has_bilingual_texts_and_a_valid_severity():
+    for spec in catalog.load().specs:
+        assert spec.severity in catalog.SEVERITIES
+        for field in ("title", "rationale", "remediation"):
+            assert spec.text(field, "en") and spec.text(field, "zh"), (spec.id, field)
+            assert spec.text(field, "zh") != spec.text(field, "en"), (spec.id, field)
+
+
+def test_every_check_is_flipped_by_some_demo_fault():
+    targeted = {check_id for fault in FAULTS.values() for check_id in fault.expect}
+    assert set(catalog.load().ids) <= targeted
+
+
+def test_fault_expectations_name_real_checks_and_statuses():
+    for fault in FAULTS.values():
+        for check_id, status in fault.expect.items():
+            catalog.load().get(check_id)
+            assert status in ("warn", "fail", "inconclusive"), (fault.name, check_id)
+
+
+def test_profiles_select_known_checks_and_quick_is_smaller():
+    cat = catalog.load()
+    assert cat.default_profile == "full"
+    assert set(cat.profiles) >= {"full", "quick", "ci"}
+    assert set(cat.select("quick")) < set(cat.select("full"))
+    assert not any(i.startswith("stream.") for i in cat.select("quick"))
+
+
+def test_probe_dependencies_exist():
+    from relaycheck.plan import PROBE_ORDER
+
+    for impl in registry().values():
+        assert set(impl.probes) <= set(PROBE_ORDER), impl.id
+
+
+def test_wheel_ships_the_checklist(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    wheel = next(tmp_path.glob("relaycheck-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for data_file in sorted(p.name for p in (ROOT / "checks").glob("*.yaml")):
+        assert f"relaycheck/checklist/{data_file}" in names
+
+
+def test_report_is_only_built_by_the_sealing_step():
+    # Renderers must only ever see redacted Reports: the constructor is called in exactly one module.
+    callers = [p for p in (ROOT / "relaycheck").rglob("*.py") if "Report(\n" in p.read_text() or " Report(" in p.read_text()]
+    assert [p.name for p in callers] == ["seal.py"]

