@@ -9,11 +9,12 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Mapping
+from typing import IO, Callable, Mapping
 
 from relaycheck import catalog
 from relaycheck.catalog import SEVERITIES
 from relaycheck.errors import UsageError
+from relaycheck.exchange import Exchange
 from relaycheck.plan import TargetPlan, plan_target
 from relaycheck.redact import GuardedStream, Redactor, register
 from relaycheck.render import FORMATS, render
@@ -111,7 +112,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         err = GuardedStream(streams.stderr, redactor, "stderr")
         plans = tuple(plan_target(_with_overrides(t, opts), check_ids) for t in targets)
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug)
-        started, finished, runs = _run_with_progress(plans, keys, options, opts, err)
+        started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor)
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
         _emit(report, opts, out, streams, redactor)
         return 1 if failing(report) else 0
@@ -147,22 +148,34 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     return (target,), {name: key}, host_map
 
 
-def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions, opts: ProbeOptions, err: IO[str]):
+def _debug_line(name: str, exchange: Exchange) -> str:
+    status = exchange.status if exchange.status is not None else f"{exchange.error_kind} error"
+    return (
+        f"debug: [{name}] {exchange.id} {exchange.probe} {exchange.method} {exchange.url} -> {status} "
+        f"in {exchange.timings.end_ms or 0:.0f} ms ({exchange.body_bytes} bytes, {exchange.events_total} events)\n"
+    )
+
+
+def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions, opts: ProbeOptions, err: IO[str], redactor: Redactor):
+    """Run all targets; show a progress display on a terminal and, with --debug, one redacted line per exchange."""
     show = opts.progress and hasattr(err, "isatty") and err.isatty()
+    callbacks: list[Callable[[str, Exchange], None]] = []
+    if opts.debug:
+        callbacks.append(lambda name, x: err.write(redactor.text(_debug_line(name, x))))
     if not show:
-        return asyncio.run(run_all(plans, keys, options))
+        hook = (lambda name, x: [cb(name, x) for cb in callbacks]) if callbacks else None
+        return asyncio.run(run_all(plans, keys, options, hook))
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(file=err)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
         tasks = {p.target.name: progress.add_task(f"probing {p.target.name}", total=p.max_requests) for p in plans}
-
-        def on_exchange(name: str, exchange) -> None:
-            progress.update(tasks[name], advance=1, description=f"{name}: {exchange.probe} {exchange.model or ''}".strip())
-
-        result = asyncio.run(run_all(plans, keys, options, on_exchange))
-        for name, task in tasks.items():
+        callbacks.append(
+            lambda name, x: progress.update(tasks[name], advance=1, description=f"{name}: {x.probe} {x.model or ''}".strip())
+        )
+        result = asyncio.run(run_all(plans, keys, options, lambda name, x: [cb(name, x) for cb in callbacks]))
+        for task in tasks.values():  # fewer requests than the ceiling is normal: show the bars full
             progress.update(task, completed=progress.tasks[task].total)
         return result
 

@@ -41,7 +41,8 @@ class SSEReader:
     events: list[SSEEvent] = field(default_factory=list)
     events_total: int = 0
     comments: int = 0
-    _buffer: bytes = b""
+    _buffer: bytearray = field(default_factory=bytearray)
+    _scanned: int = 0
     _block: list[bytes] = field(default_factory=list)  # raw lines of the block being read, with line ends
     _event: str | None = None
     _data: list[str] | None = None
@@ -51,18 +52,21 @@ class SSEReader:
 
     def feed(self, chunk: bytes, t_ms: float) -> None:
         """Consume bytes that arrived at `t_ms`; complete events are timestamped with it."""
-        buffer = self._buffer + chunk
-        start = 0
-        for match in _LINE_END.finditer(buffer):
+        buffer = self._buffer
+        buffer += chunk
+        start, pos = 0, self._scanned
+        while (match := _LINE_END.search(buffer, pos)) is not None:
             if match.group() == b"\r" and match.end() == len(buffer):
                 break  # a CR at the very end may be the first half of a CRLF still in flight
-            self._line(buffer[start : match.start()], match.group(), t_ms)
-            start = match.end()
-        self._buffer = buffer[start:]
+            self._line(bytes(buffer[start : match.start()]), match.group(), t_ms)
+            start = pos = match.end()
+        del buffer[:start]
+        # Only new bytes need scanning next time (one byte back, for a pending CR): no quadratic rescans.
+        self._scanned = max(0, len(buffer) - 1)
 
     def tail(self) -> str:
         """Text received after the last complete event (a stream cut mid-event)."""
-        pending = b"".join(self._block) + self._buffer
+        pending = b"".join(self._block) + bytes(self._buffer)
         return pending.decode("utf-8", errors="replace")
 
     def _line(self, line: bytes, ending: bytes, t_ms: float) -> None:

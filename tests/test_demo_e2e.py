@@ -93,3 +93,54 @@ def test_planned_ceiling_bounds_what_the_demo_actually_billed(tmp_path):
                 billed += json.loads(x["response"]["body"])["usage"]["total_tokens"]
     assert 0 < billed <= target["plan"]["max_tokens"]
     assert len(target["exchanges"]) <= target["plan"]["max_requests"]
+
+
+def test_the_per_target_cap_holds_and_is_used(tmp_path):
+    models = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4-turbo")
+    with DemoRelay(key="cap-test-key") as relay:
+        run = run_probe(tmp_path, env={"K": "cap-test-key"}, base_url=relay.base_url, models=models, api_key_env="K", concurrency=2)
+        peak = relay.max_in_flight
+    assert run.code == 0
+    assert peak == 2  # the cap was reached (independent probes ran together) and never exceeded
+
+
+def test_several_targets_in_one_run(tmp_path):
+    with DemoRelay(key="key-a") as a, DemoRelay(key="key-b", fault=FAULTS["no_done"]) as b:
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(
+            f"targets:\n"
+            f"  - {{name: a, base_url: '{a.base_url}', api_key_env: KEY_A, models: [gpt-4o-mini]}}\n"
+            f"  - {{name: b, base_url: '{b.base_url}', api_key_env: KEY_B, models: [gpt-4o]}}\n"
+        )
+        run = run_probe(tmp_path, env={"KEY_A": "key-a", "KEY_B": "key-b"}, targets_file=targets)
+    first, second = run.report["targets"]
+    assert (first["name"], second["name"]) == ("a", "b")
+    assert first["summary"]["fail"] == 0
+    assert [c["id"] for c in second["checks"] if c["status"] == "fail"] == ["stream.complete"]
+    assert first["key_id"] != second["key_id"]
+    assert run.code == 1
+
+
+def test_progress_and_debug_lines_on_a_terminal(tmp_path, canary):
+    import io
+
+    from relaycheck.app import ProbeOptions, Streams, probe
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out, err = io.StringIO(), Tty()
+    code = probe(ProbeOptions(demo=True, fault="body_key", api_key_env="C", debug=True), env={"C": canary}, streams=Streams(out, err))
+    assert code == 1
+    assert "demo-relay" in err.getvalue()  # the progress display
+    assert "debug: [demo-relay (fault body_key)] x1 root GET" in err.getvalue()
+    assert canary not in err.getvalue() + out.getvalue()
+
+
+def test_the_readme_states_what_a_run_really_plans(tmp_path):
+    from pathlib import Path
+
+    plan = run_probe(tmp_path, demo=True).report["targets"][0]["plan"]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"at most {plan['max_requests']} requests and about {round(plan['max_tokens'], -1)} tokens" in readme

@@ -72,3 +72,17 @@ def test_event_cap_counts_the_rest():
     reader = SSEReader(max_events=2)
     reader.feed(b"data: 1\n\n" * 5, 0.0)
     assert len(reader.events) == 2 and reader.events_total == 5
+
+
+def test_a_huge_line_is_read_in_linear_time():
+    import time
+
+    reader = SSEReader()
+    piece = b"x" * 4096
+    start = time.perf_counter()
+    reader.feed(b"data: ", 0.0)
+    for _ in range(1024):  # 4 MiB without a line end
+        reader.feed(piece, 0.0)
+    reader.feed(b"\n\n", 1.0)
+    assert time.perf_counter() - start < 2.0
+    assert len(reader.events[0].data) == 4 * 1024 * 1024

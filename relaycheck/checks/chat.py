@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import best, describe, excerpt, is_int

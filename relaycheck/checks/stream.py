@@ -14,27 +14,23 @@ MIN_TOKENS_TO_JUDGE = 50
 BUFFERED_SPAN_MS = 20.0
 
 
-def _stream_exchange(inp: CheckInput) -> Exchange | None:
+def _stream_to_judge(inp: CheckInput) -> Exchange | Verdict:
+    """The 200 stream of this model, or the inconclusive verdict saying why there is none to judge."""
     found = inp.of("stream")
-    return found[0] if found else None
-
-
-def _answered(ex: Exchange | None) -> Verdict | None:
-    """An inconclusive verdict when there is no 200 stream to judge."""
-    if ex is None:
+    if not found:
         return Verdict(INCONCLUSIVE, "no streaming request was sent")
+    ex = found[0]
     if ex.status != 200:
         return Verdict(INCONCLUSIVE, f"the streaming request did not succeed ({describe(ex)})", (ex.id,))
-    return None
+    return ex
 
 
 @check("stream.sse", probes=("stream",))
 def sse(inp: CheckInput) -> Verdict:
     """text/event-stream, and every event before [DONE] is a JSON object without an error."""
-    ex = _stream_exchange(inp)
-    if (early := _answered(ex)) is not None:
-        return early
-    assert ex is not None
+    ex = _stream_to_judge(inp)
+    if isinstance(ex, Verdict):
+        return ex
     problems: list[str] = []
     if ex.content_type != "text/event-stream":
         problems.append(f"content-type is {ex.content_type or 'missing'}, not text/event-stream")
@@ -69,10 +65,9 @@ def sse(inp: CheckInput) -> Verdict:
 @check("stream.complete", probes=("stream",))
 def complete(inp: CheckInput) -> Verdict:
     """A chunk with a non-null finish_reason, then data: [DONE], and no transport cut."""
-    ex = _stream_exchange(inp)
-    if (early := _answered(ex)) is not None:
-        return early
-    assert ex is not None
+    ex = _stream_to_judge(inp)
+    if isinstance(ex, Verdict):
+        return ex
     finish_at = None
     finish_reason = None
     for event, payload in ex.event_payloads():
@@ -106,10 +101,10 @@ def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
 @check("stream.incremental", probes=("stream",))
 def incremental(inp: CheckInput) -> Verdict:
     """A 50+ token reply must arrive in many chunks spread over time; metrics ttft_ms and tokens_per_s."""
-    ex = _stream_exchange(inp)
-    if (early := _answered(ex)) is not None:
-        return early
-    assert ex is not None and inp.model is not None
+    ex = _stream_to_judge(inp)
+    if isinstance(ex, Verdict):
+        return ex
+    assert inp.model is not None
     content = []
     for event, payload in ex.event_payloads():
         choices = payload.get("choices") if isinstance(payload, dict) else None
@@ -145,10 +140,10 @@ def incremental(inp: CheckInput) -> Verdict:
 @check("stream.usage", probes=("stream",))
 def usage(inp: CheckInput) -> Verdict:
     """With include_usage a usage chunk arrives, adds up, and matches the streamed text's token count."""
-    ex = _stream_exchange(inp)
-    if (early := _answered(ex)) is not None:
-        return early
-    assert ex is not None and inp.model is not None
+    ex = _stream_to_judge(inp)
+    if isinstance(ex, Verdict):
+        return ex
+    assert inp.model is not None
     found = [p["usage"] for _, p in ex.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
     if not found:
         return Verdict(FAIL, "no usage chunk although stream_options.include_usage was set", (ex.id,))

@@ -14,6 +14,7 @@ from typing import Any
 
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.faults import Fault
+from relaycheck.demo.streaming import SSEWriter, usage_of
 from relaycheck.errors import UsageError
 from relaycheck.net import is_loopback_host
 
@@ -59,6 +60,9 @@ class DemoRelay:
         self.key = key
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
         self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests it served at once: tests check the client's cap with it
+        self._flight_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -189,6 +193,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("POST")
 
     def _route(self, method: str) -> None:
+        relay = self.relay
+        with relay._flight_lock:
+            relay.in_flight += 1
+            relay.max_in_flight = max(relay.max_in_flight, relay.in_flight)
+        try:
+            self._dispatch(method)
+        finally:
+            with relay._flight_lock:
+                relay.in_flight -= 1
+
+    def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
         self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
         raw = self._read_body()
@@ -243,14 +258,14 @@ class _Handler(BaseHTTPRequestHandler):
         reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            _Stream(self, reply_model, completion, include_usage).send()
+            SSEWriter(self, reply_model, completion, include_usage).send()
         else:
             self._completion(reply_model, completion)
 
     def _completion(self, reply_model: str, completion: stand_in.Completion) -> None:
         time.sleep((self.relay.ttft_ms + self.relay.token_ms * completion.completion_tokens) / 1000.0)
         n = self.relay.next_id()
-        usage = _usage(completion)
+        usage = usage_of(completion)
         if self.fault == "usage_total":
             usage["total_tokens"] += 7
         payload: dict[str, Any] = {
@@ -274,77 +289,3 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fault == "extra_fields":
             payload.update({"code": 0, "msg": "success"})
         self._json(200, payload, {"x-request-id": f"req_demo{n}"})
-
-
-def _usage(completion: stand_in.Completion) -> dict[str, Any]:
-    return {
-        "prompt_tokens": completion.prompt_tokens,
-        "completion_tokens": completion.completion_tokens,
-        "total_tokens": completion.prompt_tokens + completion.completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0},
-    }
-
-
-class _Stream:
-    """Writes one chat completion as SSE over chunked transfer encoding, with the configured pacing."""
-
-    def __init__(self, handler: _Handler, reply_model: str, completion: stand_in.Completion, include_usage: bool) -> None:
-        self.h = handler
-        self.fault = handler.fault
-        self.completion = completion
-        self.include_usage = include_usage and self.fault != "no_stream_usage"
-        n = handler.relay.next_id()
-        self.request_id = f"req_demo{n}"
-        self.base = {"id": f"chatcmpl-demo{n}", "object": "chat.completion.chunk", "created": int(time.time()), "model": reply_model, "system_fingerprint": "fp_demo"}
-        self.quirks = self.fault == "sse_quirks"
-        self.eol = "\r\n" if self.quirks else "\n"
-        self.buffer: list[bytes] = []
-
-    def frame(self, payload: Any) -> bytes:
-        data = payload if isinstance(payload, str) else json.dumps(payload)
-        prefix = "data:" if self.quirks else "data: "
-        return f"{prefix}{data}{self.eol}{self.eol}".encode()
-
-    def chunk(self, choices: list, **extra: Any) -> bytes:
-        return self.frame({**self.base, "choices": choices, **extra})
-
-    def write(self, data: bytes, delay_ms: float = 0.0) -> None:
-        if self.fault == "buffered_stream":
-            self.buffer.append(data)  # fake streaming: hold everything back
-            time.sleep(delay_ms / 1000.0)
-            return
-        if delay_ms:
-            time.sleep(delay_ms / 1000.0)
-        self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-
-    def send(self) -> None:
-        relay = self.h.relay
-        self.h.send_response(200)
-        self.h.send_header("content-type", "text/event-stream; charset=utf-8")
-        self.h.send_header("cache-control", "no-cache")
-        self.h.send_header("transfer-encoding", "chunked")
-        self.h.send_header("x-request-id", self.request_id)
-        self.h.end_headers()
-        usage_null = {"usage": None} if self.include_usage else {}
-        if self.quirks:
-            self.write(f": keep-alive{self.eol}{self.eol}".encode())
-            azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
-            self.write(self.frame(azure))
-        self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
-        for i, piece in enumerate(self.completion.pieces):
-            delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
-            self.write(self.chunk([delta], **usage_null), relay.token_ms if i else 0.0)
-            if self.fault == "data_ping" and i % 10 == 0:
-                self.write(self.frame("ping"))
-            if self.quirks and i % 10 == 5:
-                self.write(f": keep-alive{self.eol}{self.eol}".encode())
-        self.write(self.chunk([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": self.completion.finish_reason}], **usage_null))
-        if self.include_usage:
-            self.write(self.chunk([], usage=_usage(self.completion)))
-        if self.fault != "no_done":
-            self.write(self.frame("[DONE]"))
-        if self.buffer:
-            data = b"".join(self.buffer)
-            self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.h.wfile.write(b"0\r\n\r\n")

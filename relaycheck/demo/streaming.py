@@ -1,0 +1,84 @@
+"""The demo relay's SSE writer: one completion as chunked server-sent events, paced, with stream faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from relaycheck.demo import model as stand_in
+
+
+def usage_of(completion: stand_in.Completion) -> dict[str, Any]:
+    """The OpenAI usage object for a completion."""
+    return {
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "total_tokens": completion.prompt_tokens + completion.completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    }
+
+
+class SSEWriter:
+    """Writes one chat completion as SSE over chunked transfer encoding, with the configured pacing."""
+
+    def __init__(self, handler: Any, reply_model: str, completion: stand_in.Completion, include_usage: bool) -> None:
+        self.h = handler
+        self.fault = handler.fault
+        self.completion = completion
+        self.include_usage = include_usage and self.fault != "no_stream_usage"
+        n = handler.relay.next_id()
+        self.request_id = f"req_demo{n}"
+        self.base = {"id": f"chatcmpl-demo{n}", "object": "chat.completion.chunk", "created": int(time.time()), "model": reply_model, "system_fingerprint": "fp_demo"}
+        self.quirks = self.fault == "sse_quirks"
+        self.eol = "\r\n" if self.quirks else "\n"
+        self.buffer: list[bytes] = []
+
+    def frame(self, payload: Any) -> bytes:
+        data = payload if isinstance(payload, str) else json.dumps(payload)
+        prefix = "data:" if self.quirks else "data: "
+        return f"{prefix}{data}{self.eol}{self.eol}".encode()
+
+    def chunk(self, choices: list, **extra: Any) -> bytes:
+        return self.frame({**self.base, "choices": choices, **extra})
+
+    def write(self, data: bytes, delay_ms: float = 0.0) -> None:
+        if self.fault == "buffered_stream":
+            self.buffer.append(data)  # fake streaming: hold everything back
+            time.sleep(delay_ms / 1000.0)
+            return
+        if delay_ms:
+            time.sleep(delay_ms / 1000.0)
+        self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def send(self) -> None:
+        relay = self.h.relay
+        self.h.send_response(200)
+        self.h.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.h.send_header("cache-control", "no-cache")
+        self.h.send_header("transfer-encoding", "chunked")
+        self.h.send_header("x-request-id", self.request_id)
+        self.h.end_headers()
+        usage_null = {"usage": None} if self.include_usage else {}
+        if self.quirks:
+            self.write(f": keep-alive{self.eol}{self.eol}".encode())
+            azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+            self.write(self.frame(azure))
+        self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
+        for i, piece in enumerate(self.completion.pieces):
+            delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
+            self.write(self.chunk([delta], **usage_null), relay.token_ms if i else 0.0)
+            if self.fault == "data_ping" and i % 10 == 0:
+                self.write(self.frame("ping"))
+            if self.quirks and i % 10 == 5:
+                self.write(f": keep-alive{self.eol}{self.eol}".encode())
+        self.write(self.chunk([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": self.completion.finish_reason}], **usage_null))
+        if self.include_usage:
+            self.write(self.chunk([], usage=usage_of(self.completion)))
+        if self.fault != "no_done":
+            self.write(self.frame("[DONE]"))
+        if self.buffer:
+            data = b"".join(self.buffer)
+            self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.h.wfile.write(b"0\r\n\r\n")

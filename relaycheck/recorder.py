@@ -1,0 +1,160 @@
+"""In-flight recording of one exchange: bounded content decoding, evidence caps, SSE feeding, freezing."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+
+from relaycheck.exchange import Exchange, Timings
+from relaycheck.sse import SSEReader
+
+if TYPE_CHECKING:  # transport imports this module; the annotation only needs the name
+    from relaycheck.transport import Limits
+
+
+class BoundedDecoder:
+    """Content-Encoding decoding with an output budget, so a compression bomb cannot inflate in one call."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding.strip().lower()
+        self.note: str | None = None
+        if self.encoding in ("gzip", "x-gzip", "deflate"):
+            self._z = zlib.decompressobj(zlib.MAX_WBITS | 32 if self.encoding != "deflate" else zlib.MAX_WBITS)
+        else:
+            self._z = None
+            if self.encoding not in ("", "identity"):
+                self.note = f"content-encoding {self.encoding!r} kept undecoded"
+
+    def decode(self, raw: bytes, budget: int) -> bytes:
+        if self._z is None:
+            return raw[:budget]
+        try:
+            out = self._z.decompress(raw, budget)
+        except zlib.error:
+            if self.encoding == "deflate" and not getattr(self, "_raw_tried", False):
+                self._raw_tried = True  # some servers send raw deflate without the zlib header
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.decode(raw, budget)
+            raise
+        return out
+
+    def pending(self) -> bool:
+        return bool(self._z is not None and self._z.unconsumed_tail)
+
+
+@dataclass
+class Recorder:
+    """Mutable state of one exchange while it is in flight."""
+
+    xid: str
+    probe: str
+    model: str | None
+    label: str
+    expect_sse: bool
+    limits: "Limits"
+    started_at: str
+    t0: float
+    method: str = ""
+    url: str = ""
+    request_headers: tuple[tuple[str, str], ...] = ()
+    request_body: str | None = None
+    status: int | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    kept: bytearray = field(default_factory=bytearray)
+    body_bytes: int = 0
+    headers_ms: float | None = None
+    first_byte_ms: float | None = None
+    end_ms: float | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    sse: SSEReader | None = None
+    decoder: BoundedDecoder | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def now_ms(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000.0
+
+    def on_headers(self, response: httpx.Response) -> None:
+        self.headers_ms = self.now_ms()
+        self.status = response.status_code
+        self.response_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
+        self.decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+        if self.decoder.note:
+            self.notes.append(self.decoder.note)
+        ctype = response.headers.get("content-type", "").lower()
+        if self.expect_sse or ctype.startswith("text/event-stream"):
+            self.sse = SSEReader(max_events=self.limits.max_events)
+
+    def on_raw(self, raw: bytes, t_ms: float) -> bool:
+        """Take raw bytes that arrived at t_ms; return False once the drain cap is reached."""
+        if self.first_byte_ms is None and raw:
+            self.first_byte_ms = t_ms
+        assert self.decoder is not None
+        self._take(self.decoder.decode(raw, self._budget()), t_ms)
+        while self.decoder.pending() and self._budget() > 0:
+            self._take(self.decoder.decode(b"", self._budget()), t_ms)
+        if self._budget() <= 0:
+            self.fail("body_cap", f"stopped reading after {self.limits.drain_cap} decoded bytes")
+            return False
+        return True
+
+    def _budget(self) -> int:
+        return self.limits.drain_cap - self.body_bytes
+
+    def _take(self, data: bytes, t_ms: float) -> None:
+        if not data:
+            return
+        self.body_bytes += len(data)
+        room = self.limits.body_cap - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+        if self.sse is not None:
+            self.sse.feed(data, t_ms)
+
+    def fail(self, kind: str, message: str) -> None:
+        if self.error is None:  # the first failure is the cause; later ones are consequences
+            self.error_kind, self.error = kind, message
+
+    def freeze(self, deadline_s: float) -> Exchange:
+        kept = bytes(self.kept)
+        try:
+            body, utf8_ok = kept.decode("utf-8"), True
+        except UnicodeDecodeError:
+            body, utf8_ok = kept.decode("utf-8", errors="replace"), False
+        sse = self.sse
+        return Exchange(
+            id=self.xid,
+            probe=self.probe,
+            model=self.model,
+            label=self.label,
+            method=self.method,
+            url=self.url,
+            request_headers=self.request_headers,
+            request_body=self.request_body,
+            status=self.status,
+            response_headers=self.response_headers,
+            body=body,
+            body_bytes=self.body_bytes,
+            body_truncated=self.body_bytes > len(kept),
+            body_utf8_ok=utf8_ok,
+            timings=Timings(
+                started_at=self.started_at,
+                headers_ms=self.headers_ms,
+                first_byte_ms=self.first_byte_ms,
+                first_event_ms=sse.events[0].t_ms if sse and sse.events else None,
+                end_ms=self.end_ms if self.end_ms is not None else self.now_ms(),
+            ),
+            events=tuple(sse.events) if sse else (),
+            events_total=sse.events_total if sse else 0,
+            sse_comments=sse.comments if sse else 0,
+            sse_tail=sse.tail() if sse else "",
+            error=self.error,
+            error_kind=self.error_kind,
+            deadline_s=deadline_s,
+            notes=tuple(self.notes),
+        )
+
