@@ -21,7 +21,8 @@ from relaycheck.render import FORMATS, render
 from relaycheck.report import Report, failing
 from relaycheck.runner import RunOptions, run_all
 from relaycheck.seal import build_report
-from relaycheck.targets import Target, load_targets, resolve_key, target_from_flags
+from relaycheck.probes.errors import wrong_key
+from relaycheck.targets import ENV_NAME, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
 
 DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
 FAIL_ON = (*SEVERITIES, "none")
@@ -35,6 +36,10 @@ class ProbeOptions:
     base_url: str | None = None
     models: tuple[str, ...] = ()
     api_key_env: str | None = None
+    empty_key_env: str | None = None
+    rate_limit_requests: int | None = None
+    rate_limit_concurrency: int = 4
+    idle_timeout_s: float | None = None
     demo: bool = False
     fault: str | None = None
     profile: str | None = None
@@ -73,6 +78,14 @@ def _validate(opts: ProbeOptions) -> None:
         raise UsageError("--concurrency must be from 1 to 64")
     if opts.timeout_s is not None and not 1 <= opts.timeout_s <= 3600:
         raise UsageError("--timeout must be from 1 to 3600 seconds")
+    if opts.idle_timeout_s is not None and not 0.5 <= opts.idle_timeout_s <= 3600:
+        raise UsageError("--idle-timeout must be from 0.5 to 3600 seconds")
+    if opts.rate_limit_requests is not None and not 1 <= opts.rate_limit_requests <= 1000:
+        raise UsageError("--rate-limit-probe must be from 1 to 1000 requests")
+    if not 1 <= opts.rate_limit_concurrency <= 64:
+        raise UsageError("--rate-limit-concurrency must be from 1 to 64")
+    if opts.empty_key_env is not None and not ENV_NAME.match(opts.empty_key_env):
+        raise UsageError(f"--empty-key-env must be an environment variable name, not {opts.empty_key_env!r}")
 
 
 def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
@@ -83,6 +96,12 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         changes["concurrency"] = opts.concurrency
     if opts.timeout_s is not None:
         changes["timeout_s"] = opts.timeout_s
+    if opts.idle_timeout_s is not None:
+        changes["idle_timeout_s"] = opts.idle_timeout_s
+    if opts.empty_key_env is not None and not opts.demo:
+        changes["empty_key_env"] = opts.empty_key_env
+    if opts.rate_limit_requests is not None:
+        changes["rate_limit_probe"] = RateLimitProbe(opts.rate_limit_requests, opts.rate_limit_concurrency)
     return replace(target, **changes) if changes else target
 
 
@@ -104,9 +123,9 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
             targets, keys, host_map = _start_demo(opts, env, stack)
         else:
             targets = _load_targets(opts, env)
-            keys = {t.name: resolve_key(t, env) for t in targets}
+            keys = {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
         # Registered before anything else can fail, so that every later error line is redacted with the keys.
-        redactor = register(Redactor(v for v in keys.values() if v))
+        redactor = register(Redactor(k for ks in keys.values() for k in ks.all()))
         check_ids = cat.select(opts.profile, opts.only, opts.skip)
         out = GuardedStream(streams.stdout, redactor, "stdout")
         err = GuardedStream(streams.stderr, redactor, "stderr")
@@ -118,22 +137,30 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         return 1 if failing(report) else 0
 
 
+DEMO_KEY_ENV = "RELAYCHECK_DEMO_KEY"
+DEMO_EMPTY_KEY_ENV = "RELAYCHECK_DEMO_EMPTY_KEY"
+DEMO_RATE_LIMIT_PROBE = RateLimitProbe(requests=60, concurrency=4)
+DEMO_IDLE_TIMEOUT_S = 2.0  # the demo answers within milliseconds; a stalled stream should not take 30 s to show
+
+
 def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
+    """Start the demo relay; return its target (with both opt-ins configured), keys and host mapping."""
     from relaycheck.demo import faults
     from relaycheck.demo.model import DEFAULT_MODEL, MODELS
     from relaycheck.demo.server import DemoRelay
 
     fault = faults.get(opts.fault)
-    # The demo accepts only this key: a generated one, or the named variable's (canary tests use that).
+    # The demo accepts only these keys: generated ones, or the named variables' (canary tests use those).
     key = env.get(opts.api_key_env) if opts.api_key_env else None
     if opts.api_key_env and not key:
         raise UsageError(f"environment variable {opts.api_key_env} (--api-key-env) is not set")
     key = key or "sk-demo-" + secrets.token_urlsafe(24)
+    empty = (env.get(opts.empty_key_env) if opts.empty_key_env else None) or "sk-demo-empty-" + secrets.token_urlsafe(24)
     models = opts.models or (DEFAULT_MODEL,)
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise UsageError(f"the demo relay serves {', '.join(MODELS)}; not {', '.join(unknown)}")
-    relay = stack.enter_context(DemoRelay(fault=fault, key=key))
+    relay = stack.enter_context(DemoRelay(fault=fault, key=key, empty_key=empty))
     host_map: tuple[tuple[str, str], ...] = ()
     addressing = fault.addressing if fault else "v1"
     if addressing == "origin":
@@ -144,8 +171,12 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     else:
         base = relay.base_url
     name = "demo-relay" + (f" (fault {fault.name})" if fault else "")
-    target = Target(name=name, base_url=base, api_key_env=opts.api_key_env or "RELAYCHECK_DEMO_KEY", models=tuple(models))
-    return (target,), {name: key}, host_map
+    target = Target(
+        name=name, base_url=base, api_key_env=opts.api_key_env or DEMO_KEY_ENV, models=tuple(models),
+        idle_timeout_s=DEMO_IDLE_TIMEOUT_S, empty_key_env=opts.empty_key_env or DEMO_EMPTY_KEY_ENV,
+        rate_limit_probe=DEMO_RATE_LIMIT_PROBE,
+    )
+    return (target,), {name: TargetKeys(main=key, empty=empty, wrong=wrong_key())}, host_map
 
 
 def _debug_line(name: str, exchange: Exchange) -> str:

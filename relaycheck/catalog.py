@@ -29,6 +29,7 @@ class CheckSpec:
     title: dict[str, str]
     rationale: dict[str, str]
     remediation: dict[str, str]
+    expected: dict[str, str] | None = None  # what a correct relay answers; printed in support tickets
 
     def text(self, field: str, lang: str = "en") -> str:
         """Return a bilingual field in `lang`, falling back to English."""
@@ -100,6 +101,14 @@ def _parse_spec(raw: dict, source: str) -> CheckSpec:
         if not isinstance(value, dict) or any(not value.get(lang) for lang in _LANGS):
             raise ValueError(f"{source}: {raw['id']}: {field} needs non-empty en and zh")
         texts[field] = {lang: str(value[lang]) for lang in _LANGS}
+    expected = raw.get("expected")
+    if expected is not None:
+        if not isinstance(expected, dict) or any(not expected.get(lang) for lang in _LANGS):
+            raise ValueError(f"{source}: {raw['id']}: expected needs non-empty en and zh")
+        texts["expected"] = {lang: str(expected[lang]) for lang in _LANGS}
+    unknown = set(raw) - {*_REQUIRED, "expected"}
+    if unknown:
+        raise ValueError(f"{source}: {raw['id']}: unknown field(s) {sorted(unknown)}")
     return CheckSpec(id=raw["id"], severity=raw["severity"], per_model=bool(raw["per_model"]), **texts)
 
 

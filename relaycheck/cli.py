@@ -75,6 +75,9 @@ def probe(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Relay base URL (default: $OPENAI_BASE_URL)."),
     model: List[str] = typer.Option([], "--model", "-m", help="Model to probe (repeatable)."),
     api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Environment variable holding the key (default OPENAI_API_KEY)."),
+    empty_key_env: Optional[str] = typer.Option(None, "--empty-key-env", help="Opt-in: variable holding a key with no balance (errors.insufficient_balance)."),
+    rate_limit_probe: Optional[int] = typer.Option(None, "--rate-limit-probe", help="Opt-in: send up to N minimal requests until the first 429 (errors.rate_limit)."),
+    rate_limit_concurrency: int = typer.Option(4, "--rate-limit-concurrency", help="Concurrency of the rate-limit burst (capped by --concurrency)."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci."),
     check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
     skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
@@ -83,6 +86,7 @@ def probe(
     fail_on: str = typer.Option("medium", "--fail-on", help="Exit 1 when a check of this severity or higher fails (info, low, medium, high, critical, none)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per target (default 4)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
+    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", help="Longest silence allowed: first byte, gaps in a stream (default 30 s)."),
     body_cap: int = typer.Option(512 * 1024, "--body-cap", help="Bytes of each response kept as evidence."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not show progress while probing."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
@@ -94,6 +98,8 @@ def probe(
 
     opts = ProbeOptions(
         targets_file=targets, base_url=base_url, models=tuple(model), api_key_env=api_key_env, demo=demo, fault=fault,
+        empty_key_env=empty_key_env, rate_limit_requests=rate_limit_probe, rate_limit_concurrency=rate_limit_concurrency,
+        idle_timeout_s=idle_timeout,
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
     )
@@ -130,7 +136,7 @@ def demo_relay(
     fault: Optional[str] = typer.Option(None, "--fault", help="Switch on one misbehaviour (see --list-faults)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on."),
     port: int = typer.Option(8080, "--port", help="Port (0 picks a free one)."),
-    key_env: Optional[str] = typer.Option(None, "--key-env", help="Accept only the key in this environment variable (default: any non-empty bearer)."),
+    key_env: Optional[str] = typer.Option(None, "--key-env", help="Accept only the key in this environment variable (default: the demo key sk-demo-relay)."),
     ttft_ms: float = typer.Option(30.0, "--ttft-ms", help="Delay before the first token."),
     token_ms: float = typer.Option(3.0, "--token-ms", help="Delay between streamed tokens."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the faults and exit."),
@@ -139,16 +145,16 @@ def demo_relay(
     import os
 
     from relaycheck.demo import faults
-    from relaycheck.demo.server import DemoRelay
+    from relaycheck.demo.server import DEMO_RELAY_KEY, DemoRelay
 
     if list_faults:
         for f in faults.FAULTS.values():
             typer.echo(f"{f.name:<16} {f.description}")
         return
     chosen = faults.get(fault)
-    key = None
+    key = DEMO_RELAY_KEY
     if key_env:
-        key = os.environ.get(key_env)
+        key = os.environ.get(key_env) or ""
         if not key:
             raise UsageError(f"environment variable {key_env} (--key-env) is not set")
     relay = DemoRelay(host=host, port=port, fault=chosen, key=key, ttft_ms=ttft_ms, token_ms=token_ms)
@@ -156,7 +162,8 @@ def demo_relay(
         relay.bind()
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    typer.echo(f"demo relay{' with fault ' + chosen.name if chosen else ''}: base URL {relay.base_url} (Ctrl-C to stop)")
+    accepts = f"the key in ${key_env}" if key_env else f"the key {DEMO_RELAY_KEY}"
+    typer.echo(f"demo relay{' with fault ' + chosen.name if chosen else ''}: base URL {relay.base_url}, accepts {accepts} (Ctrl-C to stop)")
     sys.stdout.flush()
     try:
         relay.serve_forever()

@@ -51,6 +51,8 @@ class Exchange:
     error_kind: str | None = None
     deadline_s: float | None = None
     notes: tuple[str, ...] = field(default=())
+    retry_of: str | None = None  # the id of the 429 this request politely retried
+    key_echoed: bool = False  # the response carried the presented key in full
 
     def header(self, name: str) -> str | None:
         """First response header named `name` (case-insensitive)."""

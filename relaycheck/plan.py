@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import chat, root, stream
+from relaycheck.probes import burst, chat, errors, root, stream
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "chat", "stream")
+PROBE_ORDER = ("root", "chat", "stream", "errors", "burst")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,13 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
         if "stream" in needed:
             c = stream.cost(model)
             steps.append(ProbeStep("stream", model, c.requests, c.max_tokens))
+    first = target.models[0]
+    if "errors" in needed:
+        c = errors.cost(first, with_empty_key=target.empty_key_env is not None)
+        steps.append(ProbeStep("errors", first, c.requests, c.max_tokens))
+    if "burst" in needed and target.rate_limit_probe is not None:
+        c = burst.cost(first, target.rate_limit_probe)
+        steps.append(ProbeStep("burst", first, c.requests, c.max_tokens))
     return TargetPlan(target=target, check_ids=check_ids, steps=tuple(steps))
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from relaycheck.exchange import Exchange, Timings
+from relaycheck.redact import secret_forms
 from relaycheck.sse import SSEReader
 
 if TYPE_CHECKING:  # transport imports this module; the annotation only needs the name
@@ -74,6 +75,8 @@ class Recorder:
     sse: SSEReader | None = None
     decoder: BoundedDecoder | None = None
     notes: list[str] = field(default_factory=list)
+    presented_key: str | None = None
+    retry_of: str | None = None
 
     def now_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0
@@ -156,5 +159,17 @@ class Recorder:
             error_kind=self.error_kind,
             deadline_s=deadline_s,
             notes=tuple(self.notes),
+            retry_of=self.retry_of,
+            key_echoed=self._echoes_key(body, sse),
         )
+
+    def _echoes_key(self, body: str, sse: SSEReader | None) -> bool:
+        """Whether the response carried the presented key in full (judged here: checks never see keys)."""
+        if not self.presented_key:
+            return False
+        forms = secret_forms(self.presented_key)
+        texts = [body, *(v for _, v in self.response_headers)]
+        if sse is not None:
+            texts += [e.raw for e in sse.events]
+        return any(form in text for text in texts for form in forms)
 

@@ -32,7 +32,7 @@ def key_id(secret: str) -> str:
     return f"{masked} #{digest}"
 
 
-def _forms(secret: str) -> set[str]:
+def secret_forms(secret: str) -> set[str]:
     """The encodings in which a key can appear in recorded traffic."""
     raw = secret.encode("utf-8")
     forms = {
@@ -53,7 +53,7 @@ class Redactor:
         self._replacements: list[tuple[str, str]] = []
         for secret in self.secrets:
             label = f"[redacted {key_id(secret)}]"
-            for form in sorted(_forms(secret), key=len, reverse=True):
+            for form in sorted(secret_forms(secret), key=len, reverse=True):
                 self._replacements.append((form, label))
         self._replacements.sort(key=lambda pair: len(pair[0]), reverse=True)
 
@@ -81,7 +81,7 @@ class Redactor:
         """Key ids of known secrets that still occur in `value` (any form)."""
         found = []
         for secret in self.secrets:
-            if any(form in value for form in _forms(secret)):
+            if any(form in value for form in secret_forms(secret)):
                 found.append(key_id(secret))
         return found
 
@@ -138,7 +138,7 @@ class GuardedStream:
         self._redactor = redactor
         self._where = where
         self._tail = ""
-        self._keep = max((len(f) for s in redactor.secrets for f in _forms(s)), default=0)
+        self._keep = max((len(f) for s in redactor.secrets for f in secret_forms(s)), default=0)
 
     def write(self, text: str) -> int:
         # Check across write boundaries: a secret split over two writes still matches.

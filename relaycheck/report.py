@@ -8,6 +8,7 @@ from typing import Any
 
 from relaycheck.catalog import SEVERITIES
 from relaycheck.checks import STATUSES
+from relaycheck.errorclass import classify
 from relaycheck.exchange import Exchange
 
 SCHEMA_VERSION = 1
@@ -27,6 +28,7 @@ class Finding:
     summary: str
     evidence: tuple[str, ...]
     metrics: dict[str, Any]
+    expected: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class TargetReport:
     max_tokens: int
     checks: tuple[Finding, ...]
     exchanges: tuple[Exchange, ...]
+    fingerprint: tuple[str, ...] = ()
 
     def exchange(self, xid: str) -> Exchange | None:
         """Look up an exchange by id."""
@@ -118,9 +121,19 @@ def exchange_dict(x: Exchange) -> dict[str, Any]:
                     "first_event_ms": _ms(t.first_event_ms), "end_ms": _ms(t.end_ms)},
         "deadline_s": x.deadline_s,
         "error": {"kind": x.error_kind, "message": x.error} if x.error else None,
+        "error_class": _error_class(x),
+        "retry_of": x.retry_of,
+        "key_echoed": x.key_echoed,
         "request_ids": request_ids(x),
         "notes": list(x.notes),
     }
+
+
+def _error_class(x: Exchange) -> dict[str, Any] | None:
+    info = classify(x)
+    if info is None:
+        return None
+    return {"category": info.category, "dialect": info.dialect, "type": info.type, "code": info.code, "shape": info.shape}
 
 
 def _ms(value: float | None) -> float | None:
@@ -145,10 +158,12 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "auth": t.auth,
                 "models": list(t.models),
                 "plan": {"max_requests": t.max_requests, "max_tokens": t.max_tokens},
+                "fingerprint": list(t.fingerprint),
                 "summary": t.counts(),
                 "checks": [
                     {"id": c.id, "model": c.model, "status": c.status, "severity": c.severity, "title": c.title["en"],
-                     "summary": c.summary, "evidence": list(c.evidence), "metrics": c.metrics}
+                     "summary": c.summary, "evidence": list(c.evidence), "metrics": c.metrics,
+                     **({"expected": c.expected["en"]} if c.expected else {})}
                     for c in t.checks
                 ],
                 "exchanges": [exchange_dict(x) for x in t.exchanges],

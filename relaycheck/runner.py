@@ -15,8 +15,12 @@ from relaycheck.checks import INCONCLUSIVE, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
-from relaycheck.probes import ProbeContext, chat, root, stream
+from relaycheck.probes import ProbeContext, burst, chat, errors, root, stream
+from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
+
+
+CHECK_CRASHED = "relaycheck bug: this check crashed on the recorded data"
 
 
 @dataclass(frozen=True)
@@ -54,14 +58,16 @@ def _utc_now() -> str:
 
 
 async def run_target(
-    plan: TargetPlan, key: str | None, options: RunOptions, on_exchange: Callable[[Exchange], None] | None = None
+    plan: TargetPlan, keys: TargetKeys, options: RunOptions, on_exchange: Callable[[Exchange], None] | None = None
 ) -> TargetRun:
-    """Probe one target: root first, then auth discovery on the first model, then the rest concurrently."""
+    """Probe one target: root, auth discovery on the first model, the rest concurrently, the burst last."""
     target = plan.target
-    limits = Limits(concurrency=target.concurrency, deadline_s=target.timeout_s, body_cap=options.body_cap)
+    limits = Limits(
+        concurrency=target.concurrency, deadline_s=target.timeout_s, read_s=target.idle_timeout_s, body_cap=options.body_cap
+    )
     transport = LoopbackMapTransport(dict(options.host_map)) if options.host_map else None
     trust_env = not is_loopback_host(httpx.URL(target.base_url).host) and not options.host_map
-    client = RecordingClient(key, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange)
+    client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange)
     base, auth = target.base_url, Auth.BEARER
     async with client:
         if "root" in plan.probes:
@@ -75,7 +81,12 @@ async def run_target(
             jobs += [chat.run(ctx, m) for m in models[1:]]
         if "stream" in plan.probes:
             jobs += [stream.run(ctx, m) for m in models]
+        if "errors" in plan.probes:
+            jobs.append(errors.run(ctx, models[0], keys))
         await asyncio.gather(*jobs)
+        if "burst" in plan.probes and target.rate_limit_probe is not None:
+            # Last, so that a limit it provokes cannot spoil the verdicts of the other checks.
+            await burst.run(ctx, models[0], target.rate_limit_probe)
     exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))
     results = evaluate(plan, exchanges, options.debug)
     return TargetRun(plan, base, auth, exchanges, results, frozenset(client.keys_used))
@@ -93,13 +104,13 @@ def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = Fa
                 verdict = impls[check_id].fn(CheckInput(plan.target, model, exchanges))
             except Exception as exc:  # a relay's data must never crash the run: record it instead
                 detail = traceback.format_exc(limit=3) if debug else f"{type(exc).__name__}: {exc}"
-                verdict = Verdict(INCONCLUSIVE, f"internal error while checking: {detail}")
+                verdict = Verdict(INCONCLUSIVE, f"{CHECK_CRASHED}: {detail}")
             out.append(CheckResult(check_id, model, verdict))
     return tuple(out)
 
 
 async def run_all(
-    plans: tuple[TargetPlan, ...], keys: dict[str, str | None], options: RunOptions,
+    plans: tuple[TargetPlan, ...], keys: dict[str, TargetKeys], options: RunOptions,
     on_exchange: Callable[[str, Exchange], None] | None = None,
 ) -> tuple[str, str, tuple[TargetRun, ...]]:
     """Run targets in parallel (each under its own cap); return start, finish and the runs."""
@@ -109,6 +120,6 @@ async def run_all(
         return (lambda ex: on_exchange(name, ex)) if on_exchange else None
 
     runs = await asyncio.gather(
-        *(run_target(p, keys.get(p.target.name), options, callback(p.target.name)) for p in plans)
+        *(run_target(p, keys[p.target.name], options, callback(p.target.name)) for p in plans)
     )
     return started, _utc_now(), tuple(runs)

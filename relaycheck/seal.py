@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from relaycheck import __version__, catalog
+from relaycheck.fingerprint import fingerprint
 from relaycheck.redact import Redactor, key_id
 from relaycheck.report import SCHEMA_VERSION, Finding, Report, TargetReport
 from relaycheck.runner import TargetRun
+from relaycheck.targets import TargetKeys
 
 
 def build_report(
-    runs: tuple[TargetRun, ...], keys: dict[str, str | None], started_at: str, finished_at: str,
+    runs: tuple[TargetRun, ...], keys: dict[str, TargetKeys], started_at: str, finished_at: str,
     profile: str, fail_on: str, redactor: Redactor,
 ) -> Report:
     """Assemble findings and exchanges, then pass the whole Report through the redactor once."""
@@ -17,7 +19,7 @@ def build_report(
     targets = []
     for run in runs:
         target = run.plan.target
-        key = keys.get(target.name)
+        key = keys[target.name].main
         findings = tuple(
             Finding(
                 id=r.check_id,
@@ -28,6 +30,7 @@ def build_report(
                 summary=r.verdict.summary,
                 evidence=r.verdict.evidence,
                 metrics=r.verdict.metrics,
+                expected=cat.get(r.check_id).expected,
             )
             for r in run.results
         )
@@ -43,6 +46,7 @@ def build_report(
                 max_tokens=run.plan.max_tokens,
                 checks=findings,
                 exchanges=run.exchanges,
+                fingerprint=fingerprint(run.exchanges),
             )
         )
     raw = Report(

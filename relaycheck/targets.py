@@ -17,10 +17,18 @@ from relaycheck.errors import UsageError
 from relaycheck.redact import KEY_SHAPE
 
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
-OPTIONAL_KEYS = ("concurrency", "timeout_s")
+OPTIONAL_KEYS = ("concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe")
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # what the openai SDK uses when nothing is configured
+
+
+@dataclass(frozen=True)
+class RateLimitProbe:
+    """Opt-in burst: at most `requests` minimal completions, `concurrency` at a time, stopping at the first 429."""
+
+    requests: int
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,9 @@ class Target:
     models: tuple[str, ...]
     concurrency: int = 4
     timeout_s: float = 90.0
+    idle_timeout_s: float = 30.0  # longest silence: time to first byte, and gaps inside a stream
+    empty_key_env: str | None = None  # opt-in: a key with no balance, for errors.insufficient_balance
+    rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
 
 
 def _looks_like_key(value: str) -> bool:
@@ -112,6 +123,12 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
     timeout = raw.get("timeout_s", 90.0)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 1 <= timeout <= 3600:
         raise UsageError(f"{where}: timeout_s must be a number of seconds from 1 to 3600")
+    idle = raw.get("idle_timeout_s", 30.0)
+    if not isinstance(idle, (int, float)) or isinstance(idle, bool) or not 0.5 <= idle <= 3600:
+        raise UsageError(f"{where}: idle_timeout_s must be a number of seconds from 0.5 to 3600")
+    empty_env = raw.get("empty_key_env")
+    if empty_env is not None and (not isinstance(empty_env, str) or not ENV_NAME.match(empty_env)):
+        raise UsageError(f"{where}: empty_key_env must be an environment variable name like RELAY_EMPTY_KEY")
     return Target(
         name=name.strip(),
         base_url=validate_base_url(base_url, f"{where}.base_url"),
@@ -119,7 +136,26 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         models=tuple(m.strip() for m in models),
         concurrency=concurrency,
         timeout_s=float(timeout),
+        idle_timeout_s=float(idle),
+        empty_key_env=empty_env,
+        rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
     )
+
+
+def parse_rate_limit_probe(raw: Any, where: str) -> RateLimitProbe | None:
+    """Validate `rate_limit_probe: {requests: N, concurrency: C}`."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: expected a mapping like {{requests: 30, concurrency: 4}}")
+    unknown = sorted(set(raw) - {"requests", "concurrency"})
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; valid keys: requests, concurrency")
+    requests, concurrency = raw.get("requests"), raw.get("concurrency", 4)
+    for name, value, high in (("requests", requests, 1000), ("concurrency", concurrency, 64)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
+            raise UsageError(f"{where}: {name} must be an integer from 1 to {high}")
+    return RateLimitProbe(requests=requests, concurrency=concurrency)
 
 
 def load_targets(path: Path) -> tuple[Target, ...]:
@@ -167,11 +203,34 @@ def target_from_flags(base_url: str | None, models: tuple[str, ...], api_key_env
     return Target(name=host, base_url=url, api_key_env=api_key_env, models=tuple(models))
 
 
+@dataclass(frozen=True)
+class TargetKeys:
+    """The secrets of one target's run: its key, the optional empty-balance key, and a generated wrong key."""
+
+    main: str
+    empty: str | None = None
+    wrong: str | None = None
+
+    def all(self) -> tuple[str, ...]:
+        """Every secret, for the redactor."""
+        return tuple(k for k in (self.main, self.empty, self.wrong) if k)
+
+
+def _read_env(name: str, what: str, target: Target, env: Mapping[str, str]) -> str:
+    value = env.get(name)
+    if value is None:
+        raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) is not set")
+    if not value.strip():
+        raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) is empty")
+    return value.strip()
+
+
 def resolve_key(target: Target, env: Mapping[str, str] = os.environ) -> str:
     """Read the target's key from its environment variable; missing or empty is a usage error."""
-    value = env.get(target.api_key_env)
-    if value is None:
-        raise UsageError(f"environment variable {target.api_key_env} (api_key_env of target {target.name!r}) is not set")
-    if not value.strip():
-        raise UsageError(f"environment variable {target.api_key_env} (api_key_env of target {target.name!r}) is empty")
-    return value.strip()
+    return _read_env(target.api_key_env, "api_key_env", target, env)
+
+
+def resolve_keys(target: Target, env: Mapping[str, str], wrong: str | None = None) -> TargetKeys:
+    """The key, the empty-balance key when opted in, and the wrong key the errors probe presents."""
+    empty = _read_env(target.empty_key_env, "empty_key_env", target, env) if target.empty_key_env else None
+    return TargetKeys(main=resolve_key(target, env), empty=empty, wrong=wrong)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import enum
 import json
@@ -89,6 +90,9 @@ class RecordingClient:
         self._sem = asyncio.Semaphore(limits.concurrency)
         self._counter = 0
         self._not_before = 0.0
+        # After a 429 the client turns polite: one request at a time, so retries do not collide again.
+        self._throttled = False
+        self._serial = asyncio.Lock()
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
@@ -121,31 +125,42 @@ class RecordingClient:
         key: str | None = None,
         expect_sse: bool = False,
         deadline_s: float | None = None,
-    ) -> Exchange:
-        """Send one request and return its recorded exchange; transport failures become fields, not exceptions."""
+        retry_of: str | None = None,
+        unless: asyncio.Event | None = None,
+    ) -> Exchange | None:
+        """Send one request and return its recorded exchange; transport failures become fields, not exceptions.
+
+        With `unless`, nothing is sent (None is returned) once that event is set, even after waiting for a turn.
+        """
         deadline = deadline_s or self.limits.deadline_s
+        presented = key if key is not None else self._key
         async with self._sem:
-            await self._polite_wait()
-            self._counter += 1
-            rec = Recorder(
-                xid=f"x{self._counter}",
-                probe=probe,
-                model=model,
-                label=label,
-                expect_sse=expect_sse,
-                limits=self.limits,
-                started_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                t0=time.perf_counter(),
-            )
-            try:
-                await asyncio.wait_for(
-                    self._send(rec, method, url, json_body, raw_body, auth, key if key is not None else self._key),
-                    timeout=deadline,
+            async with self._serial if self._throttled else contextlib.nullcontext():
+                if unless is not None and unless.is_set():
+                    return None
+                await self._polite_wait()
+                if unless is not None and unless.is_set():
+                    return None
+                self._counter += 1
+                rec = Recorder(
+                    xid=f"x{self._counter}",
+                    probe=probe,
+                    model=model,
+                    label=label,
+                    expect_sse=expect_sse,
+                    limits=self.limits,
+                    started_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    t0=time.perf_counter(),
+                    presented_key=presented if auth is not Auth.NONE else None,
+                    retry_of=retry_of,
                 )
-            except asyncio.TimeoutError:
-                rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
-            rec.end_ms = rec.now_ms()
-            exchange = rec.freeze(deadline)
+                try:
+                    await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented), timeout=deadline)
+                except asyncio.TimeoutError:
+                    rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
+                rec.end_ms = rec.now_ms()
+                exchange = rec.freeze(deadline)
+                self._heed(exchange)
         self.exchanges.append(exchange)
         if self._on_exchange:
             self._on_exchange(exchange)
@@ -173,6 +188,8 @@ class RecordingClient:
             elif auth is Auth.BODY and body is not None:
                 body["api_key"] = key
         content = raw_body
+        if raw_body is not None:
+            headers["content-type"] = "application/json"  # raw bodies are deliberately malformed JSON requests
         if body is not None:
             content = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers["content-type"] = "application/json"
@@ -206,7 +223,6 @@ class RecordingClient:
             rec.fail("protocol", f"{type(exc).__name__}: {exc}")
             return
         rec.on_headers(response)
-        self._note_retry_after(response)
         try:
             async for raw in response.aiter_raw():
                 if not rec.on_raw(raw, rec.now_ms()):
@@ -221,9 +237,15 @@ class RecordingClient:
         finally:
             await response.aclose()
 
-    def _note_retry_after(self, response: httpx.Response) -> None:
-        if response.status_code not in (429, 503):
+    def _heed(self, exchange: Exchange) -> None:
+        """Politeness after a rate limit: hold every request until Retry-After, then send one at a time."""
+        if exchange.status not in (429, 503):
             return
-        seconds = retry_after_seconds(response.headers)
+        from relaycheck.errorclass import INSUFFICIENT_BALANCE, classify
+
+        info = classify(exchange)
+        if exchange.status == 429 and (info is None or info.category != INSUFFICIENT_BALANCE):
+            self._throttled = True  # an exhausted balance is not a rate limit: slowing down would not help
+        seconds = retry_after_seconds(httpx.Headers(list(exchange.response_headers)))
         if seconds is not None and seconds <= self.limits.max_retry_after_s:
             self._not_before = max(self._not_before, time.monotonic() + seconds)

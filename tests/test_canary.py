@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import run_probe
+from conftest import make_canary, run_probe
 from relaycheck.demo.faults import FAULTS
 from relaycheck.redact import Redactor, key_id
 
@@ -27,9 +27,12 @@ def _assert_clean(canary: str, *texts: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_output_format_leaks_the_key_under_any_fault(tmp_path, canary, fault, fmt):
     output = tmp_path / f"report.{fmt}"
-    run = run_probe(tmp_path, env={"CANARY_KEY": canary}, demo=True, fault=fault, api_key_env="CANARY_KEY", fmt=fmt, output=output)
+    empty = make_canary()  # the empty-balance key is a secret too
+    env = {"CANARY_KEY": canary, "CANARY_EMPTY": empty}
+    run = run_probe(tmp_path, env=env, demo=True, fault=fault, api_key_env="CANARY_KEY", empty_key_env="CANARY_EMPTY", fmt=fmt, output=output)
     written = output.read_text()
     _assert_clean(canary, run.stdout, run.stderr, written)
+    _assert_clean(empty, run.stdout, run.stderr, written)
     # The canary was really in use: the report names it by its masked id (and the relay saw it).
     assert key_id(canary) in written or fmt == "terminal" and key_id(canary) in run.stdout
 
@@ -99,3 +102,14 @@ def test_the_real_cli_with_debug_and_errors_never_prints_the_key(tmp_path, canar
         result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
         _assert_clean(canary, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_echoed_keys_are_seen_by_the_relay_and_never_by_the_reader(tmp_path, canary):
+    # The key_echo fault really sends both keys back: the evidence flags it, the report shows neither.
+    empty = make_canary()
+    run = run_probe(tmp_path, env={"K": canary, "E": empty}, demo=True, fault="key_echo", api_key_env="K", empty_key_env="E")
+    target = run.report["targets"][0]
+    echoed = {x["label"] for x in target["exchanges"] if x["key_echoed"]}
+    assert echoed == {"wrong key", "empty-balance key"}
+    _assert_clean(canary, json.dumps(run.report))
+    _assert_clean(empty, json.dumps(run.report))

@@ -87,10 +87,11 @@ def test_probe_demo_writes_markdown_and_exit_codes_follow_fail_on(tmp_path):
 
 def test_markdown_ticket_has_what_support_needs(tmp_path):
     report = tmp_path / "ticket.md"
-    cli("probe", "--demo", "--fault", "body_key", "--format", "md", "--output", str(report))
-    text = report.read_text()
-    section = text.split("### Details for support", 1)[1]
-    for needed in ("base.auth_bearer", "Time (UTC): 20", "Status: 401", "Request ids: x-request-id: req_demo", "Raw error text", "Incorrect API key provided: [redacted"):
+    cli("probe", "--demo", "--fault", "key_echo", "--format", "md", "--output", str(report))
+    section = report.read_text().split("### Details for support", 1)[1]
+    for needed in ("errors.key_echo", "Expected: Error messages that mask the key", "Time (UTC): 20", "Status: 401",
+                   "Request ids: x-request-id: req_demo", "Raw error text", "Incorrect API key provided: [redacted",
+                   "Classified as: authentication (openai dialect, code invalid_api_key)"):
         assert needed in section, needed
 
 
@@ -102,10 +103,12 @@ def test_demo_relay_serves_until_interrupted():
     try:
         line = proc.stdout.readline()
         assert "fault no_done" in line and "base URL http://127.0.0.1:" in line
-        base = line.split("base URL ", 1)[1].split()[0]
-        reply = httpx.get(base + "/models", headers={"authorization": "Bearer anything"}, timeout=10)
+        base = line.split("base URL ", 1)[1].split()[0].rstrip(",")
+        assert "accepts the key sk-demo-relay" in line
+        reply = httpx.get(base + "/models", headers={"authorization": "Bearer sk-demo-relay"}, timeout=10)
         assert reply.status_code == 200 and reply.json()["object"] == "list"
         assert httpx.get(base + "/models", timeout=10).status_code == 401
+        assert httpx.get(base + "/models", headers={"authorization": "Bearer other"}, timeout=10).status_code == 401
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
@@ -115,13 +118,16 @@ def test_demo_relay_serves_until_interrupted():
 def test_probe_against_a_separately_served_demo_relay(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "relaycheck", "demo-relay", "--port", "0"], stdout=subprocess.PIPE, text=True)
     try:
-        base = proc.stdout.readline().split("base URL ", 1)[1].split()[0]
+        base = proc.stdout.readline().split("base URL ", 1)[1].split()[0].rstrip(",")
         targets = tmp_path / "targets.yaml"
         targets.write_text(f"targets:\n  - name: local\n    base_url: {base}\n    api_key_env: LOCAL_KEY\n    models: [gpt-4o-mini, gpt-4o]\n")
-        result = cli("probe", "-t", str(targets), "--format", "json", env={"LOCAL_KEY": "local-test-key"})
+        result = cli("probe", "-t", str(targets), "--format", "json", env={"LOCAL_KEY": "sk-demo-relay"})
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
-        assert {c["status"] for c in report["targets"][0]["checks"]} == {"pass"}
+        statuses = {c["id"]: c["status"] for c in report["targets"][0]["checks"]}
+        opt_in = {"errors.rate_limit", "errors.insufficient_balance"}
+        assert {statuses.pop(i) for i in opt_in} == {"skip"}  # not configured in this targets file
+        assert set(statuses.values()) == {"pass"}
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

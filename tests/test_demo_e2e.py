@@ -8,6 +8,7 @@ from conftest import run_probe, verdicts
 from relaycheck import catalog
 from relaycheck.demo.faults import FAULTS
 from relaycheck.demo.server import DemoRelay
+from relaycheck.runner import CHECK_CRASHED
 
 
 def test_the_fault_free_demo_passes_every_check(tmp_path):
@@ -28,7 +29,7 @@ def test_each_fault_flips_exactly_its_checks(tmp_path, name):
     expected = {cid: fault.expect.get(cid, "pass") for cid in catalog.load().ids}
     assert got == expected, {c["id"]: c["summary"] for c in checks if c["status"] != expected[c["id"]]}
     for c in checks:
-        assert "internal error" not in c["summary"]
+        assert CHECK_CRASHED not in c["summary"]
         if c["status"] in ("fail", "warn") and c["id"] != "base.https":
             assert c["evidence"], c  # a finding cites the exchanges it rests on
     severities = {c["id"]: c["severity"] for c in checks}
@@ -138,9 +139,33 @@ def test_progress_and_debug_lines_on_a_terminal(tmp_path, canary):
     assert canary not in err.getvalue() + out.getvalue()
 
 
-def test_the_readme_states_what_a_run_really_plans(tmp_path):
+def test_the_readme_states_what_a_run_really_plans():
     from pathlib import Path
 
-    plan = run_probe(tmp_path, demo=True).report["targets"][0]["plan"]
+    from relaycheck.plan import plan_target
+    from relaycheck.targets import Target
+
+    plan = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), catalog.load().select("full"))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert f"at most {plan['max_requests']} requests and about {round(plan['max_tokens'], -1)} tokens" in readme
+    assert f"at most {plan.max_requests} requests and about {round(plan.max_tokens, -1)} tokens" in readme
+
+
+def test_a_relay_limited_to_3_per_second_still_gets_every_verdict_right(tmp_path):
+    run = run_probe(tmp_path, demo=True, fault="strict_rate_limit")
+    target = run.report["targets"][0]
+    ordinary = [x for x in target["exchanges"] if x["probe"] != "burst"]
+    limited = [x for x in ordinary if x["response"]["status"] == 429 and x["error_class"]["category"] == "rate_limited"]
+    retries = [x for x in ordinary if x["retry_of"]]
+    assert limited and retries  # the limit really bit, and the probes waited and retried
+    assert {x["retry_of"] for x in retries} <= {x["id"] for x in limited}
+    assert {c["status"] for c in target["checks"]} == {"pass"}
+    rate = next(c for c in target["checks"] if c["id"] == "errors.rate_limit")
+    assert rate["metrics"]["x_ratelimit_limit_requests"] == "3"
+
+
+def test_the_empty_balance_429_is_not_mistaken_for_a_rate_limit(tmp_path):
+    target = run_probe(tmp_path, demo=True).report["targets"][0]
+    empty = next(x for x in target["exchanges"] if x["label"] == "empty-balance key")
+    assert empty["response"]["status"] == 429
+    assert empty["error_class"]["category"] == "insufficient_balance"
+    assert not any(x["retry_of"] == empty["id"] for x in target["exchanges"])  # waiting does not refill a balance

@@ -11,7 +11,7 @@ from relaycheck.targets import Target
 
 PASS, WARN, FAIL, INCONCLUSIVE, SKIP = "pass", "warn", "fail", "inconclusive", "skip"
 STATUSES = (PASS, WARN, FAIL, INCONCLUSIVE, SKIP)
-_MODULES = ("base", "models", "chat", "usage", "stream")
+_MODULES = ("base", "models", "chat", "usage", "stream", "errors")
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,13 @@ class CheckInput:
     exchanges: tuple[Exchange, ...]
 
     def of(self, probe: str) -> list[Exchange]:
-        """Exchanges of one probe: target-level ones always, per-model ones only for this input's model."""
-        return [x for x in self.exchanges if x.probe == probe and (x.model is None or self.model is None or x.model == self.model)]
+        """Final attempts of one probe (a politely retried 429 is superseded by its retry): target-level ones
+        always, per-model ones only for this input's model."""
+        superseded = {x.retry_of for x in self.exchanges if x.retry_of}
+        return [
+            x for x in self.exchanges
+            if x.probe == probe and x.id not in superseded and (x.model is None or self.model is None or x.model == self.model)
+        ]
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def redirects(inp: CheckInput) -> Verdict:
 @check("base.auth_bearer", probes=("chat",))
 def auth_bearer(inp: CheckInput) -> Verdict:
     """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive."""
-    attempts = [x for x in inp.exchanges if x.probe == "chat" and x.label.startswith("auth: ")]
+    attempts = [x for x in inp.of("chat") if x.label.startswith("auth: ")]
     bearer = next((x for x in attempts if x.label == "auth: bearer"), None)
     if bearer is None:
         return Verdict(INCONCLUSIVE, "no chat request was sent with a bearer token")

@@ -38,8 +38,9 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault(
             "body_key",
-            "refuses Authorization: Bearer; wants the key as api_key in the JSON body (and echoes the bearer key)",
-            {"base.auth_bearer": "fail"},
+            "refuses Authorization: Bearer; wants the key as api_key in the JSON body",
+            # An unparseable body carries no key, so the relay can only answer 401: the 4xx-for-bad-JSON question stays open.
+            {"base.auth_bearer": "fail", "errors.bad_request": "inconclusive"},
         ),
         Fault("models_shape", "GET /v1/models returns a bare JSON array instead of a list object", {"models.list": "fail"}),
         Fault("unlisted_model", "the model list omits gpt-4o-mini although chat serves it", {"models.listed": "fail"}),
@@ -52,6 +53,24 @@ FAULTS: dict[str, Fault] = {
         Fault("no_done", "streams end without data: [DONE]", {"stream.complete": "fail"}),
         Fault("buffered_stream", "fake streaming: the whole reply is buffered and sent at the end", {"stream.incremental": "fail"}),
         Fault("no_stream_usage", "ignores stream_options.include_usage", {"stream.usage": "fail"}),
+        Fault("any_key", "accepts any non-empty key", {"errors.bad_key": "fail"}),
+        Fault("missing_key_500", "answers a request without a key with a 500", {"errors.missing_key": "fail"}),
+        Fault("key_echo", "repeats the presented key in full in its 401 message", {"errors.key_echo": "fail"}),
+        Fault("default_model", "answers unknown model names with gpt-4o-mini", {"errors.unknown_model": "fail"}),
+        Fault("bad_json_500", "answers malformed requests with a 500", {"errors.bad_request": "fail"}),
+        Fault("html_errors", "answers malformed requests with an nginx HTML page", {"errors.shape": "fail"}),
+        Fault("bare_429", "rate-limit 429s carry no Retry-After or x-ratelimit-* headers", {"errors.rate_limit": "fail"}),
+        Fault("empty_balance_500", "answers a key with no balance with a 500", {"errors.insufficient_balance": "fail"}),
+        Fault(
+            "stall_stream",
+            "streams stall after 60 tokens for longer than the idle timeout",
+            {"errors.timeout": "fail", "stream.complete": "fail", "stream.usage": "fail"},
+        ),
+        Fault(
+            "strict_rate_limit",
+            "allows 3 requests per second (429 with Retry-After): every verdict must still be right",
+            {},
+        ),
         Fault(
             "sse_quirks",
             "legal SSE quirks only: CRLF, keep-alive comments, data: without a space, empty-choices frames",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import itertools
 import json
+import math
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from relaycheck.errors import UsageError
 from relaycheck.net import is_loopback_host
 
 MAX_BODY = 4 * 1024 * 1024
+DEMO_RELAY_KEY = "sk-demo-relay"  # what `relaycheck demo-relay` accepts unless --key-env names another key
 STALE_NONCE = "relaycheck-nonce-A1B2C3D4E5"
 HOMEPAGE = (
     "<!doctype html><html><head><title>Demo Relay</title></head><body><h1>Demo Relay</h1>"
@@ -52,13 +54,20 @@ class DemoRelay:
         key: str | None = None,
         ttft_ms: float = 30.0,
         token_ms: float = 3.0,
+        empty_key: str | None = None,
+        stall_s: float = 4.0,
     ) -> None:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
         self.host, self.port = host, port
         self.fault = fault.name if fault else None
         self.key = key
+        self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
+        self.stall_s = stall_s
+        # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
+        self.rate_limit = 3 if self.fault == "strict_rate_limit" else 15
+        self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start second, requests counted in it)
         self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it served at once: tests check the client's cap with it
@@ -77,6 +86,16 @@ class DemoRelay:
     def base_url(self) -> str:
         """The API root, {origin}/v1."""
         return self.origin + "/v1"
+
+    def admit(self, key: str) -> tuple[bool, float]:
+        """Count one API request of `key` in the current one-second window; return (allowed, seconds to the next)."""
+        now = time.monotonic()
+        second = int(now)
+        with self._flight_lock:
+            start, count = self._windows.get(key, (second, 0))
+            count = count + 1 if start == second else 1
+            self._windows[key] = (second, count)
+        return count <= self.rate_limit, second + 1 - now
 
     def next_id(self) -> int:
         """A process-wide request counter for ids."""
@@ -167,23 +186,58 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = value.partition(" ")
         return token.strip() or None if scheme.lower() == "bearer" else None
 
-    def _authorized(self, body: dict | None) -> bool:
-        bearer = self._bearer()
+    def _presented(self, body: dict | None) -> str | None:
         if self.fault == "body_key":
-            presented = (body or {}).get("api_key") if isinstance(body, dict) else None
-            if presented and (self.relay.key is None or presented == self.relay.key):
-                return True
-            # Echo the presented key in full, as careless relays do: the report must still never show it.
-            self._error(401, f"Incorrect API key provided: {bearer}. Send the key in the request body as api_key.", "invalid_request_error", "invalid_api_key")
-            return False
-        if bearer and (self.relay.key is None or bearer == self.relay.key):
-            return True
-        if not bearer:
-            self._error(401, "You didn't provide an API key. Use Authorization: Bearer YOUR_KEY.", "invalid_request_error", None)
+            value = body.get("api_key") if isinstance(body, dict) else None
+            return value if isinstance(value, str) and value else None
+        return self._bearer()
+
+    def _authorized(self, body: dict | None) -> str | None:
+        """"ok", "empty" (valid key, no balance), or None after answering the refusal."""
+        presented = self._presented(body)
+        relay = self.relay
+        if presented and presented == relay.empty_key:
+            return "empty"
+        if presented and (relay.key is None or presented == relay.key or self.fault == "any_key"):
+            return "ok"
+        if not presented:
+            if self.fault == "missing_key_500":
+                self._error(500, "runtime error: invalid memory address or nil pointer dereference", "server_error", None)
+            else:
+                where = "in the request body as api_key" if self.fault == "body_key" else "as Authorization: Bearer YOUR_KEY"
+                self._error(401, f"You didn't provide an API key. Send it {where}.", "invalid_request_error", None)
+            return None
+        # OpenAI masks the key it refuses; the key_echo fault repeats it in full, as careless relays do.
+        shown = presented if self.fault == "key_echo" else (presented[:3] + "*" * 8 + presented[-4:] if len(presented) > 10 else "***")
+        self._error(401, f"Incorrect API key provided: {shown}.", "invalid_request_error", "invalid_api_key")
+        return None
+
+    def _no_balance(self) -> None:
+        if self.fault == "empty_balance_500":
+            self._error(500, "upstream error: do request failed", "server_error", None)
+            return
+        who = f" for key {self.relay.empty_key}" if self.fault == "key_echo" else ""
+        self._error(429, f"You exceeded your current quota{who}, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")
+
+    def _rate_limited(self, reset_s: float) -> None:
+        headers = {}
+        if self.fault != "bare_429":
+            headers = {
+                "retry-after": str(max(1, math.ceil(reset_s))),
+                "x-ratelimit-limit-requests": str(self.relay.rate_limit),
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": f"{int(reset_s * 1000)}ms",
+            }
+        message = f"Rate limit reached: limit {self.relay.rate_limit} requests per second. Please try again later."
+        self._json(429, {"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}}, headers)
+
+    def _bad_request(self, message: str, param: str | None = None) -> None:
+        if self.fault == "bad_json_500":
+            self._error(500, f"internal error: {message}", "server_error", None)
+        elif self.fault == "html_errors":  # an nginx in front answering for the app
+            self._send(400, b"<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>", "text/html")
         else:
-            masked = bearer[:3] + "*" * 8 + bearer[-4:] if len(bearer) > 10 else "***"
-            self._error(401, f"Incorrect API key provided: {masked}.", "invalid_request_error", "invalid_api_key")
-        return False
+            self._error(400, message, "invalid_request_error", None, param)
 
     # ---- routes ---------------------------------------------------------------------------------
     def do_GET(self) -> None:
@@ -210,6 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
         if raw is None:
             return
         try:
+            if path.startswith("/v1/"):
+                allowed, reset_s = self.relay.admit(self._bearer() or "")
+                if not allowed:
+                    self._rate_limited(reset_s)
+                    return
             if path.rstrip("/") == "/v1/models" and method == "GET":
                 self._models()
             elif path == "/v1/chat/completions" and method == "POST":
@@ -227,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fault == "redirect":
             self._send(307, b"", "text/plain", {"location": f"{self.relay.origin}/moved/v1/models"})
             return
-        if self.fault != "body_key" and not self._authorized(None):
+        if self.fault != "body_key" and self._authorized(None) is None:
             return
         names = [m for m in stand_in.MODELS if not (self.fault == "unlisted_model" and m == stand_in.DEFAULT_MODEL)]
         data = [{"id": m, "object": "model", "created": 1715367049, "owned_by": "demo"} for m in names]
@@ -237,17 +296,25 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw)
         except ValueError:
-            self._error(400, "We could not parse the JSON body of your request.", "invalid_request_error", None)
+            body = None
+        state = self._authorized(body if isinstance(body, dict) else None)
+        if state is None:
             return
-        if not self._authorized(body if isinstance(body, dict) else None):
+        if body is None:
+            self._bad_request("We could not parse the JSON body of your request.")
             return
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
-            self._error(400, "'messages' is a required property", "invalid_request_error", None, "messages")
+            self._bad_request("'messages' is a required property", "messages")
+            return
+        if state == "empty":
+            self._no_balance()
             return
         name = body.get("model")
         if name not in stand_in.MODELS:
-            self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
-            return
+            if self.fault != "default_model":
+                self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
+                return
+            name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         override = None
         if self.fault == "stale_reply":

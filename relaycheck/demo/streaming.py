@@ -8,6 +8,8 @@ from typing import Any
 
 from relaycheck.demo import model as stand_in
 
+STALL_AFTER_PIECES = 60  # enough streamed tokens (50+) that stream.incremental can still judge
+
 
 def usage_of(completion: stand_in.Completion) -> dict[str, Any]:
     """The OpenAI usage object for a completion."""
@@ -67,6 +69,8 @@ class SSEWriter:
             self.write(self.frame(azure))
         self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
         for i, piece in enumerate(self.completion.pieces):
+            if self.fault == "stall_stream" and i == STALL_AFTER_PIECES:
+                time.sleep(relay.stall_s)  # the client's idle timeout gives up first
             delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
             self.write(self.chunk([delta], **usage_null), relay.token_ms if i else 0.0)
             if self.fault == "data_ping" and i % 10 == 0:

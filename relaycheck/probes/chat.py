@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts
+from relaycheck.probes import ProbeContext, ProbeCost, send, prompts
 from relaycheck.transport import ALTERNATIVE_AUTH, Auth
 
 NAME = "chat"
@@ -24,11 +24,11 @@ async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Aut
         model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET
     )
     url = ctx.url("chat/completions")
-    first = await ctx.client.request("POST", url, probe=NAME, model=model, label=f"auth: {ctx.auth.value}", json_body=body, auth=ctx.auth)
+    first = await send(ctx, "POST", url, probe=NAME, model=model, label=f"auth: {ctx.auth.value}", json_body=body, auth=ctx.auth)
     if not discover_auth or first.status not in _REFUSED:
         return ctx.auth
     for placement in ALTERNATIVE_AUTH:
-        exchange = await ctx.client.request(
+        exchange = await send(ctx, 
             "POST", url, probe=NAME, model=model, label=f"auth: {placement.value}", json_body=body, auth=placement
         )
         if exchange.status is not None and exchange.status not in _REFUSED:

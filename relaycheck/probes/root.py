@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from relaycheck.exchange import Exchange
-from relaycheck.probes import ProbeContext, ProbeCost
+from relaycheck.probes import ProbeContext, ProbeCost, send
 
 NAME = "root"
 
@@ -44,11 +44,11 @@ def variants(base_url: str) -> list[tuple[str, str]]:
 
 async def run(ctx: ProbeContext) -> str | None:
     """Return the base URL that answers as an API root (the configured one first), or None."""
-    first = await ctx.client.request("GET", ctx.url("models"), probe=NAME, label="configured base", auth=ctx.auth)
+    first = await send(ctx, "GET", ctx.url("models"), probe=NAME, label="configured base", auth=ctx.auth)
     if is_api_root(first):
         return ctx.base_url
     for label, candidate in variants(ctx.base_url):
-        exchange = await ctx.client.request(
+        exchange = await send(ctx, 
             "GET", candidate.rstrip("/") + "/models", probe=NAME, label=f"variant: {label}", auth=ctx.auth
         )
         if is_api_root(exchange):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts
+from relaycheck.probes import ProbeContext, ProbeCost, send, prompts
 
 NAME = "stream"
 
@@ -20,7 +20,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
     body = prompts.chat_body(
         model, prompts.count_prompt(), prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET, stream=True
     )
-    await ctx.client.request(
+    await send(ctx, 
         "POST", ctx.url("chat/completions"), probe=NAME, model=model, label="stream", json_body=body,
         auth=ctx.auth, expect_sse=True,
     )

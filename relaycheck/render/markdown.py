@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from relaycheck.checks._util import error_text, excerpt
+from relaycheck.errorclass import classify
 from relaycheck.report import Finding, Report, TargetReport, failing, request_ids
 
 _ICON = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "inconclusive": "❔ inconclusive", "skip": "⏭ skip"}
@@ -20,7 +21,11 @@ def _fence(text: str) -> str:
 
 
 def _ticket(target: TargetReport, finding: Finding) -> list[str]:
-    lines = [f"#### `{finding.id}` · {finding.model or 'all models'} · {finding.status.upper()} ({finding.severity})", "", finding.summary, ""]
+    lines = [f"#### `{finding.id}` · {finding.model or 'all models'} · {finding.status.upper()} ({finding.severity})", ""]
+    if finding.expected:
+        lines += [f"- Expected: {finding.expected['en']}", f"- Observed: {finding.summary}", ""]
+    else:
+        lines += [finding.summary, ""]
     for xid in finding.evidence:
         ex = target.exchange(xid)
         if ex is None:
@@ -38,6 +43,10 @@ def _ticket(target: TargetReport, finding: Finding) -> list[str]:
             message = error_text(ex)
             if message and message != raw:
                 lines.append(f"  - Error message: {excerpt(message, 300)}")
+        info = classify(ex)
+        if info is not None:
+            detail = ", ".join(p for p in (f"{info.dialect} dialect", f"code {info.code}" if info.code else "", f"type {info.type}" if info.type and not info.code else "") if p)
+            lines.append(f"  - Classified as: {info.label} ({detail})")
     lines.append("")
     return lines
 
@@ -69,6 +78,7 @@ def render(report: Report, **_: object) -> str:
             f"| Key sent as | {target.auth} |",
             f"| Models | {', '.join(f'`{m}`' for m in target.models)} |",
             f"| Plan ceiling | {target.max_requests} requests, {target.max_tokens} tokens |",
+            *(f"| Fingerprint | {_cell(line)} |" for line in target.fingerprint),
             f"| Result | {', '.join(f'{n} {s}' for s, n in counts.items() if n)} |",
             "",
             "| Check | Model | Status | Severity | Summary |",

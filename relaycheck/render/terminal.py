@@ -25,6 +25,8 @@ def render(report: Report, color: bool = False, width: int = 120, **_: object) -
         console.print(f"  key        {target.key_id} (sent as {target.auth})", markup=False)
         console.print(f"  models     {', '.join(target.models)}", markup=False)
         console.print(f"  plan       at most {target.max_requests} requests, {target.max_tokens} tokens", markup=False)
+        for line in target.fingerprint:
+            console.print(f"  relay      {line}", markup=False)
         table = Table(show_lines=False, expand=False)
         table.add_column("check", no_wrap=True)
         table.add_column("model", no_wrap=True)

@@ -1,0 +1,250 @@
+"""Checks on the error contract: refusals that are honest, machine-readable, and tell causes apart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from relaycheck import errorclass as ec
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
+from relaycheck.checks._util import describe, excerpt
+from relaycheck.exchange import Exchange
+from relaycheck.probes.root import is_api_root
+
+TIMEOUT_KINDS = {"connect": "connect", "read": "read (time to first byte)", "stream_idle": "stream idle (gap between events)", "deadline": "total deadline"}
+_RATE_HEADERS = ("retry-after", "retry-after-ms")
+
+
+def _labelled(inp: CheckInput, label: str) -> Exchange | None:
+    return next((x for x in inp.of("errors") if x.label == label), None)
+
+
+def _message(info: ec.ErrorInfo | None) -> str:
+    return f"“{excerpt(info.message, 100)}”" if info and info.message else "no error message"
+
+
+def _refusal(ex: Exchange | None, what: str) -> Verdict:
+    """401 with a body passes; 403 warns; an accepted request, a 5xx or an HTML page fails."""
+    if ex is None:
+        return Verdict(INCONCLUSIVE, "the errors probe did not run")
+    if ex.status is None:
+        return Verdict(INCONCLUSIVE, f"the request with {what} got no answer: {describe(ex)}", (ex.id,))
+    info = ec.classify(ex)
+    if info is None:
+        return Verdict(FAIL, f"a request with {what} was served (HTTP {ex.status}): the relay lets anyone in", (ex.id,))
+    if ex.status == 429:
+        return Verdict(INCONCLUSIVE, f"rate limited (HTTP 429) even after waiting: the refusal of {what} cannot be judged", (ex.id,))
+    if info.shape == "html":
+        return Verdict(FAIL, f"{what} was answered with an HTML page (HTTP {ex.status}), which no API client can read", (ex.id,))
+    if ex.status == 401:
+        if info.shape == "empty":
+            return Verdict(WARN, "refused with 401 but without an error body", (ex.id,))
+        return Verdict(PASS, f"refused with 401: {_message(info)}", (ex.id,))
+    if ex.status == 403:
+        return Verdict(WARN, f"refused with 403 (401 expected): {_message(info)}", (ex.id,))
+    return Verdict(FAIL, f"{what} got HTTP {ex.status} instead of 401: {_message(info)}", (ex.id,), {"status": ex.status})
+
+
+@check("errors.bad_key", probes=("errors",))
+def bad_key(inp: CheckInput) -> Verdict:
+    """A wrong key is refused with 401."""
+    return _refusal(_labelled(inp, "wrong key"), "a wrong key")
+
+
+@check("errors.missing_key", probes=("errors",))
+def missing_key(inp: CheckInput) -> Verdict:
+    """No key at all is refused with 401."""
+    return _refusal(_labelled(inp, "no key"), "no key")
+
+
+@check("errors.unknown_model", probes=("errors",))
+def unknown_model(inp: CheckInput) -> Verdict:
+    """A nonexistent model is refused (404, 400, one-api's 503 no channel) naming the problem; a 200 is a substitution."""
+    ex = _labelled(inp, "unknown model")
+    if ex is None:
+        return Verdict(INCONCLUSIVE, "the errors probe did not run")
+    asked = (ex.request_json or {}).get("model", "?") if isinstance(ex.request_json, dict) else "?"
+    if ex.status is None:
+        return Verdict(INCONCLUSIVE, f"the request for {asked} got no answer: {describe(ex)}", (ex.id,))
+    info = ec.classify(ex)
+    if info is None:
+        served = ex.json.get("model") if isinstance(ex.json, dict) else None
+        return Verdict(FAIL, f"the nonexistent model {asked} was answered (HTTP {ex.status}) by {served or 'some model'}", (ex.id,))
+    if ex.status in (401, 429):
+        return Verdict(INCONCLUSIVE, f"refused as {info.label} (HTTP {ex.status}), before the model was looked at", (ex.id,))
+    names_it = info.category == ec.MODEL_NOT_FOUND or bool(info.message and ("model" in info.message.lower() or asked in info.message))
+    refusal = ex.status in (400, 404, 422) or (ex.status == 503 and info.category == ec.MODEL_NOT_FOUND) or (ex.status == 403 and names_it)
+    if not refusal:
+        kind = "looks like an outage" if ex.status >= 500 else "is not a model refusal"
+        return Verdict(FAIL, f"HTTP {ex.status} for the nonexistent model {asked} {kind}: {_message(info)}", (ex.id,))
+    if not info.parseable:
+        return Verdict(WARN, f"refused with {ex.status} but without a JSON error a client can read ({info.shape})", (ex.id,))
+    if not names_it:
+        return Verdict(WARN, f"refused with {ex.status}, but the error does not say the model is unknown: {_message(info)}", (ex.id,))
+    return Verdict(PASS, f"refused with {ex.status}: {_message(info)}", (ex.id,))
+
+
+@check("errors.bad_request", probes=("errors",))
+def bad_request(inp: CheckInput) -> Verdict:
+    """Invalid JSON and a request without messages get a 4xx with a body, never a 5xx or a 200."""
+    results: list[tuple[str, str, str]] = []
+    evidence = []
+    for label in ("invalid JSON", "missing messages"):
+        ex = _labelled(inp, label)
+        if ex is None:
+            results.append((INCONCLUSIVE, label, "not sent"))
+            continue
+        evidence.append(ex.id)
+        info = ec.classify(ex)
+        if ex.status is None:
+            results.append((INCONCLUSIVE, label, describe(ex)))
+        elif info is None:
+            results.append((FAIL, label, f"accepted with HTTP {ex.status}"))
+        elif ex.status >= 500:
+            results.append((FAIL, label, f"HTTP {ex.status} (a server error for a client mistake): {_message(info)}"))
+        elif ex.status in (401, 403, 429):
+            results.append((INCONCLUSIVE, label, f"refused as {info.label} (HTTP {ex.status}) before the body was read"))
+        elif info.shape == "empty":
+            results.append((WARN, label, f"HTTP {ex.status} without a body"))
+        else:
+            results.append((PASS, label, f"HTTP {ex.status}"))
+    for status in (FAIL, INCONCLUSIVE, WARN):
+        if any(r[0] == status for r in results):
+            return Verdict(status, "; ".join(f"{label}: {text}" for st, label, text in results if st == status), tuple(evidence))
+    return Verdict(PASS, "; ".join(f"{label}: {text}" for _, label, text in results), tuple(evidence))
+
+
+def _error_responses(inp: CheckInput) -> list[tuple[Exchange, ec.ErrorInfo]]:
+    """Every error response of the run, except wrong-base-URL pages (base.api_root judges those)."""
+    found = []
+    for x in inp.exchanges:
+        if x.probe == "root" and not is_api_root(x):
+            continue
+        info = ec.classify(x)
+        if info is not None:
+            found.append((x, info))
+    return found
+
+
+@check("errors.shape", probes=("errors",))
+def shape(inp: CheckInput) -> Verdict:
+    """Every error response is a JSON error object (OpenAI shape or a known dialect)."""
+    found = _error_responses(inp)
+    if not found:
+        return Verdict(INCONCLUSIVE, "no error response was seen in this run")
+    bad = [(x, i) for x, i in found if not i.parseable and i.shape != "empty"]
+    empty = [(x, i) for x, i in found if i.shape == "empty"]
+    dialects = sorted({i.dialect for _, i in found})
+    metrics = {"error_responses": len(found), "dialects": dialects}
+    if bad:
+        listed = ", ".join(f"{x.id} (HTTP {x.status}, {i.shape})" for x, i in bad[:6])
+        return Verdict(FAIL, f"{len(bad)} of {len(found)} error responses are not JSON error objects: {listed}", tuple(x.id for x, _ in bad), metrics)
+    if empty:
+        listed = ", ".join(f"{x.id} (HTTP {x.status})" for x, _ in empty[:6])
+        return Verdict(WARN, f"{len(empty)} of {len(found)} error responses have no body: {listed}", tuple(x.id for x, _ in empty), metrics)
+    return Verdict(PASS, f"all {len(found)} error responses are JSON error objects ({', '.join(dialects)} dialect)", (), metrics)
+
+
+@check("errors.key_echo", probes=("errors",))
+def key_echo(inp: CheckInput) -> Verdict:
+    """No response carries a presented key back in full."""
+    answered = [x for x in inp.exchanges if x.status is not None]
+    if not answered:
+        return Verdict(INCONCLUSIVE, "no response was received")
+    echoed = [x for x in answered if x.key_echoed]
+    if echoed:
+        listed = ", ".join(f"{x.id} ({x.label or x.probe}, HTTP {x.status})" for x in echoed[:6])
+        return Verdict(
+            FAIL,
+            f"{len(echoed)} response(s) echoed the presented key in full: {listed}; every log that keeps error text now holds it (shown redacted here)",
+            tuple(x.id for x in echoed),
+        )
+    return Verdict(PASS, f"none of {len(answered)} responses echoed a presented key")
+
+
+def _started(x: Exchange) -> datetime:
+    return datetime.fromisoformat(x.timings.started_at.replace("Z", "+00:00"))
+
+
+@check("errors.rate_limit", probes=("burst",))
+def rate_limit(inp: CheckInput) -> Verdict:
+    """Opt-in burst: the first 429 carries a JSON error and Retry-After or x-ratelimit-*; report the limit seen."""
+    if inp.target.rate_limit_probe is None:
+        seen = sum(1 for x in inp.exchanges if x.status == 429)
+        note = f" ({seen} request(s) got 429 during the run)" if seen else ""
+        return Verdict(SKIP, f"opt-in: add rate_limit_probe: {{requests: N, concurrency: C}} to the target{note}")
+    burst = inp.of("burst")
+    if not burst:
+        return Verdict(INCONCLUSIVE, "the burst did not run")
+    first = next((x for x in burst if x.status == 429), None)
+    if first is None:
+        return Verdict(INCONCLUSIVE, f"no 429 within {len(burst)} requests: the limit is higher than the burst, or absent", (), {"burst_requests": len(burst)})
+    info = ec.classify(first)
+    assert info is not None
+    before = [x for x in burst if int(x.id[1:]) < int(first.id[1:]) and x.ok]
+    elapsed = max((_started(first) - _started(burst[0])).total_seconds(), 0.001)
+    headers = {k.lower(): v for k, v in first.response_headers}
+    limit_headers = {k: v for k, v in headers.items() if k.startswith("x-ratelimit-")}
+    metrics = {
+        "ok_before_first_429": len(before),
+        "seconds_to_first_429": round(elapsed, 3),
+        "retry_after": headers.get("retry-after") or headers.get("retry-after-ms"),
+        **({"x_ratelimit_limit_requests": limit_headers["x-ratelimit-limit-requests"]} if "x-ratelimit-limit-requests" in limit_headers else {}),
+    }
+    observed = f"429 after {len(before)} successful requests in {elapsed:.2f} s"
+    problems = []
+    if info.category == ec.INSUFFICIENT_BALANCE:
+        return Verdict(INCONCLUSIVE, f"{observed}, but it reports insufficient balance ({info.code or info.type}), not a rate limit", (first.id,), metrics)
+    if not info.parseable:
+        problems.append(f"no JSON error body ({info.shape})")
+    if not any(h in headers for h in _RATE_HEADERS) and not limit_headers:
+        problems.append("no Retry-After or x-ratelimit-* headers, so clients can only guess when to retry")
+    if problems:
+        return Verdict(FAIL, f"{observed}; " + "; ".join(problems), (first.id,), metrics)
+    hints = [f"Retry-After {metrics['retry_after']}"] if metrics["retry_after"] else []
+    hints += [f"{k} {v}" for k, v in sorted(limit_headers.items())[:3]]
+    return Verdict(PASS, f"{observed}, with {', '.join(hints)}", (first.id,), metrics)
+
+
+@check("errors.insufficient_balance", probes=("errors",))
+def insufficient_balance(inp: CheckInput) -> Verdict:
+    """Opt-in: a key with no balance is refused with an error a client can tell apart from a rate limit."""
+    if not inp.target.empty_key_env:
+        return Verdict(SKIP, "opt-in: set empty_key_env to the variable of a key with no balance")
+    ex = _labelled(inp, "empty-balance key")
+    if ex is None:
+        return Verdict(INCONCLUSIVE, "the empty-balance request was not sent")
+    if ex.status is None:
+        return Verdict(INCONCLUSIVE, f"the empty-balance request got no answer: {describe(ex)}", (ex.id,))
+    info = ec.classify(ex)
+    if ex.status < 300:
+        return Verdict(FAIL, f"a key with no balance got HTTP {ex.status}: a client sees success, not an empty balance", (ex.id,))
+    assert info is not None
+    cause = f"HTTP {ex.status} {info.code or info.type or ''}".strip()
+    if ex.status >= 500:
+        return Verdict(FAIL, f"{cause}: a server error, not a balance refusal: {_message(info)}", (ex.id,))
+    if info.category == ec.INSUFFICIENT_BALANCE:
+        return Verdict(PASS, f"refused with {cause}: a client can tell an empty balance from a rate limit", (ex.id,))
+    if info.category == ec.RATE_LIMITED:
+        return Verdict(FAIL, f"refused like a rate limit ({cause}): clients will retry instead of topping up", (ex.id,))
+    if info.category == ec.AUTHENTICATION:
+        return Verdict(INCONCLUSIVE, f"refused as an invalid key ({cause}): is empty_key_env a valid key with no balance?", (ex.id,))
+    return Verdict(FAIL, f"refused as {info.label} ({cause}): not recognisable as an exhausted balance", (ex.id,))
+
+
+@check("errors.timeout")
+def timeout(inp: CheckInput) -> Verdict:
+    """Every request finished within its deadline; the ones that did not are classified."""
+    if not inp.exchanges:
+        return Verdict(INCONCLUSIVE, "no requests were recorded")
+    late = [x for x in inp.exchanges if x.error_kind in TIMEOUT_KINDS]
+    metrics = {kind: sum(1 for x in late if x.error_kind == kind) for kind in TIMEOUT_KINDS}
+    if late:
+        parts = []
+        for x in late[:5]:
+            detail = TIMEOUT_KINDS[x.error_kind or ""]
+            if x.error_kind == "stream_idle" and x.events:
+                detail += f" after event #{x.events[-1].index} at {x.events[-1].t_ms:.0f} ms"
+            parts.append(f"{x.id} {x.probe} {detail}")
+        return Verdict(FAIL, f"{len(late)} of {len(inp.exchanges)} requests did not finish in time: {'; '.join(parts)}", tuple(x.id for x in late), metrics)
+    slowest = max(inp.exchanges, key=lambda x: x.timings.end_ms or 0.0)
+    return Verdict(PASS, f"all {len(inp.exchanges)} requests finished within their deadlines (slowest {slowest.timings.end_ms or 0:.0f} ms, {slowest.id})", (), metrics)

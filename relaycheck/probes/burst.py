@@ -1,0 +1,37 @@
+"""Probe `burst` (opt-in, runs last): minimal requests until the first 429, to see how a rate limit answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts
+from relaycheck.probes.errors import MINIMAL_TOKENS, PROMPT, REASONING_MINIMUM, minimal_body
+from relaycheck.targets import RateLimitProbe
+
+NAME = "burst"
+
+
+def cost(model: str, spec: RateLimitProbe) -> ProbeCost:
+    """At most spec.requests minimal completions."""
+    each = prompts.prompt_ceiling(model, PROMPT) + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
+    return ProbeCost(requests=spec.requests, max_tokens=spec.requests * each)
+
+
+async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
+    """Up to spec.requests requests, spec.concurrency at a time (never above the target's cap); stop at a 429."""
+    url = ctx.url("chat/completions")
+    body = minimal_body(model)
+    stop = asyncio.Event()
+    sent = 0
+
+    async def worker() -> None:
+        nonlocal sent
+        while not stop.is_set() and sent < spec.requests:
+            sent += 1
+            exchange = await ctx.client.request(
+                "POST", url, probe=NAME, model=model, label=f"burst #{sent}", json_body=body, auth=ctx.auth, unless=stop
+            )
+            if exchange is not None and exchange.status == 429:
+                stop.set()  # measuring, not hammering: the first 429 answers the question
+
+    await asyncio.gather(*(worker() for _ in range(min(spec.concurrency, ctx.target.concurrency))))

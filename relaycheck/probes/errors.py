@@ -1,0 +1,53 @@
+"""Probe `errors`: provoke the error paths (wrong key, no key, unknown model, malformed requests, empty balance)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.targets import TargetKeys
+from relaycheck.transport import Auth
+
+NAME = "errors"
+UNKNOWN_MODEL_PREFIX = "relaycheck-no-such-model-"
+PROMPT = "Reply with OK."
+MINIMAL_TOKENS = 1
+REASONING_MINIMUM = 16  # reasoning models refuse a budget too small to answer at all
+
+
+def wrong_key() -> str:
+    """A fresh key no relay can know, shaped like a real one so relays parse it as a key."""
+    return "sk-relaycheck-wrong-" + secrets.token_hex(16)
+
+
+def minimal_body(model: str) -> dict:
+    """The cheapest chat request: one short message, one completion token."""
+    return prompts.chat_body(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM)
+
+
+def cost(model: str, with_empty_key: bool) -> ProbeCost:
+    """Five requests (six with the empty-balance key); only an answer that should have been a refusal is billed."""
+    requests = 5 + int(with_empty_key)
+    each = prompts.prompt_ceiling(model, PROMPT) + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
+    return ProbeCost(requests=requests, max_tokens=requests * each)
+
+
+async def run(ctx: ProbeContext, model: str, keys: TargetKeys) -> None:
+    """Send the error-provoking requests concurrently; each is labelled for the checks."""
+    url = ctx.url("chat/completions")
+    body = minimal_body(model)
+    unknown = UNKNOWN_MODEL_PREFIX + secrets.token_hex(3)
+    truncated = json.dumps(body)[:-20].encode()  # cut mid-way: not JSON any more
+    common = {"probe": NAME, "model": model}
+    jobs = [
+        send(ctx, "POST", url, label="wrong key", json_body=body, auth=ctx.auth, key=keys.wrong, **common),
+        send(ctx, "POST", url, label="no key", json_body=body, auth=Auth.NONE, **common),
+        send(ctx, "POST", url, label="unknown model", json_body={**body, "model": unknown}, auth=ctx.auth, **common),
+        send(ctx, "POST", url, label="invalid JSON", raw_body=truncated, auth=ctx.auth, **common),
+        send(ctx, "POST", url, label="missing messages", json_body={"model": model, "max_tokens": MINIMAL_TOKENS}, auth=ctx.auth, **common),
+    ]
+    if keys.empty:
+        jobs.append(send(ctx, "POST", url, label="empty-balance key", json_body=body, auth=ctx.auth, key=keys.empty, **common))
+    await asyncio.gather(*jobs)
