@@ -121,15 +121,17 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         host_map: tuple[tuple[str, str], ...] = ()
         if opts.demo:
             targets, keys, host_map = _start_demo(opts, env, stack)
+            targets = tuple(_with_overrides(t, opts) for t in targets)
         else:
-            targets = _load_targets(opts, env)
+            # Overrides first: --empty-key-env decides which keys must be read.
+            targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
             keys = {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
         # Registered before anything else can fail, so that every later error line is redacted with the keys.
         redactor = register(Redactor(k for ks in keys.values() for k in ks.all()))
         check_ids = cat.select(opts.profile, opts.only, opts.skip)
         out = GuardedStream(streams.stdout, redactor, "stdout")
         err = GuardedStream(streams.stderr, redactor, "stderr")
-        plans = tuple(plan_target(_with_overrides(t, opts), check_ids) for t in targets)
+        plans = tuple(plan_target(t, check_ids) for t in targets)
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug)
         started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor)
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)

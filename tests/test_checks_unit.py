@@ -27,7 +27,7 @@ def ex(xid="x1", probe="chat", model="gpt-4o-mini", status=200, body=None, label
     return Exchange(
         id=xid, probe=probe, model=model, label=label, method="POST", url="https://relay.example/v1/chat/completions",
         request_headers=(), request_body=json.dumps(request) if request else None, status=status, response_headers=headers,
-        body=text, body_bytes=len(text), body_truncated=False, body_utf8_ok=True, timings=Timings(started_at="t", end_ms=50.0),
+        body=text, body_bytes=len(text), body_truncated=False, body_utf8_ok=True, timings=Timings(started_at="2026-11-23T12:00:00.000Z", end_ms=50.0),
         events=events, events_total=total, sse_comments=comments, sse_tail=tail, **kw,
     )
 

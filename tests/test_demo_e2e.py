@@ -169,3 +169,15 @@ def test_the_empty_balance_429_is_not_mistaken_for_a_rate_limit(tmp_path):
     assert empty["response"]["status"] == 429
     assert empty["error_class"]["category"] == "insufficient_balance"
     assert not any(x["retry_of"] == empty["id"] for x in target["exchanges"])  # waiting does not refill a balance
+
+
+def test_opt_ins_from_flags_for_a_one_target_run(tmp_path):
+    with DemoRelay(key="main-key", empty_key="empty-key") as relay:
+        run = run_probe(
+            tmp_path, env={"K": "main-key", "E": "empty-key"}, base_url=relay.base_url, models=("gpt-4o-mini",),
+            api_key_env="K", empty_key_env="E", rate_limit_requests=40, rate_limit_concurrency=4,
+        )
+    found = verdicts(run.report)
+    assert found[("errors.insufficient_balance", None)] == "pass"
+    assert found[("errors.rate_limit", None)] == "pass"
+    assert run.report["targets"][0]["plan"]["max_requests"] >= 40

@@ -161,8 +161,11 @@ def key_echo(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"none of {len(answered)} responses echoed a presented key")
 
 
-def _started(x: Exchange) -> datetime:
-    return datetime.fromisoformat(x.timings.started_at.replace("Z", "+00:00"))
+def _started(x: Exchange) -> datetime | None:
+    try:
+        return datetime.fromisoformat(x.timings.started_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 @check("errors.rate_limit", probes=("burst",))
@@ -181,16 +184,17 @@ def rate_limit(inp: CheckInput) -> Verdict:
     info = ec.classify(first)
     assert info is not None
     before = [x for x in burst if int(x.id[1:]) < int(first.id[1:]) and x.ok]
-    elapsed = max((_started(first) - _started(burst[0])).total_seconds(), 0.001)
+    start, end = _started(burst[0]), _started(first)
+    elapsed = max((end - start).total_seconds(), 0.001) if start and end else None
     headers = {k.lower(): v for k, v in first.response_headers}
     limit_headers = {k: v for k, v in headers.items() if k.startswith("x-ratelimit-")}
     metrics = {
         "ok_before_first_429": len(before),
-        "seconds_to_first_429": round(elapsed, 3),
+        "seconds_to_first_429": round(elapsed, 3) if elapsed is not None else None,
         "retry_after": headers.get("retry-after") or headers.get("retry-after-ms"),
         **({"x_ratelimit_limit_requests": limit_headers["x-ratelimit-limit-requests"]} if "x-ratelimit-limit-requests" in limit_headers else {}),
     }
-    observed = f"429 after {len(before)} successful requests in {elapsed:.2f} s"
+    observed = f"429 after {len(before)} successful requests" + (f" in {elapsed:.2f} s" if elapsed is not None else "")
     problems = []
     if info.category == ec.INSUFFICIENT_BALANCE:
         return Verdict(INCONCLUSIVE, f"{observed}, but it reports insufficient balance ({info.code or info.type}), not a rate limit", (first.id,), metrics)
