@@ -143,6 +143,7 @@ DEMO_KEY_ENV = "RELAYCHECK_DEMO_KEY"
 DEMO_EMPTY_KEY_ENV = "RELAYCHECK_DEMO_EMPTY_KEY"
 DEMO_RATE_LIMIT_PROBE = RateLimitProbe(requests=60, concurrency=4)
 DEMO_IDLE_TIMEOUT_S = 2.0  # the demo answers within milliseconds; a stalled stream should not take 30 s to show
+DEMO_STALL_THRESHOLD_S = 0.5  # the demo's pacing gaps are milliseconds; its long_stall fault pauses for 1 s
 
 
 def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
@@ -176,7 +177,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     target = Target(
         name=name, base_url=base, api_key_env=opts.api_key_env or DEMO_KEY_ENV, models=tuple(models),
         idle_timeout_s=DEMO_IDLE_TIMEOUT_S, empty_key_env=opts.empty_key_env or DEMO_EMPTY_KEY_ENV,
-        rate_limit_probe=DEMO_RATE_LIMIT_PROBE,
+        rate_limit_probe=DEMO_RATE_LIMIT_PROBE, stall_threshold_s=DEMO_STALL_THRESHOLD_S,
     )
     return (target,), {name: TargetKeys(main=key, empty=empty, wrong=wrong_key())}, host_map
 

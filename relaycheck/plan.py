@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import burst, chat, errors, root, stream
+from relaycheck.probes import burst, chat, errors, long, root, slope, stream, tokenizer
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "chat", "stream", "errors", "burst")
+PROBE_ORDER = ("root", "chat", "stream", "tokenizer", "slope", "long", "errors", "burst")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,15 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
         if "stream" in needed:
             c = stream.cost(model)
             steps.append(ProbeStep("stream", model, c.requests, c.max_tokens))
+        if "tokenizer" in needed:
+            c = tokenizer.cost(model)
+            steps.append(ProbeStep("tokenizer", model, c.requests, c.max_tokens))
+        if "slope" in needed:
+            c = slope.cost(model)
+            steps.append(ProbeStep("slope", model, c.requests, c.max_tokens))
+        if "long" in needed:
+            c = long.cost(model, target.long_reply_tokens)
+            steps.append(ProbeStep("long", model, c.requests, c.max_tokens))
     first = target.models[0]
     if "errors" in needed:
         c = errors.cost(first, with_empty_key=target.empty_key_env is not None)

@@ -15,7 +15,7 @@ from relaycheck.checks import INCONCLUSIVE, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
-from relaycheck.probes import ProbeContext, burst, chat, errors, root, stream
+from relaycheck.probes import ProbeContext, burst, chat, errors, long, root, slope, stream, tokenizer
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
 
@@ -81,6 +81,12 @@ async def run_target(
             jobs += [chat.run(ctx, m) for m in models[1:]]
         if "stream" in plan.probes:
             jobs += [stream.run(ctx, m) for m in models]
+        if "tokenizer" in plan.probes:
+            jobs += [tokenizer.run(ctx, m) for m in models]
+        if "slope" in plan.probes:
+            jobs += [slope.run(ctx, m) for m in models]
+        if "long" in plan.probes:
+            jobs += [long.run(ctx, m, target.long_reply_tokens) for m in models]
         if "errors" in plan.probes:
             jobs.append(errors.run(ctx, models[0], keys))
         await asyncio.gather(*jobs)

@@ -17,7 +17,9 @@ from relaycheck.errors import UsageError
 from relaycheck.redact import KEY_SHAPE
 
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
-OPTIONAL_KEYS = ("concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe")
+OPTIONAL_KEYS = (
+    "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s",
+)
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # what the openai SDK uses when nothing is configured
@@ -44,6 +46,8 @@ class Target:
     idle_timeout_s: float = 30.0  # longest silence: time to first byte, and gaps inside a stream
     empty_key_env: str | None = None  # opt-in: a key with no balance, for errors.insufficient_balance
     rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
+    long_reply_tokens: int = 1500  # length of the long.* reply
+    stall_threshold_s: float = 10.0  # longest gap between events of the long stream before long.no_stall fails
 
 
 def _looks_like_key(value: str) -> bool:
@@ -126,6 +130,12 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
     idle = raw.get("idle_timeout_s", 30.0)
     if not isinstance(idle, (int, float)) or isinstance(idle, bool) or not 0.5 <= idle <= 3600:
         raise UsageError(f"{where}: idle_timeout_s must be a number of seconds from 0.5 to 3600")
+    long_tokens = raw.get("long_reply_tokens", 1500)
+    if not isinstance(long_tokens, int) or isinstance(long_tokens, bool) or not 50 <= long_tokens <= 20000:
+        raise UsageError(f"{where}: long_reply_tokens must be an integer from 50 to 20000")
+    stall = raw.get("stall_threshold_s", 10.0)
+    if not isinstance(stall, (int, float)) or isinstance(stall, bool) or not 0.1 <= stall <= 600:
+        raise UsageError(f"{where}: stall_threshold_s must be a number of seconds from 0.1 to 600")
     empty_env = raw.get("empty_key_env")
     if empty_env is not None and (not isinstance(empty_env, str) or not ENV_NAME.match(empty_env)):
         raise UsageError(f"{where}: empty_key_env must be an environment variable name like RELAY_EMPTY_KEY")
@@ -139,6 +149,8 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         idle_timeout_s=float(idle),
         empty_key_env=empty_env,
         rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
+        long_reply_tokens=long_tokens,
+        stall_threshold_s=float(stall),
     )
 
 

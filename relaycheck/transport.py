@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import email.utils
 import enum
@@ -90,9 +91,13 @@ class RecordingClient:
         self._sem = asyncio.Semaphore(limits.concurrency)
         self._counter = 0
         self._not_before = 0.0
-        # After a 429 the client turns polite: one request at a time, so retries do not collide again.
+        # After a 429 the client turns polite: one request at a time, so retries do not collide again,
+        # spaced at the rate the relay allowed before it said 429.
         self._throttled = False
         self._serial = asyncio.Lock()
+        self._interval = 0.0
+        self._last_start = 0.0
+        self._recent: collections.deque[tuple[float, int | None]] = collections.deque(maxlen=256)  # (start, status)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
@@ -127,20 +132,24 @@ class RecordingClient:
         deadline_s: float | None = None,
         retry_of: str | None = None,
         unless: asyncio.Event | None = None,
+        measuring: bool = False,
     ) -> Exchange | None:
         """Send one request and return its recorded exchange; transport failures become fields, not exceptions.
 
         With `unless`, nothing is sent (None is returned) once that event is set, even after waiting for a turn.
+        `measuring` requests (the opt-in burst, bounded and stopping at its first 429) still wait for Retry-After
+        but skip the one-at-a-time pacing that follows a 429, which would hide the limit they measure.
         """
         deadline = deadline_s or self.limits.deadline_s
         presented = key if key is not None else self._key
         async with self._sem:
-            async with self._serial if self._throttled else contextlib.nullcontext():
+            async with self._serial if self._throttled and not measuring else contextlib.nullcontext():
                 if unless is not None and unless.is_set():
                     return None
-                await self._polite_wait()
+                await self._polite_wait(paced=not measuring)
                 if unless is not None and unless.is_set():
                     return None
+                started = self._last_start = time.monotonic()
                 self._counter += 1
                 rec = Recorder(
                     xid=f"x{self._counter}",
@@ -160,14 +169,16 @@ class RecordingClient:
                     rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
                 rec.end_ms = rec.now_ms()
                 exchange = rec.freeze(deadline)
-                self._heed(exchange)
+                self._heed(exchange, started)
         self.exchanges.append(exchange)
         if self._on_exchange:
             self._on_exchange(exchange)
         return exchange
 
-    async def _polite_wait(self) -> None:
-        delay = self._not_before - time.monotonic()
+    async def _polite_wait(self, paced: bool = True) -> None:
+        now = time.monotonic()
+        spacing = self._last_start + self._interval if self._throttled and paced else 0.0
+        delay = max(self._not_before, spacing) - now
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -237,15 +248,23 @@ class RecordingClient:
         finally:
             await response.aclose()
 
-    def _heed(self, exchange: Exchange) -> None:
-        """Politeness after a rate limit: hold every request until Retry-After, then send one at a time."""
+    def _heed(self, exchange: Exchange, started: float) -> None:
+        """Politeness after a rate limit: hold every request until Retry-After, then send one at a time,
+        no faster than the relay allowed in the Retry-After window before it refused."""
+        self._recent.append((started, exchange.status))
         if exchange.status not in (429, 503):
             return
         from relaycheck.errorclass import INSUFFICIENT_BALANCE, classify
 
         info = classify(exchange)
-        if exchange.status == 429 and (info is None or info.category != INSUFFICIENT_BALANCE):
+        rate_limited = exchange.status == 429 and (info is None or info.category != INSUFFICIENT_BALANCE)
+        if rate_limited:
             self._throttled = True  # an exhausted balance is not a rate limit: slowing down would not help
         seconds = retry_after_seconds(httpx.Headers(list(exchange.response_headers)))
-        if seconds is not None and seconds <= self.limits.max_retry_after_s:
-            self._not_before = max(self._not_before, time.monotonic() + seconds)
+        if seconds is None or seconds > self.limits.max_retry_after_s:
+            return
+        self._not_before = max(self._not_before, time.monotonic() + seconds)
+        if rate_limited and seconds > 0:
+            allowed = sum(1 for t, status in self._recent if t >= started - seconds and status != 429)
+            # 10% slower than the observed rate, so fixed windows never see one request too many.
+            self._interval = max(self._interval, min(1.1 * seconds / max(allowed, 1), self.limits.max_retry_after_s))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck import tokens
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, same_model
 from relaycheck.exchange import Exchange
 from relaycheck.probes.root import is_api_root
@@ -102,3 +103,62 @@ def model_echo(inp: CheckInput) -> Verdict:
         names = ", ".join(sorted(wrong))
         return Verdict(FAIL, f"asked for {inp.model}, the reply named {names}", tuple(dict.fromkeys(i for ids in wrong.values() for i in ids)), {"reply_models": sorted(seen)})
     return Verdict(PASS, f"replies name {', '.join(sorted(seen))}", evidence, {"reply_models": sorted(seen)})
+
+
+TOKENIZER_TOLERANCE = 3  # tokens; the candidates are tens of tokens apart (tests/test_authenticity.py pins it)
+_TOKENIZER_MEANING = {
+    "cl100k_base": "a gpt-4 / gpt-3.5-class tokenizer",
+    "o200k_base": "a gpt-4o / o-series / gpt-5-class tokenizer",
+    "bytes/4 estimate": "usage estimated from bytes, not counted by a model",
+    "chars/4 estimate": "usage estimated from characters, not counted by a model",
+}
+
+
+def tokenizer_candidates(base_messages: list[dict], probe_messages: list[dict]) -> dict[str, float]:
+    """How much prompt_tokens should grow under each tokenizer (and the crude estimates relays use)."""
+    from relaycheck.probes.prompts import TOKENIZER_PROBE_TEXT
+
+    out: dict[str, float] = {}
+    for encoding in ("o200k_base", "cl100k_base"):
+        out[encoding] = tokens.count_chat_prompt(probe_messages, encoding) - tokens.count_chat_prompt(base_messages, encoding)
+    added = "\n" + TOKENIZER_PROBE_TEXT
+    out["bytes/4 estimate"] = len(added.encode("utf-8")) / 4
+    out["chars/4 estimate"] = len(added) / 4
+    return out
+
+
+@check("models.tokenizer", probes=("tokenizer",))
+def tokenizer(inp: CheckInput) -> Verdict:
+    """The growth of prompt_tokens for a probe text must match the claimed model's tokenizer."""
+    assert inp.model is not None
+    claimed = tokens.encoding_for(inp.model)
+    if claimed == tokens.UNKNOWN:
+        return Verdict(SKIP, f"{inp.model} is not an OpenAI model: its tokenizer is not available offline to fingerprint")
+    pair = {x.label: x for x in inp.of("tokenizer")}
+    base, probe = pair.get("base"), pair.get("with probe text")
+    if base is None or probe is None:
+        return Verdict(INCONCLUSIVE, "the tokenizer probe did not run")
+    evidence = (base.id, probe.id)
+    counts = []
+    for x in (base, probe):
+        usage = x.json.get("usage") if x.ok and isinstance(x.json, dict) else None
+        if not isinstance(usage, dict) or not isinstance(usage.get("prompt_tokens"), int):
+            return Verdict(INCONCLUSIVE, f"{x.id} has no usable prompt_tokens ({describe(x)})", evidence)
+        counts.append(usage["prompt_tokens"])
+    reported = counts[1] - counts[0]
+    candidates = tokenizer_candidates(base.request_json["messages"], probe.request_json["messages"])
+    expected = candidates[claimed]
+    others = ", ".join(f"{name} {value:.0f}" for name, value in candidates.items() if name != claimed)
+    metrics = {"reported_delta": reported, **{f"expected_{k.split()[0].replace('/', '_per_')}": round(v, 1) for k, v in candidates.items()}}
+    stated = f"prompt_tokens grew by {reported}; {claimed} expects {expected:.0f} ± {TOKENIZER_TOLERANCE} ({others})"
+    if abs(reported - expected) <= TOKENIZER_TOLERANCE:
+        return Verdict(PASS, stated, evidence, metrics)
+    match = next((name for name, value in candidates.items() if abs(reported - value) <= TOKENIZER_TOLERANCE), None)
+    if match:
+        return Verdict(FAIL, f"counts like {match}: {_TOKENIZER_MEANING[match]} behind a {inp.model} name; {stated}", evidence, metrics)
+    return Verdict(
+        INCONCLUSIVE,
+        f"{stated}: matches no known tokenizer (a non-OpenAI model, or usage the relay computes itself); run again to confirm",
+        evidence,
+        metrics,
+    )

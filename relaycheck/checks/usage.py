@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import usage_problem
+from relaycheck import tokens
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
+from relaycheck.checks._util import describe, is_int, usage_problem
+from relaycheck.exchange import Exchange, reply_text, streamed_text
 
 
 @check("usage.present", probes=("chat",))
@@ -23,3 +25,106 @@ def present(inp: CheckInput) -> Verdict:
         (ex.id,),
         metrics,
     )
+
+
+SLOPE_TOLERANCE = 0.03
+HIDDEN_WARN = 6  # tokens per request beyond the chat framing
+HIDDEN_FAIL = 30
+
+
+def _prompt_tokens(x: Exchange) -> int | None:
+    usage = x.json.get("usage") if x.ok and isinstance(x.json, dict) else None
+    value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return value if is_int(value) else None
+
+
+@check("usage.prompt", probes=("slope",))
+def prompt(inp: CheckInput) -> Verdict:
+    """prompt_tokens against the local count of 1x, 2x, 4x prompts: slope 1, intercept = hidden overhead."""
+    assert inp.model is not None
+    encoding = tokens.encoding_for(inp.model)
+    if encoding == tokens.UNKNOWN:
+        return Verdict(SKIP, f"{inp.model} is not an OpenAI model: its prompt cannot be counted offline")
+    points = sorted(inp.of("slope"), key=lambda x: x.label)
+    if len(points) < 3:
+        return Verdict(INCONCLUSIVE, "the prompt-length probe did not complete")
+    evidence = tuple(x.id for x in points)
+    xs, ys = [], []
+    for x in points:
+        reported = _prompt_tokens(x)
+        if reported is None:
+            return Verdict(INCONCLUSIVE, f"{x.id} has no usable prompt_tokens ({describe(x)})", evidence)
+        xs.append(tokens.count_chat_prompt(x.request_json["messages"], encoding))
+        ys.append(reported)
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((a - mean_x) * (b - mean_y) for a, b in zip(xs, ys)) / sum((a - mean_x) ** 2 for a in xs)
+    hidden = mean_y - slope * mean_x
+    share = hidden / ys[0] if ys[0] else 0.0
+    metrics = {"slope": round(slope, 4), "hidden_tokens": round(hidden, 1), "share_of_short_request": round(share, 3),
+               "local_counts": xs, "reported": ys}
+    points_text = ", ".join(f"{a}→{b}" for a, b in zip(xs, ys))
+    if abs(slope - 1) > SLOPE_TOLERANCE:
+        return Verdict(FAIL, f"prompt_tokens grow {slope:.2f}x as fast as the text ({encoding} count→reported: {points_text}; expected 1.00 ± {SLOPE_TOLERANCE})", evidence, metrics)
+    overhead = f"{hidden:.0f} tokens per request beyond the chat framing ({share:.0%} of the shortest request; counted→reported {points_text})"
+    if hidden >= HIDDEN_FAIL:
+        return Verdict(FAIL, f"a hidden prompt of about {overhead}: you pay for text you did not send", evidence, metrics)
+    if hidden >= HIDDEN_WARN:
+        return Verdict(WARN, f"a small hidden overhead of about {overhead}", evidence, metrics)
+    if hidden <= -HIDDEN_WARN:
+        return Verdict(WARN, f"reports {-hidden:.0f} tokens fewer per request than the prompt has ({points_text})", evidence, metrics)
+    return Verdict(PASS, f"slope {slope:.2f}, overhead {hidden:.0f} tokens (expected 0 ± {HIDDEN_WARN - 1}; counted→reported {points_text})", evidence, metrics)
+
+
+COMPLETION_TOLERANCE = 0.03
+
+
+def _completion_usage(x: Exchange) -> dict | None:
+    if x.events:
+        found = [p["usage"] for _, p in x.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
+        return found[-1] if found else None
+    usage = x.json.get("usage") if isinstance(x.json, dict) else None
+    return usage if isinstance(usage, dict) else None
+
+
+@check("usage.completion", probes=("chat", "stream", "long"))
+def completion(inp: CheckInput) -> Verdict:
+    """Reported completion_tokens equal the local count of the returned text (plus reasoning), on both paths."""
+    assert inp.model is not None
+    encoding = tokens.encoding_for(inp.model)
+    if encoding == tokens.UNKNOWN:
+        return Verdict(SKIP, f"{inp.model} is not an OpenAI model: its replies cannot be counted offline")
+    checked: dict[str, list[tuple[Exchange, int, int]]] = {"non-stream": [], "stream": []}
+    no_usage = []
+    for x in inp.of("chat") + inp.of("stream") + inp.of("long"):
+        if not x.ok:
+            continue
+        path = "stream" if x.events else "non-stream"
+        text = streamed_text(x) if x.events else reply_text(x)
+        usage = _completion_usage(x)
+        if text is None:
+            continue
+        if usage is None or not is_int(usage.get("completion_tokens")):
+            no_usage.append(f"{x.id} ({path})")
+            continue
+        details = usage.get("completion_tokens_details")
+        reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+        expected = tokens.count_text(text, encoding) + (reasoning if is_int(reasoning) and reasoning > 0 else 0)
+        checked[path].append((x, usage["completion_tokens"], expected))
+    pairs = checked["non-stream"] + checked["stream"]
+    if not pairs:
+        return Verdict(INCONCLUSIVE, "no reply carried completion_tokens to compare")
+    note = f"; no usage on {', '.join(no_usage)}" if no_usage else ""
+    inflated = [(x, r, e) for x, r, e in pairs if r > e + max(2, round(COMPLETION_TOLERANCE * e))]
+    under = [(x, r, e) for x, r, e in pairs if r < e - max(2, round(COMPLETION_TOLERANCE * e))]
+    worst = max(pairs, key=lambda p: p[1] / max(p[2], 1))
+    metrics = {"replies": len(pairs), "worst_ratio": round(worst[1] / max(worst[2], 1), 3)}
+    evidence = tuple(x.id for x, _, _ in (inflated or under or pairs))
+    if inflated:
+        listed = "; ".join(f"{x.id} ({x.label}) says {r}, the text is {e} ({r / max(e, 1):.2f}x)" for x, r, e in inflated[:4])
+        return Verdict(FAIL, f"completion_tokens inflated: {listed}{note}", evidence, metrics)
+    if under:
+        listed = "; ".join(f"{x.id} ({x.label}) says {r}, the text is {e}" for x, r, e in under[:4])
+        return Verdict(WARN, f"completion_tokens below the text's count: {listed}{note}", evidence, metrics)
+    paths = ", ".join(f"{len(v)} {k}" for k, v in checked.items() if v)
+    biggest = max(pairs, key=lambda p: p[2])
+    return Verdict(PASS, f"{paths} replies match their text (±{COMPLETION_TOLERANCE:.0%}), e.g. {biggest[1]} reported vs {biggest[2]} counted{note}", evidence, metrics)

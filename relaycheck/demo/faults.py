@@ -66,6 +66,11 @@ FAULTS: dict[str, Fault] = {
             "streams stall after 60 tokens for longer than the idle timeout",
             {"errors.timeout": "fail", "stream.complete": "fail", "stream.usage": "fail"},
         ),
+        Fault("tokenizer_swap", "counts prompts with the other OpenAI tokenizer (a substituted model)", {"models.tokenizer": "fail"}),
+        Fault("hidden_prompt", "bills a hidden 300-token system prompt on every request", {"usage.prompt": "fail"}),
+        Fault("inflated_usage", "reports 1.5x the completion tokens on non-stream replies", {"usage.completion": "fail"}),
+        Fault("truncate_long", "cuts replies after 300 tokens and still says finish_reason stop", {"long.complete": "fail"}),
+        Fault("long_stall", "pauses long streams for 1 s halfway (the demo's stall threshold is 0.5 s)", {"long.no_stall": "fail"}),
         Fault(
             "strict_rate_limit",
             "allows 3 requests per second (429 with Retry-After): every verdict must still be right",

@@ -60,7 +60,14 @@ def encoding_for(model: str) -> str:
     return "o200k_base" if encoding == tokens.UNKNOWN else encoding
 
 
-def complete(model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None) -> Completion:
+def swapped_encoding(model: str) -> str:
+    """The other OpenAI tokenizer: what a substituted model of the other generation counts with."""
+    return "cl100k_base" if encoding_for(model) == "o200k_base" else "o200k_base"
+
+
+def complete(
+    model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None
+) -> Completion:
     """Run the stand-in model: reply text cut at max_tokens, split into token pieces, usage counted."""
     encoding = encoding_for(model)
     enc = tokens.get_encoding(encoding)
@@ -82,7 +89,23 @@ def complete(model: str, messages: list[dict], max_tokens: int | None, reply: st
             continue  # a multi-byte character spans tokens; emit it whole with the next token
     return Completion(
         pieces=tuple(pieces),
-        prompt_tokens=tokens.count_chat_prompt(prompt_messages, encoding),
+        prompt_tokens=tokens.count_chat_prompt(prompt_messages, prompt_encoding or encoding),
         completion_tokens=len(ids),
         finish_reason=finish,
     )
+
+
+LONG_REPLY_PIECES = 200  # replies at least this long are "long": paced in batches, targeted by the long faults
+_FULL_PACE_PIECES = 100
+_BATCH = 10
+
+
+def paced(index: int) -> bool:
+    """Whether the piece at `index` waits token_ms before it is sent: every piece at first, then one in ten,
+    so a 1,500-token reply takes under a second while short replies keep their per-token pacing."""
+    return index > 0 and (index < _FULL_PACE_PIECES or index % _BATCH == 0)
+
+
+def pace_ms(pieces: int, token_ms: float) -> float:
+    """Total pacing of a reply of `pieces` pieces."""
+    return token_ms * sum(1 for i in range(pieces) if paced(i))

@@ -9,6 +9,7 @@ import math
 import socket
 import threading
 import time
+from dataclasses import replace
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,6 +23,8 @@ from relaycheck.net import is_loopback_host
 MAX_BODY = 4 * 1024 * 1024
 DEMO_RELAY_KEY = "sk-demo-relay"  # what `relaycheck demo-relay` accepts unless --key-env names another key
 STALE_NONCE = "relaycheck-nonce-A1B2C3D4E5"
+HIDDEN_PROMPT_TOKENS = 300  # the hidden_prompt fault bills this many tokens of a system prompt nobody sent
+TRUNCATE_AT = 300  # the truncate_long fault cuts replies after this many tokens
 HOMEPAGE = (
     "<!doctype html><html><head><title>Demo Relay</title></head><body><h1>Demo Relay</h1>"
     "<p>Cheap GPT, Claude and Gemini. API base: <code>/v1</code></p></body></html>"
@@ -56,6 +59,7 @@ class DemoRelay:
         token_ms: float = 3.0,
         empty_key: str | None = None,
         stall_s: float = 4.0,
+        long_stall_s: float = 1.0,
     ) -> None:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
@@ -65,6 +69,7 @@ class DemoRelay:
         self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
         self.stall_s = stall_s
+        self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 0.5 s threshold, below its idle timeout
         # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
         self.rate_limit = 3 if self.fault == "strict_rate_limit" else 15
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start second, requests counted in it)
@@ -317,11 +322,11 @@ class _Handler(BaseHTTPRequestHandler):
             name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         override = None
-        if self.fault == "stale_reply":
-            prompt = json.dumps(body["messages"])
-            if "relaycheck-nonce-" in prompt:
-                override = STALE_NONCE
-        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override)
+        if self.fault == "stale_reply" and "Reply with exactly this text" in json.dumps(body["messages"]):
+            override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
+        prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
+        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding)
+        completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -329,8 +334,19 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._completion(reply_model, completion)
 
+    def _usage_faults(self, completion: stand_in.Completion, stream: bool) -> stand_in.Completion:
+        """Faults that change what is billed or how much arrives, not how it is framed."""
+        if self.fault == "hidden_prompt":
+            completion = replace(completion, prompt_tokens=completion.prompt_tokens + HIDDEN_PROMPT_TOKENS)
+        if self.fault == "inflated_usage" and not stream:
+            completion = replace(completion, completion_tokens=round(completion.completion_tokens * 1.5))
+        if self.fault == "truncate_long" and len(completion.pieces) > TRUNCATE_AT:
+            # A proxy output cap: the reply stops early and still says "stop".
+            completion = replace(completion, pieces=completion.pieces[:TRUNCATE_AT], completion_tokens=TRUNCATE_AT, finish_reason="stop")
+        return completion
+
     def _completion(self, reply_model: str, completion: stand_in.Completion) -> None:
-        time.sleep((self.relay.ttft_ms + self.relay.token_ms * completion.completion_tokens) / 1000.0)
+        time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
         n = self.relay.next_id()
         usage = usage_of(completion)
         if self.fault == "usage_total":

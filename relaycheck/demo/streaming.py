@@ -68,11 +68,15 @@ class SSEWriter:
             azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
             self.write(self.frame(azure))
         self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
-        for i, piece in enumerate(self.completion.pieces):
-            if self.fault == "stall_stream" and i == STALL_AFTER_PIECES:
+        pieces = self.completion.pieces
+        is_long = len(pieces) >= stand_in.LONG_REPLY_PIECES
+        for i, piece in enumerate(pieces):
+            if self.fault == "stall_stream" and not is_long and i == STALL_AFTER_PIECES:
                 time.sleep(relay.stall_s)  # the client's idle timeout gives up first
+            if self.fault == "long_stall" and is_long and i == len(pieces) // 2:
+                time.sleep(relay.long_stall_s)
             delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
-            self.write(self.chunk([delta], **usage_null), relay.token_ms if i else 0.0)
+            self.write(self.chunk([delta], **usage_null), relay.token_ms if stand_in.paced(i) else 0.0)
             if self.fault == "data_ping" and i % 10 == 0:
                 self.write(self.frame("ping"))
             if self.quirks and i % 10 == 5:

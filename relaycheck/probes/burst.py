@@ -29,7 +29,7 @@ async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
         while not stop.is_set() and sent < spec.requests:
             sent += 1
             exchange = await ctx.client.request(
-                "POST", url, probe=NAME, model=model, label=f"burst #{sent}", json_body=body, auth=ctx.auth, unless=stop
+                "POST", url, probe=NAME, model=model, label=f"burst #{sent}", json_body=body, auth=ctx.auth, unless=stop, measuring=True
             )
             if exchange is not None and exchange.status == 429:
                 stop.set()  # measuring, not hammering: the first 429 answers the question

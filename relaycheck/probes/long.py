@@ -1,0 +1,36 @@
+"""Probe `long`: the same long numbered reply, once without and once with streaming."""
+
+from __future__ import annotations
+
+import asyncio
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+
+NAME = "long"
+
+
+def body(model: str, reply_tokens: int, nonce: str, stream: bool) -> dict:
+    """The long request: numbered lines 1..N, with room above the expected length."""
+    lines = prompts.long_lines(reply_tokens)
+    limit = prompts.long_max_tokens(reply_tokens)
+    # Reasoning models think before they write: give them the same visible room plus a reasoning allowance.
+    return prompts.chat_body(model, prompts.long_prompt(nonce, lines), limit, limit + 2048, stream=stream)
+
+
+def cost(model: str, reply_tokens: int) -> ProbeCost:
+    """Two long requests."""
+    limit = prompts.long_max_tokens(reply_tokens)
+    prompt = prompts.long_prompt(prompts.new_nonce(), prompts.long_lines(reply_tokens))
+    each = prompts.prompt_ceiling(model, prompt) + prompts.completion_ceiling(model, limit, limit + 2048)
+    return ProbeCost(requests=2, max_tokens=2 * each)
+
+
+async def run(ctx: ProbeContext, model: str, reply_tokens: int) -> None:
+    """Send both paths concurrently with the same nonce."""
+    nonce = prompts.new_nonce()
+    url = ctx.url("chat/completions")
+    await asyncio.gather(
+        send(ctx, "POST", url, probe=NAME, model=model, label="long", json_body=body(model, reply_tokens, nonce, False), auth=ctx.auth),
+        send(ctx, "POST", url, probe=NAME, model=model, label="long stream", json_body=body(model, reply_tokens, nonce, True),
+             auth=ctx.auth, expect_sse=True),
+    )

@@ -1,0 +1,36 @@
+"""Probe `slope`: three one-token requests with prompts of about N, 2N and 4N tokens."""
+
+from __future__ import annotations
+
+import asyncio
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
+
+NAME = "slope"
+
+
+def body(model: str, units: int, nonce: str) -> dict:
+    """A one-token request whose prompt carries `units` blocks of filler."""
+    return prompts.chat_body(model, prompts.short_prompt(nonce, prompts.filler(units)), MINIMAL_TOKENS, REASONING_MINIMUM)
+
+
+def cost(model: str) -> ProbeCost:
+    """Three one-token requests."""
+    nonce = prompts.new_nonce()
+    total = sum(
+        prompts.prompt_ceiling(model, body(model, u, nonce)["messages"][0]["content"])
+        + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
+        for u in prompts.SLOPE_UNITS
+    )
+    return ProbeCost(requests=len(prompts.SLOPE_UNITS), max_tokens=total)
+
+
+async def run(ctx: ProbeContext, model: str) -> None:
+    """Send the three sizes concurrently; each label names its filler units."""
+    nonce = prompts.new_nonce()
+    url = ctx.url("chat/completions")
+    await asyncio.gather(
+        *(send(ctx, "POST", url, probe=NAME, model=model, label=f"units {u}", json_body=body(model, u, nonce), auth=ctx.auth)
+          for u in prompts.SLOPE_UNITS)
+    )

@@ -1,0 +1,37 @@
+"""Probe `tokenizer`: two one-token requests whose prompts differ only by a text the tokenizers count apart."""
+
+from __future__ import annotations
+
+import asyncio
+
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
+
+NAME = "tokenizer"
+
+
+def bodies(model: str, nonce: str) -> tuple[dict, dict]:
+    """The base request and the one with the probe text appended."""
+    base = prompts.chat_body(model, prompts.short_prompt(nonce), MINIMAL_TOKENS, REASONING_MINIMUM)
+    probe = prompts.chat_body(model, prompts.short_prompt(nonce, prompts.TOKENIZER_PROBE_TEXT), MINIMAL_TOKENS, REASONING_MINIMUM)
+    return base, probe
+
+
+def cost(model: str) -> ProbeCost:
+    """Two one-token requests."""
+    base, probe = bodies(model, prompts.new_nonce())
+    total = sum(
+        prompts.prompt_ceiling(model, b["messages"][0]["content"]) + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
+        for b in (base, probe)
+    )
+    return ProbeCost(requests=2, max_tokens=total)
+
+
+async def run(ctx: ProbeContext, model: str) -> None:
+    """Send both requests (the nonce is shared: only the probe text differs)."""
+    base, probe = bodies(model, prompts.new_nonce())
+    url = ctx.url("chat/completions")
+    await asyncio.gather(
+        send(ctx, "POST", url, probe=NAME, model=model, label="base", json_body=base, auth=ctx.auth),
+        send(ctx, "POST", url, probe=NAME, model=model, label="with probe text", json_body=probe, auth=ctx.auth),
+    )
