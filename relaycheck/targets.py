@@ -95,6 +95,16 @@ def validate_base_url(url: str, where: str) -> str:
     return url
 
 
+def _number(raw: dict, key: str, default: float | None, low: float, high: float, where: str, integer: bool = False) -> float:
+    """A bounded number from a mapping (bools are not numbers); the error names the key and the range."""
+    value = raw.get(key, default)
+    kinds = (int,) if integer else (int, float)
+    if not isinstance(value, kinds) or isinstance(value, bool) or not low <= value <= high:
+        what = "an integer" if integer else "a number"
+        raise UsageError(f"{where}: {key} must be {what} from {low:g} to {high:g}")
+    return value
+
+
 def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
     where = f"{source}: targets[{index}]"
     if not isinstance(raw, dict):
@@ -121,21 +131,11 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
     base_url = raw["base_url"]
     if not isinstance(base_url, str):
         raise UsageError(f"{where}: base_url must be a string")
-    concurrency = raw.get("concurrency", 4)
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
-        raise UsageError(f"{where}: concurrency must be an integer from 1 to 64")
-    timeout = raw.get("timeout_s", 90.0)
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 1 <= timeout <= 3600:
-        raise UsageError(f"{where}: timeout_s must be a number of seconds from 1 to 3600")
-    idle = raw.get("idle_timeout_s", 30.0)
-    if not isinstance(idle, (int, float)) or isinstance(idle, bool) or not 0.5 <= idle <= 3600:
-        raise UsageError(f"{where}: idle_timeout_s must be a number of seconds from 0.5 to 3600")
-    long_tokens = raw.get("long_reply_tokens", 1500)
-    if not isinstance(long_tokens, int) or isinstance(long_tokens, bool) or not 50 <= long_tokens <= 20000:
-        raise UsageError(f"{where}: long_reply_tokens must be an integer from 50 to 20000")
-    stall = raw.get("stall_threshold_s", 10.0)
-    if not isinstance(stall, (int, float)) or isinstance(stall, bool) or not 0.1 <= stall <= 600:
-        raise UsageError(f"{where}: stall_threshold_s must be a number of seconds from 0.1 to 600")
+    concurrency = _number(raw, "concurrency", 4, 1, 64, where, integer=True)
+    timeout = _number(raw, "timeout_s", 90.0, 1, 3600, where)
+    idle = _number(raw, "idle_timeout_s", 30.0, 0.5, 3600, where)
+    long_tokens = _number(raw, "long_reply_tokens", 1500, 50, 20000, where, integer=True)
+    stall = _number(raw, "stall_threshold_s", 10.0, 0.1, 600, where)
     empty_env = raw.get("empty_key_env")
     if empty_env is not None and (not isinstance(empty_env, str) or not ENV_NAME.match(empty_env)):
         raise UsageError(f"{where}: empty_key_env must be an environment variable name like RELAY_EMPTY_KEY")
@@ -144,12 +144,12 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         base_url=validate_base_url(base_url, f"{where}.base_url"),
         api_key_env=env,
         models=tuple(m.strip() for m in models),
-        concurrency=concurrency,
+        concurrency=int(concurrency),
         timeout_s=float(timeout),
         idle_timeout_s=float(idle),
         empty_key_env=empty_env,
         rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
-        long_reply_tokens=long_tokens,
+        long_reply_tokens=int(long_tokens),
         stall_threshold_s=float(stall),
     )
 
@@ -163,11 +163,9 @@ def parse_rate_limit_probe(raw: Any, where: str) -> RateLimitProbe | None:
     unknown = sorted(set(raw) - {"requests", "concurrency"})
     if unknown:
         raise UsageError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; valid keys: requests, concurrency")
-    requests, concurrency = raw.get("requests"), raw.get("concurrency", 4)
-    for name, value, high in (("requests", requests, 1000), ("concurrency", concurrency, 64)):
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
-            raise UsageError(f"{where}: {name} must be an integer from 1 to {high}")
-    return RateLimitProbe(requests=requests, concurrency=concurrency)
+    requests = _number(raw, "requests", None, 1, 1000, where, integer=True)
+    concurrency = _number(raw, "concurrency", 4, 1, 64, where, integer=True)
+    return RateLimitProbe(requests=int(requests), concurrency=int(concurrency))
 
 
 def load_targets(path: Path) -> tuple[Target, ...]:

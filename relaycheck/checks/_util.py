@@ -88,3 +88,10 @@ def usage_problem(usage: Any) -> str | None:
             f"+ completion {usage['completion_tokens']}"
         )
     return None
+
+
+def prompt_tokens(exchange: Exchange) -> int | None:
+    """usage.prompt_tokens of a successful non-stream reply, or None."""
+    usage = exchange.json.get("usage") if exchange.ok and isinstance(exchange.json, dict) else None
+    value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return value if is_int(value) else None

@@ -6,7 +6,7 @@ from typing import Any
 
 from relaycheck import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, same_model
+from relaycheck.checks._util import describe, prompt_tokens, same_model
 from relaycheck.exchange import Exchange
 from relaycheck.probes.root import is_api_root
 
@@ -139,12 +139,10 @@ def tokenizer(inp: CheckInput) -> Verdict:
     if base is None or probe is None:
         return Verdict(INCONCLUSIVE, "the tokenizer probe did not run")
     evidence = (base.id, probe.id)
-    counts = []
-    for x in (base, probe):
-        usage = x.json.get("usage") if x.ok and isinstance(x.json, dict) else None
-        if not isinstance(usage, dict) or not isinstance(usage.get("prompt_tokens"), int):
+    counts = [prompt_tokens(x) for x in (base, probe)]
+    for x, count in zip((base, probe), counts):
+        if count is None:
             return Verdict(INCONCLUSIVE, f"{x.id} has no usable prompt_tokens ({describe(x)})", evidence)
-        counts.append(usage["prompt_tokens"])
     reported = counts[1] - counts[0]
     candidates = tokenizer_candidates(base.request_json["messages"], probe.request_json["messages"])
     expected = candidates[claimed]

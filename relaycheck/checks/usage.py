@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relaycheck import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, is_int, usage_problem
+from relaycheck.checks._util import describe, is_int, prompt_tokens, usage_problem
 from relaycheck.exchange import Exchange, reply_text, streamed_text
 
 
@@ -32,12 +32,6 @@ HIDDEN_WARN = 6  # tokens per request beyond the chat framing
 HIDDEN_FAIL = 30
 
 
-def _prompt_tokens(x: Exchange) -> int | None:
-    usage = x.json.get("usage") if x.ok and isinstance(x.json, dict) else None
-    value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return value if is_int(value) else None
-
-
 @check("usage.prompt", probes=("slope",))
 def prompt(inp: CheckInput) -> Verdict:
     """prompt_tokens against the local count of 1x, 2x, 4x prompts: slope 1, intercept = hidden overhead."""
@@ -51,7 +45,7 @@ def prompt(inp: CheckInput) -> Verdict:
     evidence = tuple(x.id for x in points)
     xs, ys = [], []
     for x in points:
-        reported = _prompt_tokens(x)
+        reported = prompt_tokens(x)
         if reported is None:
             return Verdict(INCONCLUSIVE, f"{x.id} has no usable prompt_tokens ({describe(x)})", evidence)
         xs.append(tokens.count_chat_prompt(x.request_json["messages"], encoding))
