@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Mapping
 
-from relaycheck import catalog
+from relaycheck import catalog, costguard
 from relaycheck.catalog import SEVERITIES
 from relaycheck.errors import UsageError
 from relaycheck.exchange import Exchange
@@ -22,7 +22,7 @@ from relaycheck.report import Report, failing
 from relaycheck.runner import RunOptions, run_all
 from relaycheck.seal import build_report
 from relaycheck.probes.errors import wrong_key
-from relaycheck.targets import ENV_NAME, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
+from relaycheck.targets import ENV_NAME, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
 
 DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
 FAIL_ON = (*SEVERITIES, "none")
@@ -52,6 +52,10 @@ class ProbeOptions:
     timeout_s: float | None = None
     body_cap: int = 512 * 1024
     progress: bool = True
+    dry_run: bool = False
+    max_cost: float | None = None
+    prices: tuple[str, ...] = ()  # MODEL=IN/OUT per 1M tokens, for runs without a targets file
+    currency: str = "USD"
     color: bool | None = None
     debug: bool = False
 
@@ -84,8 +88,27 @@ def _validate(opts: ProbeOptions) -> None:
         raise UsageError("--rate-limit-probe must be from 1 to 1000 requests")
     if not 1 <= opts.rate_limit_concurrency <= 64:
         raise UsageError("--rate-limit-concurrency must be from 1 to 64")
+    if opts.max_cost is not None and opts.max_cost < 0:
+        raise UsageError("--max-cost must not be negative")
+    _parse_prices(opts)
     if opts.empty_key_env is not None and not ENV_NAME.match(opts.empty_key_env):
         raise UsageError(f"--empty-key-env must be an environment variable name, not {opts.empty_key_env!r}")
+
+
+def _parse_prices(opts: ProbeOptions) -> dict[str, Price]:
+    """--price MODEL=IN/OUT (per 1M tokens) into prices."""
+    prices = {}
+    for item in opts.prices:
+        model, _, pair = item.partition("=")
+        parts = pair.split("/")
+        try:
+            values = [float(v) for v in parts]
+        except ValueError:
+            values = []
+        if not model or len(values) != 2 or min(values) < 0:
+            raise UsageError(f"--price must look like MODEL=INPUT/OUTPUT per 1M tokens (e.g. gpt-4o-mini=0.15/0.6), not {item!r}")
+        prices[model] = Price(values[0], values[1])
+    return prices
 
 
 def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
@@ -102,6 +125,10 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         changes["empty_key_env"] = opts.empty_key_env
     if opts.rate_limit_requests is not None:
         changes["rate_limit_probe"] = RateLimitProbe(opts.rate_limit_requests, opts.rate_limit_concurrency)
+    if opts.prices:
+        known = dict(target.pricing.models) if target.pricing else {}
+        currency = target.pricing.currency if target.pricing else opts.currency
+        changes["pricing"] = Pricing(currency=currency, models={**known, **_parse_prices(opts)})
     return replace(target, **changes) if changes else target
 
 
@@ -125,13 +152,19 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         else:
             # Overrides first: --empty-key-env decides which keys must be read.
             targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
-            keys = {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
+            # A dry run reads no key: the plan can be checked before any secret is exported.
+            keys = {} if opts.dry_run else {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
         # Registered before anything else can fail, so that every later error line is redacted with the keys.
         redactor = register(Redactor(k for ks in keys.values() for k in ks.all()))
         check_ids = cat.select(opts.profile, opts.only, opts.skip)
         out = GuardedStream(streams.stdout, redactor, "stdout")
         err = GuardedStream(streams.stderr, redactor, "stderr")
         plans = tuple(plan_target(t, check_ids) for t in targets)
+        costguard.enforce(plans, opts.max_cost)  # before the first request
+        if opts.dry_run:
+            out.write(redactor.assert_clean(costguard.render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
+            out.flush()
+            return 0
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug)
         started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor)
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
@@ -163,7 +196,9 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise UsageError(f"the demo relay serves {', '.join(MODELS)}; not {', '.join(unknown)}")
-    relay = stack.enter_context(DemoRelay(fault=fault, key=key, empty_key=empty))
+    relay = DemoRelay(fault=fault, key=key, empty_key=empty)
+    if not opts.dry_run:  # a dry run describes the plan: nothing listens, nothing is sent
+        stack.enter_context(relay)
     host_map: tuple[tuple[str, str], ...] = ()
     addressing = fault.addressing if fault else "v1"
     if addressing == "origin":

@@ -78,6 +78,10 @@ def probe(
     empty_key_env: Optional[str] = typer.Option(None, "--empty-key-env", help="Opt-in: variable holding a key with no balance (errors.insufficient_balance)."),
     rate_limit_probe: Optional[int] = typer.Option(None, "--rate-limit-probe", help="Opt-in: send up to N minimal requests until the first 429 (errors.rate_limit)."),
     rate_limit_concurrency: int = typer.Option(4, "--rate-limit-concurrency", help="Concurrency of the rate-limit burst (capped by --concurrency)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (requests, tokens, maximum cost) and send nothing."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Refuse to start when the planned maximum cost is above this (needs prices)."),
+    price: List[str] = typer.Option([], "--price", help="Advertised price per 1M tokens, MODEL=INPUT/OUTPUT (repeatable)."),
+    currency: str = typer.Option("USD", "--currency", help="Currency of --price."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci."),
     check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
     skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
@@ -99,7 +103,7 @@ def probe(
     opts = ProbeOptions(
         targets_file=targets, base_url=base_url, models=tuple(model), api_key_env=api_key_env, demo=demo, fault=fault,
         empty_key_env=empty_key_env, rate_limit_requests=rate_limit_probe, rate_limit_concurrency=rate_limit_concurrency,
-        idle_timeout_s=idle_timeout,
+        idle_timeout_s=idle_timeout, dry_run=dry_run, max_cost=max_cost, prices=tuple(price), currency=currency,
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
     )

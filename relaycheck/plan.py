@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import burst, chat, errors, long, root, slope, stream, tokenizer
+from relaycheck.probes import ProbeCost, burst, chat, errors, long, root, slope, stream, tokenizer
 from relaycheck.targets import Target
 
 PROBE_ORDER = ("root", "chat", "stream", "tokenizer", "slope", "long", "errors", "burst")
@@ -19,7 +19,14 @@ class ProbeStep:
     probe: str
     model: str | None
     requests: int
-    max_tokens: int
+    prompt_tokens: int
+    completion_tokens: int
+    max_cost: float | None  # None when the model has no advertised price
+
+    @property
+    def max_tokens(self) -> int:
+        """Prompt plus completion ceiling."""
+        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass(frozen=True)
@@ -45,40 +52,58 @@ class TargetPlan:
         """Upper bound on tokens billed (prompt plus maximum completion of every billable request)."""
         return sum(s.max_tokens for s in self.steps)
 
+    @property
+    def currency(self) -> str | None:
+        """The pricing currency, when prices are configured."""
+        return self.target.pricing.currency if self.target.pricing else None
+
+    @property
+    def max_cost(self) -> float | None:
+        """Upper bound on spend; None when some billable step has no price."""
+        if any(s.max_cost is None and s.max_tokens for s in self.steps):
+            return None
+        return sum(s.max_cost or 0.0 for s in self.steps)
+
+    def unpriced_models(self) -> list[str]:
+        """Models with billable steps but no advertised price."""
+        return sorted({s.model for s in self.steps if s.max_cost is None and s.max_tokens and s.model})
+
 
 def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
     """Derive the probes from the selected checks; ceilings come from each probe's own cost()."""
     impls = registry()
     needed = {p for cid in check_ids for p in impls[cid].probes}
-    steps: list[ProbeStep] = []
+    costs: list[tuple[str, str | None, ProbeCost]] = []
     if "root" in needed:
-        c = root.cost("")
-        steps.append(ProbeStep("root", None, c.requests, c.max_tokens))
+        costs.append(("root", None, root.cost("")))
     for i, model in enumerate(target.models):
         if "chat" in needed:
-            c = chat.cost(model, discover_auth=(i == 0))
-            steps.append(ProbeStep("chat", model, c.requests, c.max_tokens))
+            costs.append(("chat", model, chat.cost(model, discover_auth=(i == 0))))
         if "stream" in needed:
-            c = stream.cost(model)
-            steps.append(ProbeStep("stream", model, c.requests, c.max_tokens))
+            costs.append(("stream", model, stream.cost(model)))
         if "tokenizer" in needed:
-            c = tokenizer.cost(model)
-            steps.append(ProbeStep("tokenizer", model, c.requests, c.max_tokens))
+            costs.append(("tokenizer", model, tokenizer.cost(model)))
         if "slope" in needed:
-            c = slope.cost(model)
-            steps.append(ProbeStep("slope", model, c.requests, c.max_tokens))
+            costs.append(("slope", model, slope.cost(model)))
         if "long" in needed:
-            c = long.cost(model, target.long_reply_tokens)
-            steps.append(ProbeStep("long", model, c.requests, c.max_tokens))
+            costs.append(("long", model, long.cost(model, target.long_reply_tokens)))
     first = target.models[0]
     if "errors" in needed:
-        c = errors.cost(first, with_empty_key=target.empty_key_env is not None)
-        steps.append(ProbeStep("errors", first, c.requests, c.max_tokens))
+        costs.append(("errors", first, errors.cost(first, with_empty_key=target.empty_key_env is not None)))
     if "burst" in needed and target.rate_limit_probe is not None:
-        c = burst.cost(first, target.rate_limit_probe)
-        steps.append(ProbeStep("burst", first, c.requests, c.max_tokens))
-    return TargetPlan(target=target, check_ids=check_ids, steps=tuple(steps))
+        costs.append(("burst", first, burst.cost(first, target.rate_limit_probe)))
+    steps = tuple(ProbeStep(name, model, c.requests, c.prompt_tokens, c.completion_tokens, _price(target, model, c)) for name, model, c in costs)
+    return TargetPlan(target=target, check_ids=check_ids, steps=steps)
 
+
+def _price(target: Target, model: str | None, cost: ProbeCost) -> float | None:
+    """The most a step can cost at the advertised prices (0 for steps that bill nothing)."""
+    if not cost.max_tokens:
+        return 0.0
+    price = target.pricing.for_model(model) if target.pricing and model else None
+    if price is None:
+        return None
+    return (cost.prompt_tokens * price.input + cost.completion_tokens * price.output) / 1_000_000
 
 def per_model(check_id: str) -> bool:
     """Whether a check runs once per configured model."""

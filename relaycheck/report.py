@@ -46,6 +46,8 @@ class TargetReport:
     checks: tuple[Finding, ...]
     exchanges: tuple[Exchange, ...]
     fingerprint: tuple[str, ...] = ()
+    max_cost: float | None = None
+    currency: str | None = None
 
     def exchange(self, xid: str) -> Exchange | None:
         """Look up an exchange by id."""
@@ -157,7 +159,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "key_id": t.key_id,
                 "auth": t.auth,
                 "models": list(t.models),
-                "plan": {"max_requests": t.max_requests, "max_tokens": t.max_tokens},
+                "plan": {"max_requests": t.max_requests, "max_tokens": t.max_tokens, "max_cost": t.max_cost, "currency": t.currency},
                 "fingerprint": list(t.fingerprint),
                 "summary": t.counts(),
                 "checks": [
@@ -171,3 +173,9 @@ def to_dict(report: Report) -> dict[str, Any]:
             for t in report.targets
         ],
     }
+
+
+def plan_line(t: TargetReport) -> str:
+    """The planned ceiling in words, for the renderers."""
+    cost = f", cost at most {t.max_cost:.6f}".rstrip("0").rstrip(".") + f" {t.currency}" if t.max_cost is not None else ""
+    return f"at most {t.max_requests} requests, {t.max_tokens} tokens{cost}"

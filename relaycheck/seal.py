@@ -47,6 +47,8 @@ def build_report(
                 checks=findings,
                 exchanges=run.exchanges,
                 fingerprint=fingerprint(run.exchanges),
+                max_cost=run.plan.max_cost,
+                currency=run.plan.currency,
             )
         )
     raw = Report(

@@ -19,6 +19,7 @@ from relaycheck.redact import KEY_SHAPE
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s",
+    "pricing", "max_cost",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -34,6 +35,28 @@ class RateLimitProbe:
 
 
 @dataclass(frozen=True)
+class Price:
+    """Advertised price per 1M tokens."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """What the relay advertises, per model, in one currency."""
+
+    currency: str
+    models: dict[str, Price]
+
+    def for_model(self, model: str) -> Price | None:
+        """The price of `model`, by exact name or without a provider prefix."""
+        from relaycheck.tokens import base_model_name
+
+        return self.models.get(model) or self.models.get(base_model_name(model))
+
+
+@dataclass(frozen=True)
 class Target:
     """One relay to probe: where, which key variable, which models, politeness settings."""
 
@@ -46,6 +69,8 @@ class Target:
     idle_timeout_s: float = 30.0  # longest silence: time to first byte, and gaps inside a stream
     empty_key_env: str | None = None  # opt-in: a key with no balance, for errors.insufficient_balance
     rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
+    pricing: Pricing | None = None  # advertised prices: the plan then knows its maximum cost
+    max_cost: float | None = None  # refuse to start when the planned maximum cost is above this
     long_reply_tokens: int = 1500  # length of the long.* reply
     stall_threshold_s: float = 10.0  # longest gap between events of the long stream before long.no_stall fails
 
@@ -150,8 +175,32 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         empty_key_env=empty_env,
         rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
         long_reply_tokens=int(long_tokens),
+        pricing=parse_pricing(raw.get("pricing"), f"{where}.pricing"),
+        max_cost=_number(raw, "max_cost", None, 0, 1e9, where) if raw.get("max_cost") is not None else None,
         stall_threshold_s=float(stall),
     )
+
+
+def parse_pricing(raw: Any, where: str) -> Pricing | None:
+    """Validate `pricing: {currency: USD, <model>: {input: X, output: Y}}` (per 1M tokens)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: expected a mapping like {{currency: USD, gpt-4o-mini: {{input: 0.15, output: 0.6}}}}")
+    currency = raw.get("currency", "USD")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        raise UsageError(f"{where}: currency must be a three-letter code such as USD or CNY")
+    models = {}
+    for model, price in raw.items():
+        if model == "currency":
+            continue
+        if not isinstance(price, dict) or set(price) - {"input", "output"}:
+            raise UsageError(f"{where}.{model}: expected {{input: X, output: Y}} per 1M tokens")
+        values = {k: _number(price, k, None, 0, 1e6, f"{where}.{model}") for k in ("input", "output")}
+        models[str(model)] = Price(float(values["input"]), float(values["output"]))
+    if not models:
+        raise UsageError(f"{where}: no model prices given")
+    return Pricing(currency=currency, models=models)
 
 
 def parse_rate_limit_probe(raw: Any, where: str) -> RateLimitProbe | None:

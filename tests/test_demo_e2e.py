@@ -65,10 +65,10 @@ def test_several_models_run_each_model_check_per_model(tmp_path):
     assert all((cid, m) in found for cid in per_model for m in ("gpt-4o-mini", "gpt-4-turbo"))
 
 
-def test_the_quick_profile_sends_no_stream_and_plans_less(tmp_path):
+def test_the_quick_profile_sends_no_long_replies_and_plans_less(tmp_path):
     quick = run_probe(tmp_path, demo=True, profile="quick").report["targets"][0]
     full = run_probe(tmp_path, demo=True).report["targets"][0]
-    assert {x["probe"] for x in quick["exchanges"]} == {"root", "chat"}
+    assert {x["probe"] for x in quick["exchanges"]} == {"root", "chat", "stream", "errors"}
     assert quick["plan"]["max_tokens"] < full["plan"]["max_tokens"]
     assert {c["id"] for c in quick["checks"]} == set(catalog.load().select("quick"))
 

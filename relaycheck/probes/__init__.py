@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from relaycheck.exchange import Exchange
+from relaycheck.probes import prompts
 from relaycheck.targets import Target
 from relaycheck.transport import Auth, RecordingClient, retry_after_seconds
 
@@ -29,10 +30,27 @@ class ProbeContext:
 
 @dataclass(frozen=True)
 class ProbeCost:
-    """The planned ceiling of one probe for one model: requests and tokens (prompt + max completion)."""
+    """The planned ceiling of a probe: requests, and the prompt and completion tokens they may be billed for."""
 
     requests: int
-    max_tokens: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def max_tokens(self) -> int:
+        """Prompt plus completion ceiling."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: "ProbeCost") -> "ProbeCost":
+        return ProbeCost(self.requests + other.requests, self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens)
+
+    def __mul__(self, times: int) -> "ProbeCost":
+        return ProbeCost(self.requests * times, self.prompt_tokens * times, self.completion_tokens * times)
+
+
+def request_cost(model: str, prompt: str, visible: int, reasoning_budget: int) -> ProbeCost:
+    """The ceiling of one single-message request answered with at most `visible` tokens (more for reasoning models)."""
+    return ProbeCost(1, prompts.prompt_ceiling(model, prompt), prompts.completion_ceiling(model, visible, reasoning_budget))
 
 
 async def send(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Exchange:
@@ -57,3 +75,4 @@ async def send(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Excha
     retried = await ctx.client.request(method, url, retry_of=first.id, **kwargs)
     assert retried is not None
     return retried
+

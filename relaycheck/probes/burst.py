@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts
+from relaycheck.probes import ProbeContext, ProbeCost, request_cost
 from relaycheck.probes.errors import MINIMAL_TOKENS, PROMPT, REASONING_MINIMUM, minimal_body
 from relaycheck.targets import RateLimitProbe
 
@@ -13,8 +13,7 @@ NAME = "burst"
 
 def cost(model: str, spec: RateLimitProbe) -> ProbeCost:
     """At most spec.requests minimal completions."""
-    each = prompts.prompt_ceiling(model, PROMPT) + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
-    return ProbeCost(requests=spec.requests, max_tokens=spec.requests * each)
+    return request_cost(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM) * spec.requests
 
 
 async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relaycheck.probes import ProbeContext, ProbeCost, send, prompts
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.transport import ALTERNATIVE_AUTH, Auth
 
 NAME = "chat"
@@ -11,11 +11,9 @@ _REFUSED = (401, 403)
 
 def cost(model: str, discover_auth: bool = False) -> ProbeCost:
     """One request, plus the alternative key placements when discovering auth (only one can be billed)."""
-    prompt = prompts.nonce_prompt(prompts.new_nonce())
-    ceiling = prompts.prompt_ceiling(model, prompt) + prompts.completion_ceiling(
-        model, prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET
-    )
-    return ProbeCost(requests=1 + (len(ALTERNATIVE_AUTH) if discover_auth else 0), max_tokens=ceiling)
+    billed = request_cost(model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET)
+    refused = ProbeCost(requests=len(ALTERNATIVE_AUTH) if discover_auth else 0)  # only one placement can be accepted
+    return billed + refused
 
 
 async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Auth:

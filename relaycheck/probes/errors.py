@@ -6,7 +6,7 @@ import asyncio
 import json
 import secrets
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth
 
@@ -29,9 +29,7 @@ def minimal_body(model: str) -> dict:
 
 def cost(model: str, with_empty_key: bool) -> ProbeCost:
     """Five requests (six with the empty-balance key); only an answer that should have been a refusal is billed."""
-    requests = 5 + int(with_empty_key)
-    each = prompts.prompt_ceiling(model, PROMPT) + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
-    return ProbeCost(requests=requests, max_tokens=requests * each)
+    return request_cost(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM) * (5 + int(with_empty_key))
 
 
 async def run(ctx: ProbeContext, model: str, keys: TargetKeys) -> None:

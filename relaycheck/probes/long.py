@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 
 NAME = "long"
+REASONING_ALLOWANCE = 2048
 
 
 def body(model: str, reply_tokens: int, nonce: str, stream: bool) -> dict:
@@ -14,15 +15,14 @@ def body(model: str, reply_tokens: int, nonce: str, stream: bool) -> dict:
     lines = prompts.long_lines(reply_tokens)
     limit = prompts.long_max_tokens(reply_tokens)
     # Reasoning models think before they write: give them the same visible room plus a reasoning allowance.
-    return prompts.chat_body(model, prompts.long_prompt(nonce, lines), limit, limit + 2048, stream=stream)
+    return prompts.chat_body(model, prompts.long_prompt(nonce, lines), limit, limit + REASONING_ALLOWANCE, stream=stream)
 
 
 def cost(model: str, reply_tokens: int) -> ProbeCost:
     """Two long requests."""
     limit = prompts.long_max_tokens(reply_tokens)
     prompt = prompts.long_prompt(prompts.new_nonce(), prompts.long_lines(reply_tokens))
-    each = prompts.prompt_ceiling(model, prompt) + prompts.completion_ceiling(model, limit, limit + 2048)
-    return ProbeCost(requests=2, max_tokens=2 * each)
+    return request_cost(model, prompt, limit, limit + REASONING_ALLOWANCE) * 2
 
 
 async def run(ctx: ProbeContext, model: str, reply_tokens: int) -> None:

@@ -10,7 +10,7 @@ NAME = "root"
 
 def cost(model: str) -> ProbeCost:
     """GETs only: no tokens; the configured base plus at most three variants."""
-    return ProbeCost(requests=4, max_tokens=0)
+    return ProbeCost(requests=4)
 
 
 def is_api_root(exchange: Exchange) -> bool:

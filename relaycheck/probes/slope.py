@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
 
 NAME = "slope"
@@ -18,12 +18,10 @@ def body(model: str, units: int, nonce: str) -> dict:
 def cost(model: str) -> ProbeCost:
     """Three one-token requests."""
     nonce = prompts.new_nonce()
-    total = sum(
-        prompts.prompt_ceiling(model, body(model, u, nonce)["messages"][0]["content"])
-        + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
-        for u in prompts.SLOPE_UNITS
-    )
-    return ProbeCost(requests=len(prompts.SLOPE_UNITS), max_tokens=total)
+    total = ProbeCost(0)
+    for units in prompts.SLOPE_UNITS:
+        total += request_cost(model, prompts.short_prompt(nonce, prompts.filler(units)), MINIMAL_TOKENS, REASONING_MINIMUM)
+    return total
 
 
 async def run(ctx: ProbeContext, model: str) -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from relaycheck.probes import ProbeContext, ProbeCost, send, prompts
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 
 NAME = "stream"
 
 
 def cost(model: str) -> ProbeCost:
     """One streamed request."""
-    ceiling = prompts.prompt_ceiling(model, prompts.count_prompt()) + prompts.completion_ceiling(
-        model, prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET
-    )
-    return ProbeCost(requests=1, max_tokens=ceiling)
+    return request_cost(model, prompts.count_prompt(), prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET)
 
 
 async def run(ctx: ProbeContext, model: str) -> None:

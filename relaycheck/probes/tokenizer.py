@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
 
 NAME = "tokenizer"
@@ -19,12 +19,10 @@ def bodies(model: str, nonce: str) -> tuple[dict, dict]:
 
 def cost(model: str) -> ProbeCost:
     """Two one-token requests."""
-    base, probe = bodies(model, prompts.new_nonce())
-    total = sum(
-        prompts.prompt_ceiling(model, b["messages"][0]["content"]) + prompts.completion_ceiling(model, MINIMAL_TOKENS, REASONING_MINIMUM)
-        for b in (base, probe)
+    nonce = prompts.new_nonce()
+    return request_cost(model, prompts.short_prompt(nonce), MINIMAL_TOKENS, REASONING_MINIMUM) + request_cost(
+        model, prompts.short_prompt(nonce, prompts.TOKENIZER_PROBE_TEXT), MINIMAL_TOKENS, REASONING_MINIMUM
     )
-    return ProbeCost(requests=2, max_tokens=total)
 
 
 async def run(ctx: ProbeContext, model: str) -> None:

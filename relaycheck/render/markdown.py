@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relaycheck.checks._util import error_text, excerpt
 from relaycheck.errorclass import classify
-from relaycheck.report import Finding, Report, TargetReport, failing, request_ids
+from relaycheck.report import Finding, Report, TargetReport, failing, plan_line, request_ids
 
 _ICON = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail", "inconclusive": "❔ inconclusive", "skip": "⏭ skip"}
 
@@ -77,7 +77,7 @@ def render(report: Report, **_: object) -> str:
             f"| Key | `{target.key_id}` (masked) |",
             f"| Key sent as | {target.auth} |",
             f"| Models | {', '.join(f'`{m}`' for m in target.models)} |",
-            f"| Plan ceiling | {target.max_requests} requests, {target.max_tokens} tokens |",
+            f"| Plan ceiling | {plan_line(target)} |",
             *(f"| Fingerprint | {_cell(line)} |" for line in target.fingerprint),
             f"| Result | {', '.join(f'{n} {s}' for s, n in counts.items() if n)} |",
             "",

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from relaycheck.report import Report, failing
+from relaycheck.report import Report, failing, plan_line
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta", "skip": "dim"}
 
@@ -24,7 +24,7 @@ def render(report: Report, color: bool = False, width: int = 120, **_: object) -
             console.print(f"  works at   {target.effective_base_url}", markup=False)
         console.print(f"  key        {target.key_id} (sent as {target.auth})", markup=False)
         console.print(f"  models     {', '.join(target.models)}", markup=False)
-        console.print(f"  plan       at most {target.max_requests} requests, {target.max_tokens} tokens", markup=False)
+        console.print(f"  plan       {plan_line(target)}", markup=False)
         for line in target.fingerprint:
             console.print(f"  relay      {line}", markup=False)
         table = Table(show_lines=False, expand=False)

@@ -1,0 +1,151 @@
+"""The cost guard: the plan knows its maximum cost, --dry-run sends nothing, --max-cost refuses before any request."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+
+from conftest import run_probe
+from relaycheck import catalog
+from relaycheck.errors import UsageError
+from relaycheck.plan import plan_target
+from relaycheck.targets import Price, Pricing, Target, load_targets
+
+PRICE = ("gpt-4o-mini=0.15/0.6",)
+
+
+class Tripwire:
+    """A loopback listener that counts every connection: any request at all fails the test that uses it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def tripwire():
+    wire = Tripwire()
+    yield wire
+    wire.close()
+
+
+def test_dry_run_sends_nothing_and_needs_no_key(tmp_path, tripwire):
+    run = run_probe(tmp_path, env={}, base_url=tripwire.base_url, models=("gpt-4o-mini",), dry_run=True, prices=PRICE, fmt="terminal", output=None)
+    assert run.code == 0 and tripwire.connections == 0
+    assert "at most 22 requests" in run.stdout and "dry run: nothing was sent" in run.stdout
+    assert "long" in run.stdout and "USD" in run.stdout
+
+
+def test_dry_run_json_lists_every_step_with_its_cost(tmp_path, tripwire):
+    run = run_probe(tmp_path, env={}, base_url=tripwire.base_url, models=("gpt-4o-mini",), dry_run=True, prices=PRICE, fmt="json", output=None)
+    plan = json.loads(run.stdout)["targets"][0]["plan"]
+    assert tripwire.connections == 0
+    assert plan["max_cost"] == pytest.approx(sum(s["max_cost"] for s in plan["steps"]))
+    assert plan["max_tokens"] == sum(s["prompt_tokens"] + s["completion_tokens"] for s in plan["steps"])
+
+
+def test_a_cap_below_the_plan_refuses_before_any_request(tmp_path, tripwire):
+    with pytest.raises(UsageError, match=r"above the cap of 0\.001 USD; drop the most expensive probes: long"):
+        run_probe(tmp_path, env={"OPENAI_API_KEY": "sk-x"}, base_url=tripwire.base_url, models=("gpt-4o-mini",), prices=PRICE, max_cost=0.001)
+    assert tripwire.connections == 0
+
+
+def test_a_cap_without_prices_is_refused(tmp_path, tripwire):
+    with pytest.raises(UsageError, match="a cost cap needs prices"):
+        run_probe(tmp_path, env={"OPENAI_API_KEY": "sk-x"}, base_url=tripwire.base_url, models=("gpt-4o-mini",), max_cost=1.0)
+    assert tripwire.connections == 0
+
+
+def test_the_per_target_cap_applies(tmp_path, tripwire):
+    targets = tmp_path / "t.yaml"
+    targets.write_text(
+        f"targets:\n  - name: capped\n    base_url: {tripwire.base_url}\n    api_key_env: K\n    models: [gpt-4o-mini]\n"
+        f"    pricing: {{currency: CNY, gpt-4o-mini: {{input: 1, output: 4}}}}\n    max_cost: 0.0001\n"
+    )
+    with pytest.raises(UsageError, match="CNY"):
+        run_probe(tmp_path, env={"K": "sk-x"}, targets_file=targets)
+    assert tripwire.connections == 0
+
+
+def _spend(target: dict, price: Price) -> float:
+    spend = 0.0
+    for x in target["exchanges"]:
+        if x["response"]["status"] != 200:
+            continue
+        if x["sse"]:
+            usages = [json.loads(e["data"]).get("usage") for e in x["sse"]["events"] if e["data"] and e["data"].startswith("{")]
+            usage = next((u for u in usages if u), None)
+        else:
+            body = json.loads(x["response"]["body"]) if x["response"]["body"].startswith("{") else {}
+            usage = body.get("usage")
+        if usage:
+            spend += (usage["prompt_tokens"] * price.input + usage["completion_tokens"] * price.output) / 1_000_000
+    return spend
+
+
+def test_real_spend_never_exceeds_a_cap_set_at_the_plan(tmp_path):
+    plan = plan_target(
+        Target("t", "http://127.0.0.1/v1", "K", ("gpt-4o-mini",), pricing=Pricing("USD", {"gpt-4o-mini": Price(0.15, 0.6)})),
+        catalog.load().select("full"),
+    )
+    run = run_probe(tmp_path, demo=True, prices=PRICE, max_cost=0.0025)  # the demo plan (with its opt-ins) fits
+    target = run.report["targets"][0]
+    assert target["plan"]["max_cost"] <= 0.0025 and plan.max_cost < target["plan"]["max_cost"]
+    assert 0 < _spend(target, Price(0.15, 0.6)) <= 0.0025
+
+
+def test_the_quick_profile_spends_under_200_tokens_per_model(tmp_path):
+    target = run_probe(tmp_path, demo=True, profile="quick").report["targets"][0]
+    billed = 0
+    for x in target["exchanges"]:
+        if x["label"] == "empty-balance key":
+            continue
+        billed += round(_spend(dict(exchanges=[x]), Price(1_000_000, 1_000_000)))
+    assert 0 < billed < 200, billed
+
+
+def test_pricing_validation(tmp_path):
+    path = tmp_path / "p.yaml"
+    base = "targets:\n  - {name: a, base_url: 'https://r/v1', api_key_env: K, models: [m], pricing: %s}\n"
+    path.write_text(base % "{currency: usd, m: {input: 1, output: 2}}")
+    with pytest.raises(UsageError, match="three-letter code"):
+        load_targets(path)
+    path.write_text(base % "{m: {input: 1, outptu: 2}}")
+    with pytest.raises(UsageError, match="expected {input: X, output: Y}"):
+        load_targets(path)
+    path.write_text(base % "{m: {input: 1, output: 2}}")
+    (target,) = load_targets(path)
+    assert target.pricing.currency == "USD" and target.pricing.for_model("openai/m") == Price(1.0, 2.0)
+
+
+@pytest.mark.parametrize("bad", ["gpt-4o-mini", "gpt-4o-mini=1", "gpt-4o-mini=a/b", "=1/2", "m=-1/2"])
+def test_bad_price_flags(tmp_path, bad):
+    with pytest.raises(UsageError, match="--price must look like"):
+        run_probe(tmp_path, demo=True, prices=(bad,), dry_run=True)
