@@ -176,12 +176,14 @@ DEMO_KEY_ENV = "RELAYCHECK_DEMO_KEY"
 DEMO_EMPTY_KEY_ENV = "RELAYCHECK_DEMO_EMPTY_KEY"
 DEMO_RATE_LIMIT_PROBE = RateLimitProbe(requests=60, concurrency=4)
 DEMO_IDLE_TIMEOUT_S = 2.0  # the demo answers within milliseconds; a stalled stream should not take 30 s to show
+DEMO_BILLING_SETTLE_S = 5.0  # the delayed_billing fault books 1.5 s late
 DEMO_STALL_THRESHOLD_S = 0.5  # the demo's pacing gaps are milliseconds; its long_stall fault pauses for 1 s
 
 
 def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     """Start the demo relay; return its target (with both opt-ins configured), keys and host mapping."""
     from relaycheck.demo import faults
+    from relaycheck.demo.billing import PRICES as DEMO_PRICES
     from relaycheck.demo.model import DEFAULT_MODEL, MODELS
     from relaycheck.demo.server import DemoRelay
 
@@ -213,6 +215,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         name=name, base_url=base, api_key_env=opts.api_key_env or DEMO_KEY_ENV, models=tuple(models),
         idle_timeout_s=DEMO_IDLE_TIMEOUT_S, empty_key_env=opts.empty_key_env or DEMO_EMPTY_KEY_ENV,
         rate_limit_probe=DEMO_RATE_LIMIT_PROBE, stall_threshold_s=DEMO_STALL_THRESHOLD_S,
+        pricing=Pricing("USD", {m: Price(*p) for m, p in DEMO_PRICES.items()}), billing="auto", billing_settle_s=DEMO_BILLING_SETTLE_S,
     )
     return (target,), {name: TargetKeys(main=key, empty=empty, wrong=wrong_key())}, host_map
 

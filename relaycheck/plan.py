@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import ProbeCost, burst, chat, errors, long, root, slope, stream, tokenizer
+from relaycheck.probes import ProbeCost, balance, burst, chat, errors, long, root, slope, stream, tokenizer
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "chat", "stream", "tokenizer", "slope", "long", "errors", "burst")
+PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "errors", "burst")
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,8 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
     costs: list[tuple[str, str | None, ProbeCost]] = []
     if "root" in needed:
         costs.append(("root", None, root.cost("")))
+    if "balance" in needed and target.billing is not None:
+        costs.append(("balance", None, balance.cost(target.billing)))
     for i, model in enumerate(target.models):
         if "chat" in needed:
             costs.append(("chat", model, chat.cost(model, discover_auth=(i == 0))))

@@ -15,7 +15,7 @@ from relaycheck.checks import INCONCLUSIVE, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
-from relaycheck.probes import ProbeContext, burst, chat, errors, long, root, slope, stream, tokenizer
+from relaycheck.probes import ProbeContext, balance, burst, chat, errors, long, root, slope, stream, tokenizer
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
 
@@ -72,6 +72,10 @@ async def run_target(
     async with client:
         if "root" in plan.probes:
             base = await root.run(ProbeContext(client, target, base)) or base
+        # The balance is read before anything is spent, and again after the last request.
+        billing = None
+        if "balance" in plan.probes and target.billing is not None:
+            billing = await balance.before(ProbeContext(client, target, base), target.billing)
         models = target.models
         if "chat" in plan.probes and models:
             auth = await chat.run(ProbeContext(client, target, base), models[0], discover_auth=True)
@@ -93,6 +97,8 @@ async def run_target(
         if "burst" in plan.probes and target.rate_limit_probe is not None:
             # Last, so that a limit it provokes cannot spoil the verdicts of the other checks.
             await burst.run(ctx, models[0], target.rate_limit_probe)
+        if billing is not None:
+            await balance.after(ctx, billing[0], billing[1], target.billing_settle_s)
     exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))
     results = evaluate(plan, exchanges, options.debug)
     return TargetRun(plan, base, auth, exchanges, results, frozenset(client.keys_used))

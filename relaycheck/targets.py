@@ -19,7 +19,7 @@ from relaycheck.redact import KEY_SHAPE
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s",
-    "pricing", "max_cost",
+    "pricing", "max_cost", "billing", "billing_settle_s",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -71,6 +71,8 @@ class Target:
     rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
     pricing: Pricing | None = None  # advertised prices: the plan then knows its maximum cost
     max_cost: float | None = None  # refuse to start when the planned maximum cost is above this
+    billing: str | dict | None = None  # opt-in: auto, an adapter name, or {url, field, unit}
+    billing_settle_s: float = 30.0  # how long to poll for a delayed balance change after the run
     long_reply_tokens: int = 1500  # length of the long.* reply
     stall_threshold_s: float = 10.0  # longest gap between events of the long stream before long.no_stall fails
 
@@ -176,9 +178,29 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
         long_reply_tokens=int(long_tokens),
         pricing=parse_pricing(raw.get("pricing"), f"{where}.pricing"),
+        billing=parse_billing(raw.get("billing"), f"{where}.billing"),
+        billing_settle_s=float(_number(raw, "billing_settle_s", 30.0, 0, 600, where)),
         max_cost=_number(raw, "max_cost", None, 0, 1e9, where) if raw.get("max_cost") is not None else None,
         stall_threshold_s=float(stall),
     )
+
+
+BILLING_CHOICES = ("auto", "oneapi", "newapi", "openrouter", "litellm", "deepseek", "none")
+
+
+def parse_billing(raw: Any, where: str) -> str | dict | None:
+    """`billing: auto | <adapter> | none | {url: /path, field: a.b, unit: USD}`; none means no billing checks."""
+    if raw is None or raw == "none":
+        return None
+    if isinstance(raw, str):
+        if raw not in BILLING_CHOICES:
+            raise UsageError(f"{where}: must be one of {', '.join(BILLING_CHOICES)} or {{url, field, unit}}")
+        return raw
+    if not isinstance(raw, dict) or set(raw) != {"url", "field", "unit"}:
+        raise UsageError(f"{where}: a custom balance endpoint needs exactly url, field and unit")
+    if not isinstance(raw["url"], str) or not raw["url"].startswith("/"):
+        raise UsageError(f"{where}.url: must be a path on the relay (starting with /): the key is never sent to another host")
+    return {k: str(raw[k]) for k in ("url", "field", "unit")}
 
 
 def parse_pricing(raw: Any, where: str) -> Pricing | None:

@@ -95,3 +95,12 @@ def prompt_tokens(exchange: Exchange) -> int | None:
     usage = exchange.json.get("usage") if exchange.ok and isinstance(exchange.json, dict) else None
     value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
     return value if is_int(value) else None
+
+
+def usage_of(exchange: Exchange) -> dict | None:
+    """The usage object of a reply: the last usage chunk of a stream, or the body's usage."""
+    if exchange.events:
+        found = [p["usage"] for _, p in exchange.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
+        return found[-1] if found else None
+    usage = exchange.json.get("usage") if isinstance(exchange.json, dict) else None
+    return usage if isinstance(usage, dict) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relaycheck import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, is_int, prompt_tokens, usage_problem
+from relaycheck.checks._util import describe, is_int, prompt_tokens, usage_of, usage_problem
 from relaycheck.exchange import Exchange, reply_text, streamed_text
 
 
@@ -72,14 +72,6 @@ def prompt(inp: CheckInput) -> Verdict:
 COMPLETION_TOLERANCE = 0.03
 
 
-def _completion_usage(x: Exchange) -> dict | None:
-    if x.events:
-        found = [p["usage"] for _, p in x.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
-        return found[-1] if found else None
-    usage = x.json.get("usage") if isinstance(x.json, dict) else None
-    return usage if isinstance(usage, dict) else None
-
-
 @check("usage.completion", probes=("chat", "stream", "long"))
 def completion(inp: CheckInput) -> Verdict:
     """Reported completion_tokens equal the local count of the returned text (plus reasoning), on both paths."""
@@ -94,7 +86,7 @@ def completion(inp: CheckInput) -> Verdict:
             continue
         path = "stream" if x.events else "non-stream"
         text = streamed_text(x) if x.events else reply_text(x)
-        usage = _completion_usage(x)
+        usage = usage_of(x)
         if text is None:
             continue
         if usage is None or not is_int(usage.get("completion_tokens")):

@@ -40,7 +40,8 @@ FAULTS: dict[str, Fault] = {
             "body_key",
             "refuses Authorization: Bearer; wants the key as api_key in the JSON body",
             # An unparseable body carries no key, so the relay can only answer 401: the 4xx-for-bad-JSON question stays open.
-            {"base.auth_bearer": "fail", "errors.bad_request": "inconclusive"},
+            # Nor can a GET carry a body: the balance cannot be read with the standard header either.
+            {"base.auth_bearer": "fail", "errors.bad_request": "inconclusive", "billing.balance": "fail", "billing.delta": "inconclusive"},
         ),
         Fault("models_shape", "GET /v1/models returns a bare JSON array instead of a list object", {"models.list": "fail"}),
         Fault("unlisted_model", "the model list omits gpt-4o-mini although chat serves it", {"models.listed": "fail"}),
@@ -52,7 +53,10 @@ FAULTS: dict[str, Fault] = {
         Fault("data_ping", "streams interleave `data: ping` frames that the SDK cannot parse", {"stream.sse": "fail"}),
         Fault("no_done", "streams end without data: [DONE]", {"stream.complete": "fail"}),
         Fault("buffered_stream", "fake streaming: the whole reply is buffered and sent at the end", {"stream.incremental": "fail"}),
-        Fault("no_stream_usage", "ignores stream_options.include_usage", {"stream.usage": "fail"}),
+        Fault(
+            "no_stream_usage", "ignores stream_options.include_usage (but bills the streams)",
+            {"stream.usage": "fail", "billing.delta": "inconclusive"},
+        ),
         Fault("any_key", "accepts any non-empty key", {"errors.bad_key": "fail"}),
         Fault("missing_key_500", "answers a request without a key with a 500", {"errors.missing_key": "fail"}),
         Fault("key_echo", "repeats the presented key in full in its 401 message", {"errors.key_echo": "fail"}),
@@ -71,6 +75,13 @@ FAULTS: dict[str, Fault] = {
         Fault("inflated_usage", "reports 1.5x the completion tokens on non-stream replies", {"usage.completion": "fail"}),
         Fault("truncate_long", "cuts replies after 300 tokens and still says finish_reason stop", {"long.complete": "fail"}),
         Fault("long_stall", "pauses long streams for 1 s halfway (the demo's stall threshold is 0.5 s)", {"long.no_stall": "fail"}),
+        Fault("price_multiplier", "charges twice the advertised price", {"billing.delta": "fail"}),
+        Fault("drained_more", "reports usage honestly but drains extra balance on every request", {"billing.delta": "fail"}),
+        Fault("unlimited_key", "the key is unlimited (hard_limit_usd 1e8)", {"billing.delta": "inconclusive"}),
+        Fault("no_balance_endpoint", "serves no balance endpoint at all", {"billing.balance": "fail", "billing.delta": "inconclusive"}),
+        Fault("delayed_billing", "books charges 1.5 s late: the balance must be polled until it settles", {}),
+        Fault("litellm_billing", "serves its balance LiteLLM-style at /key/info", {}),
+        Fault("openrouter_billing", "serves its balance OpenRouter-style at /api/v1/key", {}),
         Fault(
             "strict_rate_limit",
             "allows 3 requests per second (429 with Retry-After): every verdict must still be right",

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.billing import Ledger, endpoint
 from relaycheck.demo.faults import Fault
 from relaycheck.demo.streaming import SSEWriter, usage_of
 from relaycheck.errors import UsageError
@@ -72,6 +73,8 @@ class DemoRelay:
         self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 0.5 s threshold, below its idle timeout
         # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
         self.rate_limit = 3 if self.fault == "strict_rate_limit" else 15
+        self.ledger = Ledger(self.fault)
+        self.billing_mode = {"litellm_billing": "litellm", "openrouter_billing": "openrouter", "no_balance_endpoint": "none"}.get(self.fault or "", "oneapi")
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start second, requests counted in it)
         self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
         self.in_flight = 0
@@ -274,7 +277,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if not allowed:
                     self._rate_limited(reset_s)
                     return
-            if path.rstrip("/") == "/v1/models" and method == "GET":
+            balance = endpoint(path, self.relay.billing_mode, self.relay.ledger, self.fault == "unlimited_key") if method == "GET" else None
+            if balance is not None:
+                if self._authorized(None) is not None:
+                    self._json(200, balance)
+            elif path.rstrip("/") == "/v1/models" and method == "GET":
                 self._models()
             elif path == "/v1/chat/completions" and method == "POST":
                 self._chat(raw)
@@ -327,6 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
         completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding)
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
+        if self._presented(body) == self.relay.key or self.relay.key is None:
+            self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens)
         reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

@@ -1,0 +1,57 @@
+"""The demo relay's ledger and balance endpoints (one-api, LiteLLM or OpenRouter style), with billing faults."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+# What the demo advertises per 1M tokens (USD); `probe --demo` configures the same prices.
+PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-mini": (0.40, 1.60), "gpt-4-turbo": (10.00, 30.00)}
+GRANT_USD = 10.0
+DELAY_S = 1.5  # the delayed_billing fault books charges this much later
+DRAIN_PER_REQUEST = 0.00005  # the drained_more fault's extra charge per billed request
+
+
+class Ledger:
+    """Charges of the relay's main key; faults change how much is booked and when."""
+
+    def __init__(self, fault: str | None) -> None:
+        self.fault = fault
+        self._lock = threading.Lock()
+        self._entries: list[tuple[float, float]] = []  # (booked at, amount)
+
+    def charge(self, model: str, prompt_tokens: int, completion_tokens: int) -> None:
+        """Book one billed reply at the advertised price (or not, as the fault decides)."""
+        price_in, price_out = PRICES.get(model, PRICES["gpt-4o-mini"])
+        amount = (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+        if self.fault == "price_multiplier":
+            amount *= 2
+        if self.fault == "drained_more":
+            amount += DRAIN_PER_REQUEST
+        when = time.monotonic() + (DELAY_S if self.fault == "delayed_billing" else 0.0)
+        with self._lock:
+            self._entries.append((when, amount))
+
+    def spent(self) -> float:
+        """What has been booked by now."""
+        now = time.monotonic()
+        with self._lock:
+            return sum(amount for when, amount in self._entries if when <= now)
+
+
+def endpoint(path: str, mode: str, ledger: Ledger, unlimited: bool) -> Any | None:
+    """The JSON answer of a balance endpoint of this mode, or None when the path is not one."""
+    spent = ledger.spent()
+    limit = 1e8 if unlimited else GRANT_USD
+    if mode == "oneapi" and path.removeprefix("/v1") == "/dashboard/billing/subscription":
+        return {"object": "billing_subscription", "has_payment_method": True, "soft_limit_usd": limit,
+                "hard_limit_usd": limit, "system_hard_limit_usd": limit, "access_until": 0}
+    if mode == "oneapi" and path.removeprefix("/v1") == "/dashboard/billing/usage":
+        return {"object": "list", "total_usage": spent * 100}  # cents, as one-api reports it
+    if mode == "litellm" and path == "/key/info":
+        return {"key": "demo", "info": {"spend": spent, "max_budget": None if unlimited else GRANT_USD}}
+    if mode == "openrouter" and path == "/api/v1/key":
+        remaining = None if unlimited else GRANT_USD - spent
+        return {"data": {"label": "demo", "usage": spent, "limit": None if unlimited else GRANT_USD, "limit_remaining": remaining, "is_free_tier": False}}
+    return None

@@ -1,0 +1,72 @@
+"""Probe `balance`: read the balance before the run and, polling with backoff, after it (GETs only, no spend)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+from relaycheck.billing import ADAPTERS, AUTO_ORDER, Adapter, Reading, custom_adapter, moved
+from relaycheck.probes import ProbeContext, ProbeCost, send
+
+NAME = "balance"
+MAX_POLLS = 8
+SETTLED_S = 1.0  # a balance unchanged this long after it moved has settled
+
+
+def adapters_for(choice: str | dict) -> list[Adapter]:
+    """The adapters a `billing:` setting tries, in order."""
+    if isinstance(choice, dict):
+        return [custom_adapter(choice["url"], choice["field"], choice["unit"])]
+    return [ADAPTERS[n] for n in AUTO_ORDER] if choice == "auto" else [ADAPTERS[choice]]
+
+
+def cost(choice: str | dict) -> ProbeCost:
+    """GETs: every candidate once before, then the answering one polled at most MAX_POLLS times after."""
+    candidates = adapters_for(choice)
+    before = sum(len(a.paths) for a in candidates)
+    return ProbeCost(requests=before + MAX_POLLS * max(len(a.paths) for a in candidates))
+
+
+def _url(ctx: ProbeContext, root: str, path: str) -> str:
+    if root == "base":
+        return ctx.url(path)
+    origin = httpx.URL(ctx.base_url).copy_with(path="/", query=None, fragment=None)
+    return str(origin).rstrip("/") + "/" + path
+
+
+async def read(ctx: ProbeContext, adapter: Adapter, label: str) -> Reading | None:
+    """One reading through `adapter`, recorded as exchanges labelled `label: name`."""
+    bodies = []
+    for root, path in adapter.paths:
+        exchange = await send(ctx, "GET", _url(ctx, root, path), probe=NAME, label=f"{label}: {adapter.name}", auth=ctx.auth)
+        bodies.append(exchange.json if exchange.ok else None)
+    return adapter.parse(bodies) if all(b is not None for b in bodies) else None
+
+
+async def before(ctx: ProbeContext, choice: str | dict) -> tuple[Adapter, Reading] | None:
+    """The first adapter that answers, with its reading."""
+    for adapter in adapters_for(choice):
+        reading = await read(ctx, adapter, "before")
+        if reading is not None:
+            return adapter, reading
+    return None
+
+
+async def after(ctx: ProbeContext, adapter: Adapter, first: Reading, settle_s: float) -> None:
+    """Poll until a non-zero change has held for SETTLED_S (billing settled) or settle_s has passed."""
+    deadline = time.monotonic() + settle_s
+    wait, last, since = 0.25, None, 0.0
+    for poll in range(1, MAX_POLLS + 1):
+        reading = await read(ctx, adapter, f"after #{poll}")
+        delta = moved(first, reading) if reading else None
+        now = time.monotonic()
+        if delta is None or last is None or abs(delta.amount - last.amount) > first.step / 2:
+            last, since = delta, now  # moved (or not yet): the clock of stability restarts
+        elif now - since >= SETTLED_S:
+            return
+        if now + wait > deadline:
+            return
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, 4.0)
