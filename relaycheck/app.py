@@ -165,7 +165,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
             out.write(redactor.assert_clean(costguard.render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
             out.flush()
             return 0
-        options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug)
+        options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug, max_cost=opts.max_cost)
         started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor)
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
         _emit(report, opts, out, streams, redactor)

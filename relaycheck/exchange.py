@@ -10,7 +10,7 @@ from typing import Any
 from relaycheck.sse import SSEEvent
 
 # Transport-level failure kinds, shared with the errors checks and the report.
-ERROR_KINDS = ("connect", "read", "stream_idle", "deadline", "body_cap", "protocol")
+ERROR_KINDS = ("connect", "read", "stream_idle", "deadline", "body_cap", "protocol", "cost_cap")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from typing import Callable
 
 import httpx
 
-from relaycheck import catalog
-from relaycheck.checks import INCONCLUSIVE, CheckInput, Verdict, registry
+from relaycheck import catalog, costguard
+from relaycheck.budget import Budget
+from relaycheck.checks import INCONCLUSIVE, SKIP, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
@@ -51,6 +52,7 @@ class RunOptions:
     body_cap: int = 512 * 1024
     host_map: tuple[tuple[str, str], ...] = ()  # only ever onto loopback addresses
     debug: bool = False
+    max_cost: float | None = None  # --max-cost; a target's own max_cost may be tighter
 
 
 def _utc_now() -> str:
@@ -67,7 +69,9 @@ async def run_target(
     )
     transport = LoopbackMapTransport(dict(options.host_map)) if options.host_map else None
     trust_env = not is_loopback_host(httpx.URL(target.base_url).host) and not options.host_map
-    client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange)
+    cap = costguard.cap_for(plan, options.max_cost)
+    budget = Budget(cap, target.pricing) if cap is not None and target.pricing is not None else None
+    client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget)
     base, auth = target.base_url, Auth.BEARER
     async with client:
         if "root" in plan.probes:
@@ -112,8 +116,14 @@ def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = Fa
     for check_id in plan.check_ids:
         models: tuple[str | None, ...] = plan.target.models if cat.get(check_id).per_model else (None,)
         for model in models:
+            inp = CheckInput(plan.target, model, exchanges)
+            capped = [x.id for p in impls[check_id].probes for x in inp.of(p) if x.error_kind == "cost_cap"]
+            if capped:
+                # Judging on part of the evidence would be a guess: the check is skipped, and says why.
+                out.append(CheckResult(check_id, model, Verdict(SKIP, f"cost cap: {len(capped)} of its requests were not sent", tuple(capped))))
+                continue
             try:
-                verdict = impls[check_id].fn(CheckInput(plan.target, model, exchanges))
+                verdict = impls[check_id].fn(inp)
             except Exception as exc:  # a relay's data must never crash the run: record it instead
                 detail = traceback.format_exc(limit=3) if debug else f"{type(exc).__name__}: {exc}"
                 verdict = Verdict(INCONCLUSIVE, f"{CHECK_CRASHED}: {detail}")

@@ -12,13 +12,16 @@ import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import httpx
 
 from relaycheck import __version__
 from relaycheck.exchange import Exchange
 from relaycheck.recorder import Recorder
+
+if TYPE_CHECKING:
+    from relaycheck.budget import Budget
 
 USER_AGENT = f"relaycheck/{__version__}"
 
@@ -82,8 +85,10 @@ class RecordingClient:
         transport: httpx.AsyncBaseTransport | None = None,
         trust_env: bool = True,
         on_exchange: Callable[[Exchange], None] | None = None,
+        budget: "Budget | None" = None,
     ) -> None:
         self._key = key
+        self._budget = budget
         self.limits = limits
         self.exchanges: list[Exchange] = []
         self.keys_used: set[str] = {key} if key else set()
@@ -163,12 +168,21 @@ class RecordingClient:
                     presented_key=presented if auth is not Auth.NONE else None,
                     retry_of=retry_of,
                 )
-                try:
-                    await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented), timeout=deadline)
-                except asyncio.TimeoutError:
-                    rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
+                billable = self._budget is not None and isinstance(json_body, dict) and "messages" in json_body
+                reserved = self._budget.reserve(json_body) if billable else None  # type: ignore[union-attr, arg-type]
+                if billable and reserved is None:
+                    rec.method, rec.url = method, url
+                    rec.request_body = json.dumps(json_body, ensure_ascii=False)  # what would have been sent
+                    rec.fail("cost_cap", "not sent: its worst case would take the run past the cost cap")
+                else:
+                    try:
+                        await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented), timeout=deadline)
+                    except asyncio.TimeoutError:
+                        rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
                 rec.end_ms = rec.now_ms()
                 exchange = rec.freeze(deadline)
+                if reserved is not None:
+                    self._budget.settle(reserved, json_body, exchange)  # type: ignore[union-attr, arg-type]
                 self._heed(exchange, started)
         self.exchanges.append(exchange)
         if self._on_exchange:

@@ -149,3 +149,52 @@ def test_pricing_validation(tmp_path):
 def test_bad_price_flags(tmp_path, bad):
     with pytest.raises(UsageError, match="--price must look like"):
         run_probe(tmp_path, demo=True, prices=(bad,), dry_run=True)
+
+
+def test_a_relay_ignoring_max_tokens_cannot_spend_past_the_cap():
+    import asyncio
+
+    import respx
+
+    from relaycheck.budget import Budget
+    from relaycheck.transport import RecordingClient
+
+    pricing = Pricing("USD", {"m": Price(1.0, 1.0)})
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}
+    greedy = {"choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": 5, "completion_tokens": 5000, "total_tokens": 5005}}
+
+    async def go():
+        budget = Budget(cap=0.004, pricing=pricing)  # room for one request's ceiling, not for what it really billed
+        with respx.mock() as mock:
+            route = mock.post("https://relay.test/v1/chat/completions").respond(200, json=greedy)
+            async with RecordingClient("k", budget=budget) as client:
+                first = await client.request("POST", "https://relay.test/v1/chat/completions", probe="chat", json_body=body)
+                second = await client.request("POST", "https://relay.test/v1/chat/completions", probe="chat", json_body=body)
+            return first, second, route.call_count, budget.committed
+
+    first, second, calls, committed = asyncio.run(go())
+    assert first.ok and calls == 1
+    assert second.error_kind == "cost_cap" and second.status is None
+    assert committed == pytest.approx(0.005005)  # the overspend is the relay's, and nothing more was sent
+
+
+def test_checks_whose_requests_were_capped_are_skipped_with_the_reason():
+    from relaycheck.plan import plan_target
+    from relaycheck.runner import evaluate
+    from test_checks_unit import ex
+
+    target = Target("t", "https://r/v1", "K", ("gpt-4o-mini",))
+    plan = plan_target(target, ("chat.basic", "base.https"))
+    capped = ex("x1", status=None, error="not sent", error_kind="cost_cap")
+    results = {r.check_id: r.verdict for r in evaluate(plan, (capped,))}
+    assert results["chat.basic"].status == "skip" and "cost cap" in results["chat.basic"].summary
+    assert results["base.https"].status == "pass"
+
+
+def test_a_cap_exactly_at_the_plan_sends_everything(tmp_path):
+    dry = run_probe(tmp_path, demo=True, prices=PRICE, dry_run=True, fmt="json", output=None)
+    ceiling = json.loads(dry.stdout)["targets"][0]["plan"]["max_cost"]
+    run = run_probe(tmp_path, demo=True, prices=PRICE, max_cost=ceiling)
+    target = run.report["targets"][0]
+    assert not [x["id"] for x in target["exchanges"] if x["error"] and x["error"]["kind"] == "cost_cap"]
+    assert _spend(target, Price(0.15, 0.6)) <= ceiling
