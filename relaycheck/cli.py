@@ -85,7 +85,7 @@ def probe(
     profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci."),
     check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
     skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json or md."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md or junit."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     fail_on: str = typer.Option("medium", "--fail-on", help="Exit 1 when a check of this severity or higher fails (info, low, medium, high, critical, none)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per target (default 4)."),

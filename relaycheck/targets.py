@@ -23,7 +23,8 @@ OPTIONAL_KEYS = (
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-DEFAULT_BASE_URL = "https://api.openai.com/v1"  # what the openai SDK uses when nothing is configured
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+MIN_KEY_LENGTH = 8  # what the openai SDK uses when nothing is configured
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,9 @@ def _read_env(name: str, what: str, target: Target, env: Mapping[str, str]) -> s
         raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) is not set")
     if not value.strip():
         raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) is empty")
+    if len(value.strip()) < MIN_KEY_LENGTH:
+        # Such a string occurs in ordinary text: it could not be redacted without mangling the report.
+        raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) holds fewer than {MIN_KEY_LENGTH} characters: not a key relaycheck can redact reliably")
     return value.strip()
 
 

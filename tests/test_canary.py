@@ -14,7 +14,7 @@ from conftest import make_canary, run_probe
 from relaycheck.demo.faults import FAULTS
 from relaycheck.redact import Redactor, key_id
 
-FORMATS = ("terminal", "json", "md")
+FORMATS = ("terminal", "json", "md", "junit")
 
 
 def _assert_clean(canary: str, *texts: str) -> None:

@@ -64,7 +64,7 @@ BAD_CASES = [
 @pytest.mark.parametrize("case", BAD_CASES)
 def test_bad_input_is_one_clear_line_and_exit_2(tmp_path, case):
     args, fragment = _bad(tmp_path)[case]
-    result = cli(*args, env={"OPENAI_API_KEY": "sk-x"})
+    result = cli(*args, env={"OPENAI_API_KEY": "sk-test-0000"})
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("relaycheck: error: "), result.stderr

@@ -73,13 +73,13 @@ def test_dry_run_json_lists_every_step_with_its_cost(tmp_path, tripwire):
 
 def test_a_cap_below_the_plan_refuses_before_any_request(tmp_path, tripwire):
     with pytest.raises(UsageError, match=r"above the cap of 0\.001 USD; drop the most expensive probes: long"):
-        run_probe(tmp_path, env={"OPENAI_API_KEY": "sk-x"}, base_url=tripwire.base_url, models=("gpt-4o-mini",), prices=PRICE, max_cost=0.001)
+        run_probe(tmp_path, env={"OPENAI_API_KEY": "sk-test-0000"}, base_url=tripwire.base_url, models=("gpt-4o-mini",), prices=PRICE, max_cost=0.001)
     assert tripwire.connections == 0
 
 
 def test_a_cap_without_prices_is_refused(tmp_path, tripwire):
     with pytest.raises(UsageError, match="a cost cap needs prices"):
-        run_probe(tmp_path, env={"OPENAI_API_KEY": "sk-x"}, base_url=tripwire.base_url, models=("gpt-4o-mini",), max_cost=1.0)
+        run_probe(tmp_path, env={"OPENAI_API_KEY": "sk-test-0000"}, base_url=tripwire.base_url, models=("gpt-4o-mini",), max_cost=1.0)
     assert tripwire.connections == 0
 
 
@@ -90,7 +90,7 @@ def test_the_per_target_cap_applies(tmp_path, tripwire):
         f"    pricing: {{currency: CNY, gpt-4o-mini: {{input: 1, output: 4}}}}\n    max_cost: 0.0001\n"
     )
     with pytest.raises(UsageError, match="CNY"):
-        run_probe(tmp_path, env={"K": "sk-x"}, targets_file=targets)
+        run_probe(tmp_path, env={"K": "sk-test-0000"}, targets_file=targets)
     assert tripwire.connections == 0
 
 

@@ -115,14 +115,14 @@ def test_the_per_target_cap_holds_and_is_used(tmp_path):
 
 
 def test_several_targets_in_one_run(tmp_path):
-    with DemoRelay(key="key-a") as a, DemoRelay(key="key-b", fault=FAULTS["no_done"]) as b:
+    with DemoRelay(key="key-a-12345") as a, DemoRelay(key="key-b-12345", fault=FAULTS["no_done"]) as b:
         targets = tmp_path / "targets.yaml"
         targets.write_text(
             f"targets:\n"
             f"  - {{name: a, base_url: '{a.base_url}', api_key_env: KEY_A, models: [gpt-4o-mini]}}\n"
             f"  - {{name: b, base_url: '{b.base_url}', api_key_env: KEY_B, models: [gpt-4o]}}\n"
         )
-        run = run_probe(tmp_path, env={"KEY_A": "key-a", "KEY_B": "key-b"}, targets_file=targets)
+        run = run_probe(tmp_path, env={"KEY_A": "key-a-12345", "KEY_B": "key-b-12345"}, targets_file=targets)
     first, second = run.report["targets"]
     assert (first["name"], second["name"]) == ("a", "b")
     assert first["summary"]["fail"] == 0

@@ -75,7 +75,9 @@ def test_missing_and_empty_env_vars_are_usage_errors():
         resolve_key(target, {})
     with pytest.raises(UsageError, match="is empty"):
         resolve_key(target, {"MY_KEY": "  "})
-    assert resolve_key(target, {"MY_KEY": "sk-x"}) == "sk-x"
+    assert resolve_key(target, {"MY_KEY": "sk-test-0000"}) == "sk-test-0000"
+    with pytest.raises(UsageError, match="fewer than 8 characters"):
+        resolve_key(target, {"MY_KEY": "sk-x"})
 
 
 def test_flags_honour_openai_base_url_like_the_sdk():

@@ -6,7 +6,7 @@ from typing import Callable
 
 from relaycheck.report import Report
 
-FORMATS = ("terminal", "json", "md")
+FORMATS = ("terminal", "json", "md", "junit")
 
 
 def renderer(fmt: str) -> Callable[..., str]:
@@ -15,6 +15,8 @@ def renderer(fmt: str) -> Callable[..., str]:
         from relaycheck.render.jsonfmt import render
     elif fmt == "md":
         from relaycheck.render.markdown import render
+    elif fmt == "junit":
+        from relaycheck.render.junit import render
     elif fmt == "terminal":
         from relaycheck.render.terminal import render
     else:
