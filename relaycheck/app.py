@@ -17,8 +17,9 @@ from relaycheck.errors import UsageError
 from relaycheck.exchange import Exchange
 from relaycheck.plan import TargetPlan, plan_target
 from relaycheck.redact import GuardedStream, Redactor, register
-from relaycheck.render import FORMATS, render
-from relaycheck.report import Report, failing
+from relaycheck.output import OutputOptions, emit
+from relaycheck.output import validate as validate_output
+from relaycheck.report import failing
 from relaycheck.runner import RunOptions, run_all
 from relaycheck.seal import build_report
 from relaycheck.probes.errors import wrong_key
@@ -58,6 +59,8 @@ class ProbeOptions:
     currency: str = "USD"
     color: bool | None = None
     debug: bool = False
+    lang: str = "en"
+    bundle: Path | None = None
 
 
 @dataclass
@@ -68,9 +71,12 @@ class Streams:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
 
 
+def _output_options(opts: ProbeOptions, streams: Streams) -> OutputOptions:
+    color = opts.color if opts.color is not None else bool(getattr(streams.stdout, "isatty", lambda: False)())
+    return OutputOptions(fmt=opts.fmt, output=opts.output, lang=opts.lang, color=color, bundle=opts.bundle)
+
+
 def _validate(opts: ProbeOptions) -> None:
-    if opts.fmt not in FORMATS:
-        raise UsageError(f"unknown format {opts.fmt!r}; valid formats: {', '.join(FORMATS)}")
     if opts.fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
     modes = sum(bool(x) for x in (opts.demo, opts.targets_file, opts.base_url))
@@ -143,6 +149,8 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
     env = os.environ if env is None else env
     streams = streams or Streams()
     _validate(opts)
+    output_opts = _output_options(opts, streams)
+    validate_output(output_opts)
     cat = catalog.load()
     with ExitStack() as stack:
         host_map: tuple[tuple[str, str], ...] = ()
@@ -168,7 +176,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug, max_cost=opts.max_cost)
         started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor)
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
-        _emit(report, opts, out, streams, redactor)
+        emit(report, output_opts, out, redactor)
         return 1 if failing(report) else 0
 
 
@@ -250,26 +258,3 @@ def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions,
         for task in tasks.values():  # fewer requests than the ceiling is normal: show the bars full
             progress.update(task, completed=progress.tasks[task].total)
         return result
-
-
-def _emit(report: Report, opts: ProbeOptions, out: IO[str], streams: Streams, redactor: Redactor) -> None:
-    color = opts.color if opts.color is not None else bool(getattr(streams.stdout, "isatty", lambda: False)())
-    width = 120
-    if opts.output is None:
-        text = render(report, opts.fmt, color=color and opts.fmt == "terminal", width=width)
-        out.write(redactor.assert_clean(text, "stdout"))
-        out.flush()
-        return
-    text = render(report, opts.fmt, color=False, width=width)
-    redactor.assert_clean(text, str(opts.output))
-    try:
-        opts.output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = opts.output.with_name(opts.output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(opts.output)
-    except OSError as exc:
-        raise UsageError(f"cannot write {opts.output}: {exc.strerror or exc}") from None
-    if opts.fmt != "terminal":
-        out.write(redactor.assert_clean(render(report, "terminal", color=color, width=width), "stdout"))
-    out.write(f"report written to {opts.output}\n")
-    out.flush()

@@ -85,8 +85,10 @@ def probe(
     profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci."),
     check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
     skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md or junit."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md, junit or html."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    lang: str = typer.Option("en", "--lang", help="Language of the terminal, Markdown and HTML reports: en or zh."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Also write an evidence bundle (JSON, ticket, exchanges, MANIFEST.sha256) into this new directory."),
     fail_on: str = typer.Option("medium", "--fail-on", help="Exit 1 when a check of this severity or higher fails (info, low, medium, high, critical, none)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per target (default 4)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
@@ -106,6 +108,7 @@ def probe(
         idle_timeout_s=idle_timeout, dry_run=dry_run, max_cost=max_cost, prices=tuple(price), currency=currency,
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
+        lang=lang, bundle=bundle,
     )
     raise typer.Exit(run_probe(opts))
 
@@ -132,6 +135,38 @@ def checks(
     for s in specs:
         other = "zh" if lang == "en" else "en"
         typer.echo(f"{s.id:<{width}}  {s.severity:<8}  {s.text('title', lang)} / {s.text('title', other)}")
+
+
+@app.command("report")
+@_guarded
+def report_cmd(
+    source: Path = typer.Argument(..., help="A JSON report written by `relaycheck probe --format json`."),
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md, junit or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    lang: str = typer.Option("en", "--lang", help="en or zh (terminal, Markdown, HTML)."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Also write an evidence bundle into this new directory."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
+) -> None:
+    """Render a saved JSON report in any format, without probing again."""
+    from relaycheck.output import OutputOptions, rerender
+
+    use_color = color if color is not None else sys.stdout.isatty()
+    raise typer.Exit(rerender(source, OutputOptions(fmt=fmt, output=output, lang=lang, color=use_color, bundle=bundle), sys.stdout))
+
+
+@app.command("verify-bundle")
+@_guarded
+def verify_bundle(directory: Path = typer.Argument(..., help="A directory written by --bundle.")) -> None:
+    """Check an evidence bundle against its MANIFEST.sha256: exit 0 when intact, 1 when anything changed."""
+    from relaycheck.bundle import verify
+
+    result = verify(directory)
+    for problem in result.problems:
+        typer.echo(f"FAILED {problem}")
+    if result.problems:
+        typer.echo(f"{directory}: {len(result.problems)} problem(s); the bundle was changed after it was written")
+        raise typer.Exit(1)
+    typer.echo(f"{directory}: OK, {result.verified} files match MANIFEST.sha256 (sha256 {result.manifest_sha256})")
 
 
 @app.command("demo-relay")

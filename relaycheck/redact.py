@@ -17,6 +17,7 @@ SENSITIVE_HEADERS = frozenset(
 SENSITIVE_PARAMS = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "secret"})
 # Anything shaped like a provider key, even one we were not told about (a relay echoing another user's key).
 KEY_SHAPE = re.compile(r"\b(?:sk|rk|pk|ak)-[A-Za-z0-9_\-]{16,}|\bsk-ant-[A-Za-z0-9_\-]{16,}|\bAIza[0-9A-Za-z_\-]{30,}")
+_ALREADY_REDACTED = re.compile(r"\[redacted(?: [^\]\s]{1,12} #[0-9a-f]{8})?\]")
 _QUERY_SECRET = re.compile(r"([?&](?:%s)=)[^&#\s\"']+" % "|".join(re.escape(p) for p in SENSITIVE_PARAMS), re.I)
 
 
@@ -72,6 +73,8 @@ class Redactor:
             if redacted != value:
                 return redacted
             scheme, _, rest = value.partition(" ")
+            if _ALREADY_REDACTED.fullmatch(rest or value):  # a saved report read back: keep its masked key id
+                return value
             if rest and scheme.lower() in ("bearer", "basic", "token"):
                 return f"{scheme} [redacted]"
             return "[redacted]"

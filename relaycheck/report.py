@@ -29,6 +29,15 @@ class Finding:
     evidence: tuple[str, ...]
     metrics: dict[str, Any]
     expected: dict[str, str] | None = None
+    rationale: dict[str, str] | None = None
+    remediation: dict[str, str] | None = None
+
+    def text(self, field: str, lang: str = "en") -> str | None:
+        """A catalogue text (title, expected, rationale, remediation) in `lang`, falling back to English."""
+        values: dict[str, str] | None = getattr(self, field)
+        if not values:
+            return None
+        return values.get(lang) or values.get("en")
 
 
 @dataclass(frozen=True)
@@ -162,12 +171,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "plan": {"max_requests": t.max_requests, "max_tokens": t.max_tokens, "max_cost": t.max_cost, "currency": t.currency},
                 "fingerprint": list(t.fingerprint),
                 "summary": t.counts(),
-                "checks": [
-                    {"id": c.id, "model": c.model, "status": c.status, "severity": c.severity, "title": c.title["en"],
-                     "summary": c.summary, "evidence": list(c.evidence), "metrics": c.metrics,
-                     **({"expected": c.expected["en"]} if c.expected else {})}
-                    for c in t.checks
-                ],
+                "checks": [_finding_dict(c) for c in t.checks],
                 "exchanges": [exchange_dict(x) for x in t.exchanges],
             }
             for t in report.targets
@@ -175,7 +179,32 @@ def to_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def plan_line(t: TargetReport) -> str:
+_TEXTS = ("title", "expected", "rationale", "remediation")
+
+
+def _finding_dict(c: Finding) -> dict[str, Any]:
+    """A finding in JSON: English texts at the top level (stable for scripts), other languages under their code."""
+    out: dict[str, Any] = {"id": c.id, "model": c.model, "status": c.status, "severity": c.severity, "title": c.title["en"],
+                           "summary": c.summary, "evidence": list(c.evidence), "metrics": c.metrics}
+    for name in _TEXTS[1:]:
+        value = c.text(name, "en")
+        if value:
+            out[name] = value
+    translations: dict[str, str] = {}
+    for name in _TEXTS:
+        values = getattr(c, name) or {}
+        if values.get("zh"):
+            translations[name] = values["zh"]
+    if translations:
+        out["zh"] = translations
+    return out
+
+
+def plan_line(t: TargetReport, lang: str = "en") -> str:
     """The planned ceiling in words, for the renderers."""
-    cost = f", cost at most {t.max_cost:.6f}".rstrip("0").rstrip(".") + f" {t.currency}" if t.max_cost is not None else ""
-    return f"at most {t.max_requests} requests, {t.max_tokens} tokens{cost}"
+    from relaycheck.i18n import label
+
+    text = label("plan_requests", lang, requests=t.max_requests, tokens=t.max_tokens)
+    if t.max_cost is not None:
+        text += label("plan_cost", lang, cost=f"{t.max_cost:.6f}".rstrip("0").rstrip("."), currency=t.currency)
+    return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -12,9 +13,12 @@ import pytest
 
 from conftest import make_canary, run_probe
 from relaycheck.demo.faults import FAULTS
+from relaycheck.loadreport import from_dict
+from relaycheck.output import OutputOptions, rerender
+from relaycheck.render import render
 from relaycheck.redact import Redactor, key_id
 
-FORMATS = ("terminal", "json", "md", "junit")
+FORMATS = ("terminal", "json", "md", "junit", "html")
 
 
 def _assert_clean(canary: str, *texts: str) -> None:
@@ -23,18 +27,43 @@ def _assert_clean(canary: str, *texts: str) -> None:
         assert not redactor.leaks(text), text[:2000]
 
 
+def _bundle_texts(directory) -> list[str]:
+    files = [p for p in directory.rglob("*") if p.is_file()]
+    assert len(files) > 3, files
+    return [p.read_text(encoding="utf-8") for p in files]
+
+
 @pytest.mark.parametrize("fault", [None, *sorted(FAULTS)])
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_no_output_format_leaks_the_key_under_any_fault(tmp_path, canary, fault, fmt):
-    output = tmp_path / f"report.{fmt}"
+def test_no_output_leaks_the_key_under_any_fault(tmp_path, canary, fault):
+    # One run per fault writes HTML, the terminal summary and a bundle; every other format and language is then
+    # rendered from the bundle's report through the same renderers and the `relaycheck report` path.
     empty = make_canary()  # the empty-balance key is a secret too
     env = {"CANARY_KEY": canary, "CANARY_EMPTY": empty}
-    run = run_probe(tmp_path, env=env, demo=True, fault=fault, api_key_env="CANARY_KEY", empty_key_env="CANARY_EMPTY", fmt=fmt, output=output)
-    written = output.read_text()
-    _assert_clean(canary, run.stdout, run.stderr, written)
-    _assert_clean(empty, run.stdout, run.stderr, written)
+    output, bundle = tmp_path / "report.html", tmp_path / "bundle"
+    run = run_probe(tmp_path, env=env, demo=True, fault=fault, api_key_env="CANARY_KEY", empty_key_env="CANARY_EMPTY", fmt="html",
+                    output=output, bundle=bundle)
+    texts = [run.stdout, run.stderr, output.read_text(), *_bundle_texts(bundle)]
+    report = from_dict(json.loads((bundle / "report.json").read_text()))
+    texts += [render(report, fmt, lang=lang) for fmt in FORMATS for lang in ("en", "zh")]
+    out = io.StringIO()
+    rerender(bundle / "report.json", OutputOptions(fmt="md", lang="zh"), out)
+    texts.append(out.getvalue())
+    for secret in (canary, empty):
+        _assert_clean(secret, *texts)
     # The canary was really in use: the report names it by its masked id (and the relay saw it).
-    assert key_id(canary) in written or fmt == "terminal" and key_id(canary) in run.stdout
+    assert key_id(canary) in texts[2] and key_id(canary) in texts[-1]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_written_by_probe_itself_is_clean(tmp_path, canary, fmt):
+    # The direct path per format, on the fault that sends both keys back in its error bodies.
+    empty = make_canary()
+    output = tmp_path / f"report.{fmt}"
+    run = run_probe(tmp_path, env={"K": canary, "E": empty}, demo=True, fault="key_echo", api_key_env="K", empty_key_env="E",
+                    fmt=fmt, output=output, lang="zh" if fmt in ("md", "html") else "en")
+    for secret in (canary, empty):
+        _assert_clean(secret, run.stdout, run.stderr, output.read_text())
+    assert key_id(canary) in output.read_text() or fmt == "terminal" and key_id(canary) in run.stdout
 
 
 class _EchoRelay(BaseHTTPRequestHandler):
@@ -85,8 +114,9 @@ def echo_relay():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_relay_echoing_the_key_everywhere_is_redacted_in_every_format(tmp_path, canary, echo_relay, fmt):
     output = tmp_path / f"echo.{fmt}"
-    run = run_probe(tmp_path, env={"K": canary}, base_url=echo_relay, models=("gpt-4o-mini",), api_key_env="K", fmt=fmt, output=output)
-    _assert_clean(canary, run.stdout, run.stderr, output.read_text())
+    run = run_probe(tmp_path, env={"K": canary}, base_url=echo_relay, models=("gpt-4o-mini",), api_key_env="K", fmt=fmt, output=output,
+                    bundle=tmp_path / "bundle")
+    _assert_clean(canary, run.stdout, run.stderr, output.read_text(), *_bundle_texts(tmp_path / "bundle"))
     assert run.code == 1
 
 

@@ -77,7 +77,7 @@ def test_probe_demo_writes_markdown_and_exit_codes_follow_fail_on(tmp_path):
     ok = cli("probe", "--demo", "--format", "md", "--output", str(report))
     assert ok.returncode == 0, ok.stderr
     text = report.read_text()
-    assert text.startswith("# relaycheck report") and "| `chat.basic` |" in text and "(masked)" in text
+    assert text.startswith("# relaycheck report") and "| `chat.basic` A minimal chat completion works |" in text and "(masked)" in text
     failing = cli("probe", "--demo", "--fault", "no_done", "--format", "json")
     assert failing.returncode == 1
     assert json.loads(failing.stdout)["schema_version"] == 1

@@ -6,7 +6,7 @@ from typing import Callable
 
 from relaycheck.report import Report
 
-FORMATS = ("terminal", "json", "md", "junit")
+FORMATS = ("terminal", "json", "md", "junit", "html")
 
 
 def renderer(fmt: str) -> Callable[..., str]:
@@ -17,6 +17,8 @@ def renderer(fmt: str) -> Callable[..., str]:
         from relaycheck.render.markdown import render
     elif fmt == "junit":
         from relaycheck.render.junit import render
+    elif fmt == "html":
+        from relaycheck.render.html import render
     elif fmt == "terminal":
         from relaycheck.render.terminal import render
     else:

@@ -1,47 +1,77 @@
-"""Terminal renderer: a rich table per target, rendered to a string."""
+"""Terminal renderer: a rich table per target (and a comparison of several), rendered to a string."""
 
 from __future__ import annotations
 
 import io
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from relaycheck.report import Report, failing, plan_line
+from relaycheck import compare
+from relaycheck.i18n import label, severity, status
+from relaycheck.report import Report, TargetReport, failing, plan_line
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta", "skip": "dim"}
 
 
-def render(report: Report, color: bool = False, width: int = 120, **_: object) -> str:
-    """Tables of verdicts with a header per target and a closing line; ANSI colour when `color`."""
+def _target(console: Console, report: Report, target: TargetReport, lang: str) -> None:
+    console.print(Text(f"relaycheck {report.tool_version} · {target.name}", style="bold"))
+    rows = [(label("base_url", lang), target.base_url)]
+    if target.effective_base_url != target.base_url:
+        rows.append((label("works_at", lang), target.effective_base_url))
+    rows += [
+        (label("key", lang), f"{target.key_id} ({label('masked', lang)})"),
+        (label("key_sent_as", lang), target.auth),
+        (label("models", lang), ", ".join(target.models)),
+        (label("plan", lang), plan_line(target, lang)),
+        *((label("fingerprint", lang), line) for line in target.fingerprint),
+    ]
+    for name, value in rows:
+        pad = " " * max(1, 14 - cell_len(name))  # CJK characters take two cells: pad by width, not length
+        console.print(f"  {name}{pad}{value}", markup=False)
+    table = Table(show_lines=False, expand=False)
+    table.add_column(label("check", lang), no_wrap=True)
+    table.add_column(label("model", lang), no_wrap=True)
+    table.add_column(label("status", lang), no_wrap=True)
+    table.add_column(label("severity", lang), no_wrap=True)
+    table.add_column(label("summary", lang), overflow="fold")
+    for c in target.checks:
+        check = c.id if lang == "en" else f"{c.id}\n{c.text('title', lang)}"
+        table.add_row(check, c.model or "—", Text(status(c.status, lang), style=_STYLE[c.status]), severity(c.severity, lang), Text(c.summary))
+    console.print(table)
+    console.print("  " + ", ".join(f"{n} {status(s, lang)}" for s, n in target.counts().items() if n), markup=False)
+    console.print()
+
+
+def _comparison(console: Console, report: Report, lang: str) -> None:
+    table_rows = compare.rows(report)
+    if not table_rows:
+        return
+    table = Table(title=label("comparison", lang), expand=False)
+    for head in (label("target", lang), label("passed", lang), label("failures", lang), f"{label('ttft', lang)} (ms)",
+                 label("tokens_per_s", lang), label("price_multiplier", lang)):
+        table.add_column(head, no_wrap=True)
+    for r in table_rows:
+        table.add_row(r.name, f"{r.passed}/{r.judged}", Text(str(r.failures), style="bold red" if r.failures else "green"),
+                      compare.cell(r.ttft_ms, fmt="{:.0f}"), compare.cell(r.tokens_per_s, fmt="{:.0f}"),
+                      compare.cell(r.price_multiplier, "×", "{:.2f}"))
+    console.print(table)
+    console.print()
+
+
+def render(report: Report, color: bool = False, width: int = 120, lang: str = "en", **_: object) -> str:
+    """Tables of verdicts with a header per target, a comparison of several targets and a closing line."""
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=False)
     for target in report.targets:
-        console.print(Text(f"relaycheck {report.tool_version} · {target.name}", style="bold"))
-        console.print(f"  base URL   {target.base_url}", markup=False)
-        if target.effective_base_url != target.base_url:
-            console.print(f"  works at   {target.effective_base_url}", markup=False)
-        console.print(f"  key        {target.key_id} (sent as {target.auth})", markup=False)
-        console.print(f"  models     {', '.join(target.models)}", markup=False)
-        console.print(f"  plan       {plan_line(target)}", markup=False)
-        for line in target.fingerprint:
-            console.print(f"  relay      {line}", markup=False)
-        table = Table(show_lines=False, expand=False)
-        table.add_column("check", no_wrap=True)
-        table.add_column("model", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("severity", no_wrap=True)
-        table.add_column("summary", overflow="fold")
-        for c in target.checks:
-            table.add_row(c.id, c.model or "—", Text(c.status, style=_STYLE[c.status]), c.severity, Text(c.summary))
-        console.print(table)
-        counts = target.counts()
-        console.print("  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n), markup=False)
-        console.print()
+        _target(console, report, target, lang)
+    _comparison(console, report, lang)
     blocking = failing(report)
+    floor = severity(report.fail_on, lang)
     if blocking:
-        console.print(Text(f"{len(blocking)} failing check(s) at or above {report.fail_on}", style="bold red"))
+        console.print(Text(label("verdict_fail", lang, n=len(blocking), floor=floor), style="bold red"))
     else:
-        console.print(Text(f"no failing check at or above {report.fail_on}", style="green"))
+        console.print(Text(label("verdict_ok", lang, floor=floor), style="green"))
     return buffer.getvalue()

@@ -1,0 +1,127 @@
+"""Evidence bundles: the JSON report, the ticket text and every exchange as files, sealed by MANIFEST.sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from relaycheck.errors import UsageError
+from relaycheck.exchange import Exchange
+from relaycheck.redact import Redactor
+from relaycheck.render import render
+from relaycheck.report import Report
+
+MANIFEST = "MANIFEST.sha256"
+# sha256sum's own format, so `sha256sum -c MANIFEST.sha256` works without relaycheck too.
+_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "target"
+
+
+def request_text(x: Exchange) -> str:
+    """The redacted request as a plain HTTP message."""
+    head = "\n".join(f"{k}: {v}" for k, v in x.request_headers)
+    return f"{x.method} {x.url}\n{head}\n\n{x.request_body or ''}\n"
+
+
+def response_text(x: Exchange) -> str:
+    """The redacted response as received: status, headers, body or raw SSE events, and any transport error."""
+    status = f"HTTP {x.status}" if x.status is not None else "no response"
+    head = "\n".join(f"{k}: {v}" for k, v in x.response_headers)
+    body = "".join(e.raw for e in x.events) + x.sse_tail if x.events else x.body
+    notes = []
+    if x.events_total > len(x.events):
+        notes.append(f"[{x.events_total - len(x.events)} further events were counted, not kept]")
+    if x.body_truncated:
+        notes.append(f"[body cut at the evidence cap; {x.body_bytes} bytes were received]")
+    if x.error:
+        notes.append(f"[{x.error_kind} error: {x.error}]")
+    return f"{status}\n{head}\n\n{body}\n" + "".join(n + "\n" for n in notes)
+
+
+def files(report: Report, lang: str) -> dict[str, str]:
+    """Every bundle file by relative path (the manifest excluded)."""
+    out = {"report.json": render(report, "json"), "ticket.md": render(report, "md", lang=lang)}
+    used: set[str] = set()
+    for target in report.targets:
+        folder = _slug(target.name)
+        while folder in used:  # two targets whose names differ only in punctuation
+            folder += "_"
+        used.add(folder)
+        for x in target.exchanges:
+            out[f"exchanges/{folder}/{x.id}.request.txt"] = request_text(x)
+            out[f"exchanges/{folder}/{x.id}.response.txt"] = response_text(x)
+    return out
+
+
+def check_destination(directory: Path) -> None:
+    """Refuse, before any request is sent, a bundle directory that already holds files."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise UsageError(f"--bundle {directory}: the directory exists and is not empty (a bundle is written into a new directory)")
+
+
+def write(report: Report, directory: Path, lang: str, redactor: Redactor) -> str:
+    """Write the bundle and its manifest; return the manifest's own SHA-256 (worth pasting into the ticket)."""
+    check_destination(directory)
+    contents = {path: redactor.assert_clean(text, f"bundle file {path}").encode("utf-8") for path, text in files(report, lang).items()}
+    lines = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(contents.items())]
+    manifest = "".join(lines).encode("utf-8")
+    try:
+        for path, data in contents.items():
+            target = directory / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        (directory / MANIFEST).write_bytes(manifest)
+    except OSError as exc:
+        raise UsageError(f"cannot write the bundle in {directory}: {exc.strerror or exc}") from None
+    return hashlib.sha256(manifest).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What verify-bundle found."""
+
+    verified: int
+    problems: tuple[str, ...]
+    manifest_sha256: str
+
+
+def verify(directory: Path) -> Verification:
+    """Check every listed file's hash, and that no file is missing or was added; UsageError when there is no bundle."""
+    manifest_path = directory / MANIFEST
+    try:
+        manifest = manifest_path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{directory} is not an evidence bundle: cannot read {MANIFEST} ({exc.strerror or exc})") from None
+    problems: list[str] = []
+    listed: set[str] = set()
+    verified = 0
+    for number, raw in enumerate(manifest.decode("utf-8", "replace").splitlines(), 1):
+        match = _LINE.match(raw)
+        if not match:
+            problems.append(f"{MANIFEST} line {number} is malformed")
+            continue
+        digest, rel = match.groups()
+        path = (directory / rel).resolve()
+        if rel in listed or directory.resolve() not in path.parents:
+            problems.append(f"{MANIFEST} line {number} names {rel!r} twice or outside the bundle")
+            continue
+        listed.add(rel)
+        try:
+            actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            problems.append(f"missing: {rel}")
+            continue
+        if actual != digest:
+            problems.append(f"changed: {rel} (sha256 {actual[:16]}…, manifest says {digest[:16]}…)")
+        else:
+            verified += 1
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        rel = path.relative_to(directory).as_posix()
+        if rel != MANIFEST and rel not in listed:
+            problems.append(f"not in the manifest: {rel}")
+    return Verification(verified, tuple(problems), hashlib.sha256(manifest).hexdigest())

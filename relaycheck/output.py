@@ -1,0 +1,76 @@
+"""Writing a sealed Report out: stdout or a file (atomically), an evidence bundle, and re-rendering a saved report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from relaycheck import bundle
+from relaycheck.errors import UsageError
+from relaycheck.redact import GuardedStream, Redactor
+from relaycheck.render import FORMATS, render
+from relaycheck.report import Report
+
+WIDTH = 120
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and how a report goes."""
+
+    fmt: str = "terminal"
+    output: Path | None = None
+    lang: str = "en"
+    color: bool = False
+    bundle: Path | None = None
+
+
+def validate(opts: OutputOptions) -> None:
+    """Reject an unknown format or language, and a bundle directory in use, before any work is done."""
+    from relaycheck.i18n import LANGS
+
+    if opts.fmt not in FORMATS:
+        raise UsageError(f"unknown format {opts.fmt!r}; valid formats: {', '.join(FORMATS)}")
+    if opts.lang not in LANGS:
+        raise UsageError(f"unknown language {opts.lang!r}; valid: {', '.join(LANGS)}")
+    if opts.bundle is not None:
+        bundle.check_destination(opts.bundle)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write through a temporary file so that a reader never sees half a report."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) -> None:
+    """Render to stdout or to --output (then a terminal summary on stdout), and write the bundle if asked."""
+    stdout = out if isinstance(out, GuardedStream) else GuardedStream(out, redactor, "stdout")
+    if opts.output is None:
+        text = render(report, opts.fmt, color=opts.color and opts.fmt == "terminal", width=WIDTH, lang=opts.lang)
+        stdout.write(redactor.assert_clean(text, "stdout"))
+    else:
+        text = render(report, opts.fmt, color=False, width=WIDTH, lang=opts.lang)
+        write_file(opts.output, redactor.assert_clean(text, str(opts.output)))
+        if opts.fmt != "terminal":
+            stdout.write(redactor.assert_clean(render(report, "terminal", color=opts.color, width=WIDTH, lang=opts.lang), "stdout"))
+        stdout.write(f"report written to {opts.output}\n")
+    if opts.bundle is not None:
+        digest = bundle.write(report, opts.bundle, opts.lang, redactor)
+        stdout.write(f"evidence bundle written to {opts.bundle} (MANIFEST.sha256 sha256 {digest}; check with: relaycheck verify-bundle {opts.bundle})\n")
+    stdout.flush()
+
+
+def rerender(source: Path, opts: OutputOptions, out: IO[str]) -> int:
+    """Render a saved JSON report in another format without probing again; exit code 0."""
+    from relaycheck.loadreport import load
+
+    validate(opts)
+    emit(load(source), opts, out, Redactor(()))  # load() seals the report again (relaycheck.seal.reseal)
+    return 0
