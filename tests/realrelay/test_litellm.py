@@ -1,0 +1,116 @@
+"""relaycheck against a real, stock LiteLLM proxy (no database) in front of the demo relay: the verdicts are pinned.
+
+The README's worked example ("What relaycheck finds on a stock LiteLLM proxy") shows these same verdicts; a test
+below keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import litellm_proxy  # noqa: E402
+
+from conftest import run_probe  # noqa: E402
+from relaycheck.demo.server import DemoRelay  # noqa: E402
+
+COMMAND, MISSING = litellm_proxy.available()
+needs_proxy = pytest.mark.skipif(COMMAND is None, reason=MISSING)
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+# The forwarded model (LiteLLM in front of an OpenAI-shaped upstream): all pass but the wrong-key answer.
+FORWARDED = {
+    "base.https": "pass", "base.api_root": "pass", "base.redirects": "pass", "base.auth_bearer": "pass",
+    "models.list": "pass", "models.listed": "pass", "models.echo": "pass", "models.tokenizer": "pass",
+    "chat.basic": "pass", "chat.follows": "pass",
+    "usage.present": "pass", "usage.prompt": "pass", "usage.completion": "pass",
+    # LiteLLM's usage chunk carries choices [{"index": 0, "delta": {}}] and an extra usage.cost: tolerated.
+    "stream.sse": "pass", "stream.complete": "pass", "stream.incremental": "pass", "stream.usage": "pass",
+    "long.complete": "pass", "long.no_stall": "pass",
+    "errors.bad_key": "fail",  # without a database a wrong key gets 400 "No connected db." instead of 401
+    "errors.missing_key": "pass", "errors.unknown_model": "pass",  # an unknown model is an honest 400
+    "errors.bad_request": "pass", "errors.shape": "pass", "errors.key_echo": "pass", "errors.timeout": "pass",
+    "errors.rate_limit": "skip", "errors.insufficient_balance": "skip", "billing.balance": "skip", "billing.delta": "skip",
+}
+# mock_response: a canned reply, which chat.follows catches; what cannot be counted offline is skipped or inconclusive.
+MOCK = {
+    **FORWARDED,
+    "chat.follows": "fail", "models.tokenizer": "skip", "usage.prompt": "skip", "usage.completion": "skip",
+    "stream.incremental": "inconclusive", "stream.usage": "inconclusive", "long.complete": "inconclusive",
+}
+# An rpm-limited deployment (429 without Retry-After) and one with a 1 s timeout in front of a slow upstream (408).
+LIMITS = {
+    ("limited", "chat.basic"): "pass", ("limited", "errors.rate_limit"): "fail",
+    ("slow", "chat.basic"): "fail", ("slow", "errors.timeout"): "pass",
+}
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("litellm")
+    with DemoRelay(key=litellm_proxy.UPSTREAM_KEY) as upstream, \
+            DemoRelay(key=litellm_proxy.UPSTREAM_KEY, ttft_ms=3000) as slow, \
+            litellm_proxy.running(COMMAND, workdir, upstream.base_url, slow.base_url) as base_url:
+        yield base_url
+
+
+def _targets(tmp_path: Path, base_url: str, *rows: str) -> Path:
+    path = tmp_path / "targets.yaml"
+    path.write_text("targets:\n" + "".join(f"  - {{{row}, base_url: '{base_url}', api_key_env: LITELLM_KEY}}\n" for row in rows))
+    return path
+
+
+@needs_proxy
+def test_a_stock_litellm_proxy(proxy, tmp_path):
+    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
+    run = run_probe(tmp_path, env=env, targets_file=_targets(tmp_path, proxy, "name: litellm, models: [gpt-4o-mini]", "name: mock, models: [mock-gpt]"))
+    forwarded, mock = run.report["targets"]
+    assert {c["id"]: c["status"] for c in forwarded["checks"]} == FORWARDED
+    assert {c["id"]: c["status"] for c in mock["checks"]} == MOCK
+    assert run.code == 1 and "Traceback" not in run.stderr
+
+    # The findings say precisely what LiteLLM did, not just that something failed.
+    bad_key = next(c for c in forwarded["checks"] if c["id"] == "errors.bad_key")
+    assert "HTTP 400 instead of 401" in bad_key["summary"] and "No connected db." in bad_key["summary"]
+    unknown = next(c for c in forwarded["checks"] if c["id"] == "errors.unknown_model")
+    assert "400" in unknown["summary"]
+    assert any("LiteLLM" in line for line in forwarded["fingerprint"])
+    # The tolerated deviations really were in the traffic (the pass is not vacuous).
+    stream = next(x for x in forwarded["exchanges"] if x["probe"] == "stream")
+    usage_chunk = next(e["data"] for e in stream["sse"]["events"] if '"usage"' in (e["data"] or "") and '"completion_tokens"' in e["data"])
+    assert '"delta":{}' in usage_chunk.replace(" ", "") and '"cost"' in usage_chunk
+
+
+@needs_proxy
+def test_rate_limits_and_timeouts_of_a_stock_litellm_proxy(proxy, tmp_path):
+    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
+    targets = _targets(tmp_path, proxy, "name: limited, models: [limited], rate_limit_probe: {requests: 6, concurrency: 1}",
+                       "name: slow, models: [slow], timeout_s: 60")
+    run = run_probe(tmp_path, env=env, targets_file=targets, only=("chat.basic", "errors.rate_limit", "errors.timeout"))
+    found = {(t["name"], c["id"]): (c["status"], c["summary"]) for t in run.report["targets"] for c in t["checks"]}
+    assert {k: v[0] for k, v in found.items() if k in LIMITS} == LIMITS, found
+    assert "no Retry-After" in found[("limited", "errors.rate_limit")][1]
+    assert "HTTP 408" in found[("slow", "chat.basic")][1]
+    limited = next(t for t in run.report["targets"] if t["name"] == "limited")
+    refusal = next(x for x in limited["exchanges"] if x["response"]["status"] == 429)
+    assert not any(k.lower() == "retry-after" for k, _ in refusal["response"]["headers"])
+
+
+def notable() -> dict[tuple[str, str], str]:
+    """The verdicts the README's worked example lists: every one that is not a plain pass (or an opt-in skip)."""
+    rows = {("litellm", k): v for k, v in FORWARDED.items() if v not in ("pass", "skip")}
+    rows.update({("mock", k): v for k, v in MOCK.items() if v != FORWARDED[k]})
+    rows.update(LIMITS)
+    return rows
+
+
+def test_the_readme_shows_the_pinned_litellm_verdicts():
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## What relaycheck finds on a stock LiteLLM proxy", 1)[1].split("\n## ", 1)[0]
+    rows = {(target, check): verdict for check, verdict, target in re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (\w+) \| ([\w-]+) \|", section, re.M)}
+    assert rows == notable()
+    assert "No connected db." in section and "Retry-After" in section and "408" in section
