@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterator
 
 from relaycheck.sse import SSEEvent
 
@@ -90,18 +90,19 @@ class Exchange:
         """A 2xx answer with no transport error."""
         return self.error is None and self.status is not None and 200 <= self.status < 300
 
-    def event_payloads(self) -> list[tuple[SSEEvent, Any]]:
-        """Each data event (before [DONE]) with its parsed JSON, or None where the data is not JSON."""
-        out: list[tuple[SSEEvent, Any]] = []
+    def event_payloads(self) -> Iterator[tuple[SSEEvent, Any]]:
+        """Each data event (before [DONE]) with its parsed JSON, or None where the data is not JSON.
+
+        A generator: a stream of 20,000 events is parsed one event at a time, never held parsed all at once.
+        """
         for event in self.events:
             if event.is_done:
-                break
+                return
             try:
                 payload = json.loads(event.data) if event.data is not None else None
             except ValueError:
                 payload = None
-            out.append((event, payload))
-        return out
+            yield event, payload
 
 
 def streamed_text(exchange: Exchange) -> str:

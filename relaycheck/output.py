@@ -36,6 +36,23 @@ def validate(opts: OutputOptions) -> None:
         raise UsageError(f"unknown language {opts.lang!r}; valid: {', '.join(LANGS)}")
     if opts.bundle is not None:
         bundle.check_destination(opts.bundle)
+    if opts.output is not None:
+        check_writable(opts.output)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before any request, an --output that could not be written at the end of the run."""
+    import os
+
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the nearest existing ancestor is where the missing folders would be made
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied")
 
 
 def write_file(path: Path, text: str) -> None:
@@ -49,15 +66,42 @@ def write_file(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _json_to(stream: IO[str], report: Report) -> None:
+    """Write the JSON report piece by piece (the guarded stream scans across pieces for secrets)."""
+    from relaycheck.render.jsonfmt import chunks
+
+    for piece in chunks(report):
+        stream.write(piece)
+
+
+def _write_json_file(path: Path, report: Report, redactor: Redactor) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as handle:
+            _json_to(GuardedStream(handle, redactor, str(path)), report)
+        tmp.replace(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():  # a refused or failed write leaves nothing half-written behind
+            tmp.unlink()
+
+
 def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) -> None:
     """Render to stdout or to --output (then a terminal summary on stdout), and write the bundle if asked."""
     stdout = out if isinstance(out, GuardedStream) else GuardedStream(out, redactor, "stdout")
-    if opts.output is None:
+    if opts.output is None and opts.fmt == "json":
+        _json_to(stdout, report)
+    elif opts.output is None:
         text = render(report, opts.fmt, color=opts.color and opts.fmt == "terminal", width=WIDTH, lang=opts.lang)
         stdout.write(redactor.assert_clean(text, "stdout"))
     else:
-        text = render(report, opts.fmt, color=False, width=WIDTH, lang=opts.lang)
-        write_file(opts.output, redactor.assert_clean(text, str(opts.output)))
+        if opts.fmt == "json":
+            _write_json_file(opts.output, report, redactor)
+        else:
+            text = render(report, opts.fmt, color=False, width=WIDTH, lang=opts.lang)
+            write_file(opts.output, redactor.assert_clean(text, str(opts.output)))
         if opts.fmt != "terminal":
             stdout.write(redactor.assert_clean(render(report, "terminal", color=opts.color, width=WIDTH, lang=opts.lang), "stdout"))
         stdout.write(f"report written to {opts.output}\n")

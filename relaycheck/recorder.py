@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -15,6 +16,11 @@ from relaycheck.sse import SSEReader
 
 if TYPE_CHECKING:  # transport imports this module; the annotation only needs the name
     from relaycheck.transport import Limits
+
+
+DECODE_STEP = 256 * 1024
+BINARY_KEPT = 4096
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class BoundedDecoder:
@@ -31,8 +37,12 @@ class BoundedDecoder:
                 self.note = f"content-encoding {self.encoding!r} kept undecoded"
 
     def decode(self, raw: bytes, budget: int) -> bytes:
+        if budget <= 0:  # zlib reads max_length 0 as "no limit"
+            return b""
         if self._z is None:
             return raw[:budget]
+        if self._z.unconsumed_tail:  # input held back by the last call's output limit comes first
+            raw = self._z.unconsumed_tail + raw
         try:
             out = self._z.decompress(raw, budget)
         except zlib.error:
@@ -97,16 +107,23 @@ class Recorder:
         if self.first_byte_ms is None and raw:
             self.first_byte_ms = t_ms
         assert self.decoder is not None
-        self._take(self.decoder.decode(raw, self._budget()), t_ms)
-        while self.decoder.pending() and self._budget() > 0:
-            self._take(self.decoder.decode(b"", self._budget()), t_ms)
+        self._take(self.decoder.decode(raw, self._step()), t_ms)
+        while self.decoder.pending() and self._budget() > 0 and not (self.sse is not None and self.sse.overflow):
+            self._take(self.decoder.decode(b"", self._step()), t_ms)
         if self._budget() <= 0:
             self.fail("body_cap", f"stopped reading after {self.limits.drain_cap} decoded bytes")
+            return False
+        if self.sse is not None and self.sse.overflow:
+            self.fail("body_cap", f"stopped reading: an SSE line grew past {self.sse.max_line} bytes without a line end")
             return False
         return True
 
     def _budget(self) -> int:
         return self.limits.drain_cap - self.body_bytes
+
+    def _step(self) -> int:
+        # Inflate in slices: a compression bomb must not become one 16 MiB bytes object per request in flight.
+        return min(self._budget(), DECODE_STEP)
 
     def _take(self, data: bytes, t_ms: float) -> None:
         if not data:
@@ -128,6 +145,13 @@ class Recorder:
             body, utf8_ok = kept.decode("utf-8"), True
         except UnicodeDecodeError:
             body, utf8_ok = kept.decode("utf-8", errors="replace"), False
+        controls = len(_CONTROL.findall(body, 0, 65536))
+        if controls > 1024:
+            # Binary junk (a zero-filled bomb, say) is no API answer, and each control character becomes six in
+            # JSON: keep the start as evidence, count the rest, so reports stay small whatever a relay sends.
+            self.notes.append(f"the body is binary ({controls}+ control characters in its first 64 KiB): its first {BINARY_KEPT} characters are kept")
+            body = body[:BINARY_KEPT]
+            kept = kept[: len(body.encode("utf-8", errors="replace"))]
         sse = self.sse
         return Exchange(
             id=self.xid,

@@ -34,7 +34,7 @@ def key_id(secret: str) -> str:
 
 
 def secret_forms(secret: str) -> set[str]:
-    """The encodings in which a key can appear in recorded traffic."""
+    """The exact strings in which a key can appear in recorded traffic: raw, URL-encoded, base64 at any alignment."""
     raw = secret.encode("utf-8")
     forms = {
         secret,
@@ -43,7 +43,35 @@ def secret_forms(secret: str) -> set[str]:
         base64.b64encode(raw).decode().rstrip("="),
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
     }
+    # Inside a longer base64 blob ("Bearer <key>" encoded, say) the key starts at any of three byte alignments;
+    # for each, the characters that depend on the key's bytes alone are the same whatever surrounds them.
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        for offset in range(3):
+            text = encode(b"\0" * offset + raw).decode()
+            core = text[-(-offset * 4 // 3) : (offset + len(raw)) * 4 // 3]
+            if len(core) >= 8:
+                forms.add(core)
     return {f for f in forms if f}
+
+
+def loose_pattern(secret: str) -> re.Pattern[str]:
+    """Matches the key with any character written escaped: JSON \\uXXXX or \\/, %XX, HTML &#N; or &#xH;, in any mix."""
+    parts = []
+    for ch in secret:
+        code = ord(ch)
+        options = [re.escape(ch), "".join(f"%{b:02x}" for b in ch.encode("utf-8")), f"&#0*{code};", f"&#x0*{code:x};"]
+        if code < 0x10000:
+            options.append(f"\\\\u{code:04x}")
+        else:  # a JSON escape of a character outside the BMP is a surrogate pair
+            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+            options.append(f"\\\\u{high:04x}\\\\u{low:04x}")
+        if ch == "/":
+            options.append("\\\\/")
+        parts.append("(?:" + "|".join(options) + ")")
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+_ESCAPES = ("\\", "%", "&#")  # a text without any of these cannot hold an escaped form
 
 
 class Redactor:
@@ -57,6 +85,7 @@ class Redactor:
             for form in sorted(secret_forms(secret), key=len, reverse=True):
                 self._replacements.append((form, label))
         self._replacements.sort(key=lambda pair: len(pair[0]), reverse=True)
+        self._loose = [(loose_pattern(secret), f"[redacted {key_id(secret)}]") for secret in self.secrets]
 
     def text(self, value: str) -> str:
         """Redact one string: known secrets, key-shaped tokens, and key-bearing query parameters."""
@@ -64,6 +93,9 @@ class Redactor:
         for form, label in self._replacements:
             if form in value:
                 value = value.replace(form, label)
+        if any(e in value for e in _ESCAPES):
+            for pattern, label in self._loose:
+                value = pattern.sub(label, value)
         return KEY_SHAPE.sub(lambda m: f"[redacted {key_id(m.group())}]", value)
 
     def header(self, name: str, value: str) -> str:
@@ -83,8 +115,9 @@ class Redactor:
     def leaks(self, value: str) -> list[str]:
         """Key ids of known secrets that still occur in `value` (any form)."""
         found = []
-        for secret in self.secrets:
-            if any(form in value for form in secret_forms(secret)):
+        escaped = any(e in value for e in _ESCAPES)
+        for secret, (pattern, _) in zip(self.secrets, self._loose):
+            if any(form in value for form in secret_forms(secret)) or (escaped and pattern.search(value)):
                 found.append(key_id(secret))
         return found
 
@@ -104,17 +137,26 @@ class Redactor:
             for f in dataclasses.fields(obj):
                 value = getattr(obj, f.name)
                 if f.name in ("request_headers", "response_headers"):
-                    changes[f.name] = tuple((self.text(k), self.header(k, v)) for k, v in value)
+                    scrubbed: Any = tuple((self.text(k), self.header(k, v)) for k, v in value)
                 else:
-                    changes[f.name] = self.scrub(value)
-            return dataclasses.replace(obj, **changes)
+                    scrubbed = self.scrub(value)
+                if not _same(scrubbed, value):
+                    changes[f.name] = scrubbed
+            # Unchanged records are kept, not copied: a stream of 20,000 clean events must not exist twice.
+            return dataclasses.replace(obj, **changes) if changes else obj
         if isinstance(obj, tuple):
-            return tuple(self.scrub(v) for v in obj)
+            items = tuple(self.scrub(v) for v in obj)
+            return obj if all(_same(a, b) for a, b in zip(items, obj)) else items
         if isinstance(obj, list):
             return [self.scrub(v) for v in obj]
         if isinstance(obj, dict):
             return {self.scrub(k): self.scrub(v) for k, v in obj.items()}
         return obj
+
+
+def _same(new: Any, old: Any) -> bool:
+    """True when scrubbing changed nothing (identity first; strings and headers by value)."""
+    return new is old or (type(new) is type(old) and isinstance(new, (str, tuple)) and new == old)
 
 
 _KNOWN: list[Redactor] = []

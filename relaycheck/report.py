@@ -151,8 +151,21 @@ def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def to_dict(report: Report) -> dict[str, Any]:
-    """The versioned JSON document (schema_version 1)."""
+class LazyRecords:
+    """A list of JSON records made one at a time while the document is written (see render/jsonfmt.py)."""
+
+    def __init__(self, make: Any, items: tuple[Any, ...]) -> None:
+        self.make, self.items = make, items
+
+    def __iter__(self) -> Any:
+        return (self.make(item) for item in self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def to_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
+    """The versioned JSON document (schema_version 1); with `lazy`, exchanges are made only as they are written."""
     return {
         "schema_version": report.schema_version,
         "tool": {"name": report.tool_name, "version": report.tool_version},
@@ -172,7 +185,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "fingerprint": list(t.fingerprint),
                 "summary": t.counts(),
                 "checks": [_finding_dict(c) for c in t.checks],
-                "exchanges": [exchange_dict(x) for x in t.exchanges],
+                "exchanges": LazyRecords(exchange_dict, t.exchanges) if lazy else [exchange_dict(x) for x in t.exchanges],
             }
             for t in report.targets
         ],

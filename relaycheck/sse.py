@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+TAIL_CHARS = 4096  # of an unfinished event kept as evidence
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class SSEReader:
     """Feed decoded bytes with their arrival time; collects events, comments and an incomplete tail."""
 
     max_events: int = 50_000
+    max_line: int = 4 * 1024 * 1024  # one line longer than this, without a line end, stops the read
     events: list[SSEEvent] = field(default_factory=list)
     events_total: int = 0
     comments: int = 0
@@ -49,6 +51,7 @@ class SSEReader:
     _id: str | None = None
     _has_field: bool = False
     _utf8_ok: bool = True
+    overflow: bool = False  # set when a line outgrew max_line: the caller stops reading
 
     def feed(self, chunk: bytes, t_ms: float) -> None:
         """Consume bytes that arrived at `t_ms`; complete events are timestamped with it."""
@@ -61,13 +64,18 @@ class SSEReader:
             self._line(bytes(buffer[start : match.start()]), match.group(), t_ms)
             start = pos = match.end()
         del buffer[:start]
+        if len(buffer) > self.max_line:
+            # A line that never ends would otherwise grow until the drain cap, then be copied and decoded whole.
+            self.overflow = True
+            del buffer[TAIL_CHARS:]
         # Only new bytes need scanning next time (one byte back, for a pending CR): no quadratic rescans.
         self._scanned = max(0, len(buffer) - 1)
 
     def tail(self) -> str:
-        """Text received after the last complete event (a stream cut mid-event)."""
-        pending = b"".join(self._block) + bytes(self._buffer)
-        return pending.decode("utf-8", errors="replace")
+        """Text received after the last complete event (a stream cut mid-event), at most TAIL_CHARS of it."""
+        pending = b"".join(self._block)[: TAIL_CHARS * 4] + bytes(self._buffer[: TAIL_CHARS * 4])
+        text = pending.decode("utf-8", errors="replace")
+        return text if len(text) <= TAIL_CHARS else text[:TAIL_CHARS] + f"… ({len(text) - TAIL_CHARS}+ more characters not kept)"
 
     def _line(self, line: bytes, ending: bytes, t_ms: float) -> None:
         self._block.append(line + ending)

@@ -94,6 +94,29 @@ def _looks_like_key(value: str) -> bool:
     return mixed and entropy > 4.0
 
 
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000  # values after alias expansion; a real targets file has a few hundred
+
+
+def _expanded_size(node: Any, limit: int, _memo: dict[int, int] | None = None) -> int:
+    """How many values `node` stands for once YAML aliases are expanded, counting shared nodes once each time
+    they are referenced (memoised by identity, so a billion-laughs file is measured without being walked)."""
+    memo = {} if _memo is None else _memo
+    if not isinstance(node, (dict, list)):
+        return 1
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = limit  # a self-referencing alias counts as too large
+    children = node.values() if isinstance(node, dict) else node
+    total = 1
+    for child in children:
+        total += _expanded_size(child, limit, memo)
+        if total >= limit:
+            break
+    memo[id(node)] = min(total, limit)
+    return memo[id(node)]
+
+
 def _scan_for_literal_keys(node: Any, path: str, source: str) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -120,6 +143,8 @@ def validate_base_url(url: str, where: str) -> str:
         raise UsageError(f"{where}: base URL must not carry credentials (user:password@); use api_key_env")
     if parsed.query:
         raise UsageError(f"{where}: base URL must not have a query string (keys go in api_key_env)")
+    if parsed.fragment or "#" in url:
+        raise UsageError(f"{where}: base URL must not have a #fragment (it is never sent; the path would be wrong)")
     return url
 
 
@@ -244,6 +269,9 @@ def load_targets(path: Path) -> tuple[Target, ...]:
     """Read a targets file; every problem is one UsageError line naming the file and the place."""
     source = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UsageError(f"{source}: {size} bytes is too large for a targets file (the limit is {MAX_FILE_BYTES // 1024} KiB)")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
@@ -255,6 +283,8 @@ def load_targets(path: Path) -> tuple[Target, ...]:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise UsageError(f"{source}: malformed YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
+    if _expanded_size(data, MAX_NODES + 1) > MAX_NODES:
+        raise UsageError(f"{source}: the YAML expands to more than {MAX_NODES} values through aliases (an alias bomb?)")
     if not isinstance(data, dict) or "targets" not in data:
         raise UsageError(f"{source}: expected a mapping with a `targets:` list")
     unknown_top = sorted(set(data) - {"targets"})
@@ -307,6 +337,9 @@ def _read_env(name: str, what: str, target: Target, env: Mapping[str, str]) -> s
     if len(value.strip()) < MIN_KEY_LENGTH:
         # Such a string occurs in ordinary text: it could not be redacted without mangling the report.
         raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) holds fewer than {MIN_KEY_LENGTH} characters: not a key relaycheck can redact reliably")
+    if not all(" " < ch < "\x7f" for ch in value.strip()):
+        # An HTTP header carries printable ASCII only; sending anything else would fail on every request.
+        raise UsageError(f"environment variable {name} ({what} of target {target.name!r}) holds spaces, control or non-ASCII characters, which an HTTP header cannot carry")
     return value.strip()
 
 

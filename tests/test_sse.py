@@ -81,8 +81,19 @@ def test_a_huge_line_is_read_in_linear_time():
     piece = b"x" * 4096
     start = time.perf_counter()
     reader.feed(b"data: ", 0.0)
-    for _ in range(1024):  # 4 MiB without a line end
+    for _ in range(768):  # 3 MiB without a line end (under the 4 MiB line cap)
         reader.feed(piece, 0.0)
     reader.feed(b"\n\n", 1.0)
     assert time.perf_counter() - start < 2.0
-    assert len(reader.events[0].data) == 4 * 1024 * 1024
+    assert len(reader.events[0].data) == 3 * 1024 * 1024 and not reader.overflow
+
+
+def test_a_line_that_never_ends_overflows_instead_of_growing():
+    reader = SSEReader()
+    reader.feed(b"data: ", 0.0)
+    for _ in range(2048):  # 8 MiB, no line end
+        reader.feed(b"x" * 4096, 0.0)
+        if reader.overflow:
+            break
+    assert reader.overflow and len(reader._buffer) <= reader.max_line + 4096
+    assert len(reader.tail()) < 5000  # the evidence keeps the start of the line, not all of it

@@ -28,6 +28,8 @@ def _refusal(ex: Exchange | None, what: str) -> Verdict:
         return Verdict(INCONCLUSIVE, "the errors probe did not run")
     if ex.status is None:
         return Verdict(INCONCLUSIVE, f"the request with {what} got no answer: {describe(ex)}", (ex.id,))
+    if 300 <= ex.status < 400:  # not followed (base.redirects reports it): neither served nor refused
+        return Verdict(INCONCLUSIVE, f"the request with {what} was redirected, not answered: {describe(ex)}", (ex.id,))
     info = ec.classify(ex)
     if info is None:
         return Verdict(FAIL, f"a request with {what} was served (HTTP {ex.status}): the relay lets anyone in", (ex.id,))
@@ -65,6 +67,8 @@ def unknown_model(inp: CheckInput) -> Verdict:
     asked = (ex.request_json or {}).get("model", "?") if isinstance(ex.request_json, dict) else "?"
     if ex.status is None:
         return Verdict(INCONCLUSIVE, f"the request for {asked} got no answer: {describe(ex)}", (ex.id,))
+    if 300 <= ex.status < 400:
+        return Verdict(INCONCLUSIVE, f"the request for {asked} was redirected, not answered: {describe(ex)}", (ex.id,))
     info = ec.classify(ex)
     if info is None:
         served = ex.json.get("model") if isinstance(ex.json, dict) else None

@@ -90,7 +90,7 @@ def complete(inp: CheckInput) -> Verdict:
 
 
 def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
-    for _, payload in reversed(ex.event_payloads()):
+    for _, payload in reversed(list(ex.event_payloads())):
         usage = payload.get("usage") if isinstance(payload, dict) else None
         if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
             return usage["completion_tokens"]

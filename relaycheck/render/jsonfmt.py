@@ -3,10 +3,41 @@
 from __future__ import annotations
 
 import json
+from typing import Any, Iterator
 
-from relaycheck.report import Report, to_dict
+from relaycheck.report import LazyRecords, Report, to_dict
+
+# Indented down to the list of checks and the list of exchanges; each check and each exchange is then one compact
+# line, made and written one at a time: a run with a stream of 20,000 events never holds its whole document
+# (or the indenting encoder's thousands of fragments) in memory, and one line per record suits grep and jq.
+PRETTY_DEPTH = 4
+
+
+def _chunks(value: Any, depth: int) -> Iterator[str]:
+    if depth >= PRETTY_DEPTH or not isinstance(value, (dict, list, LazyRecords)) or not len(value):
+        yield json.dumps(list(value) if isinstance(value, LazyRecords) else value, ensure_ascii=False)
+        return
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict):
+        yield "{\n"
+        for i, (key, item) in enumerate(value.items()):
+            yield f"{',' + chr(10) if i else ''}{inner}{json.dumps(str(key), ensure_ascii=False)}: "
+            yield from _chunks(item, depth + 1)
+        yield f"\n{pad}}}"
+        return
+    yield "[\n"
+    for i, item in enumerate(value):
+        yield f"{',' + chr(10) if i else ''}{inner}"
+        yield from _chunks(item, depth + 1)
+    yield f"\n{pad}]"
+
+
+def chunks(report: Report) -> Iterator[str]:
+    """The document in pieces (each record made when its turn comes), ending with a newline."""
+    yield from _chunks(to_dict(report, lazy=True), 0)
+    yield "\n"
 
 
 def render(report: Report, **_: object) -> str:
-    """Pretty-printed JSON with a trailing newline."""
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The whole JSON document as one string."""
+    return "".join(chunks(report))
