@@ -178,6 +178,7 @@ def demo_relay(
     key_env: Optional[str] = typer.Option(None, "--key-env", help="Accept only the key in this environment variable (default: the demo key sk-demo-relay)."),
     ttft_ms: float = typer.Option(30.0, "--ttft-ms", help="Delay before the first token."),
     token_ms: float = typer.Option(3.0, "--token-ms", help="Delay between streamed tokens."),
+    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Delay added before every answer (a slow relay)."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the faults and exit."),
 ) -> None:
     """Serve the demo relay on a loopback port until interrupted."""
@@ -196,7 +197,7 @@ def demo_relay(
         key = os.environ.get(key_env) or ""
         if not key:
             raise UsageError(f"environment variable {key_env} (--key-env) is not set")
-    relay = DemoRelay(host=host, port=port, fault=chosen, key=key, ttft_ms=ttft_ms, token_ms=token_ms)
+    relay = DemoRelay(host=host, port=port, fault=chosen, key=key, ttft_ms=ttft_ms, token_ms=token_ms, latency_ms=latency_ms)
     try:
         relay.bind()
     except OSError as exc:

@@ -6,7 +6,7 @@ import asyncio
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 import httpx
 
@@ -17,6 +17,7 @@ from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
 from relaycheck.probes import ProbeContext, balance, burst, chat, errors, long, root, slope, stream, tokenizer
+from relaycheck.schedule import Job, schedule
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
 
@@ -59,10 +60,25 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _job(ctx: ProbeContext, job: Job, keys: TargetKeys) -> Awaitable[object]:
+    """The coroutine of one job of a concurrent stage."""
+    model = job.model or ""
+    if job.probe == "chat":
+        return chat.run(ctx, model)
+    if job.probe == "long":
+        return long.run(ctx, model, ctx.target.long_reply_tokens)
+    if job.probe == "errors":
+        return errors.run(ctx, model, keys)
+    if job.probe == "burst":
+        assert ctx.target.rate_limit_probe is not None
+        return burst.run(ctx, model, ctx.target.rate_limit_probe)
+    return {"stream": stream.run, "tokenizer": tokenizer.run, "slope": slope.run}[job.probe](ctx, model)
+
+
 async def run_target(
     plan: TargetPlan, keys: TargetKeys, options: RunOptions, on_exchange: Callable[[Exchange], None] | None = None
 ) -> TargetRun:
-    """Probe one target: root, auth discovery on the first model, the rest concurrently, the burst last."""
+    """Probe one target stage by stage (relaycheck.schedule), then judge the recorded exchanges."""
     target = plan.target
     limits = Limits(
         concurrency=target.concurrency, deadline_s=target.timeout_s, read_s=target.idle_timeout_s, body_cap=options.body_cap
@@ -73,36 +89,21 @@ async def run_target(
     budget = Budget(cap, target.pricing) if cap is not None and target.pricing is not None else None
     client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget)
     base, auth = target.base_url, Auth.BEARER
+    billing = None
     async with client:
-        if "root" in plan.probes:
-            base = await root.run(ProbeContext(client, target, base)) or base
-        # The balance is read before anything is spent, and again after the last request.
-        billing = None
-        if "balance" in plan.probes and target.billing is not None:
-            billing = await balance.before(ProbeContext(client, target, base), target.billing)
-        models = target.models
-        if "chat" in plan.probes and models:
-            auth = await chat.run(ProbeContext(client, target, base), models[0], discover_auth=True)
-        ctx = ProbeContext(client, target, base, auth)
-        jobs = []
-        if "chat" in plan.probes:
-            jobs += [chat.run(ctx, m) for m in models[1:]]
-        if "stream" in plan.probes:
-            jobs += [stream.run(ctx, m) for m in models]
-        if "tokenizer" in plan.probes:
-            jobs += [tokenizer.run(ctx, m) for m in models]
-        if "slope" in plan.probes:
-            jobs += [slope.run(ctx, m) for m in models]
-        if "long" in plan.probes:
-            jobs += [long.run(ctx, m, target.long_reply_tokens) for m in models]
-        if "errors" in plan.probes:
-            jobs.append(errors.run(ctx, models[0], keys))
-        await asyncio.gather(*jobs)
-        if "burst" in plan.probes and target.rate_limit_probe is not None:
-            # Last, so that a limit it provokes cannot spoil the verdicts of the other checks.
-            await burst.run(ctx, models[0], target.rate_limit_probe)
-        if billing is not None:
-            await balance.after(ctx, billing[0], billing[1], target.billing_settle_s)
+        for stage in schedule(plan):
+            ctx = ProbeContext(client, target, base, auth)
+            if stage.name == "root":
+                base = await root.run(ctx) or base
+            elif stage.name == "balance before":
+                billing = await balance.before(ctx, target.billing)
+            elif stage.name == "auth":
+                auth = await chat.run(ctx, stage.jobs[0].model or "", discover_auth=True)
+            elif stage.name == "balance after":
+                if billing is not None:  # no reading before the run: nothing to compare with
+                    await balance.after(ctx, billing[0], billing[1], target.billing_settle_s)
+            else:
+                await asyncio.gather(*(_job(ctx, job, keys) for job in stage.jobs))
     exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))
     results = evaluate(plan, exchanges, options.debug)
     return TargetRun(plan, base, auth, exchanges, results, frozenset(client.keys_used))

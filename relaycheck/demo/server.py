@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import itertools
 import json
 import math
@@ -61,6 +62,7 @@ class DemoRelay:
         empty_key: str | None = None,
         stall_s: float = 4.0,
         long_stall_s: float = 1.0,
+        latency_ms: float = 0.0,
     ) -> None:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
@@ -69,6 +71,9 @@ class DemoRelay:
         self.key = key
         self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
+        self.latency_ms = latency_ms  # added before every answer (benchmarks use it to model a slow relay)
+        # What each billed completion cost the main key: (SHA-256 of the request body, model, prompt, completion).
+        self.usage_log: collections.deque[tuple[str, str, int, int]] = collections.deque(maxlen=10_000)
         self.stall_s = stall_s
         self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 0.5 s threshold, below its idle timeout
         # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
@@ -187,7 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self._error(413, "request body too large", "invalid_request_error", None)
             return None
-        return self.rfile.read(length) if length else b""
+        self._raw_body = self.rfile.read(length) if length else b""
+        return self._raw_body
 
     def _bearer(self) -> str | None:
         value = self.headers.get("authorization", "")
@@ -260,6 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
             relay.in_flight += 1
             relay.max_in_flight = max(relay.max_in_flight, relay.in_flight)
         try:
+            if relay.latency_ms:
+                time.sleep(relay.latency_ms / 1000.0)
             self._dispatch(method)
         finally:
             with relay._flight_lock:
@@ -336,6 +344,8 @@ class _Handler(BaseHTTPRequestHandler):
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens)
+            digest = hashlib.sha256(self._raw_body).hexdigest()
+            self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
         reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))

@@ -1,0 +1,54 @@
+"""The plan's structure that keeps a run near its critical path: independent probes together, dependent ones in order."""
+
+from __future__ import annotations
+
+from conftest import run_probe
+from relaycheck import catalog
+from relaycheck.demo.server import DemoRelay
+from relaycheck.plan import plan_target
+from relaycheck.schedule import Job, schedule
+from relaycheck.targets import RateLimitProbe, Target
+
+MODELS = ("gpt-4o-mini", "gpt-4o")
+
+
+def _target(**extra) -> Target:
+    return Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=MODELS, **extra)
+
+
+def test_the_full_plan_has_dependent_stages_in_order_and_the_rest_together():
+    target = _target(billing="auto", rate_limit_probe=RateLimitProbe(10, 2))
+    stages = schedule(plan_target(target, catalog.load().select("full")))
+    assert [s.name for s in stages] == ["root", "balance before", "auth", "probes", "burst", "balance after"]
+    assert all(len(s.jobs) == 1 for s in stages if s.name != "probes")  # each dependent step is a single job
+    together = set(next(s for s in stages if s.name == "probes").jobs)
+    expected = {Job("chat", "gpt-4o"), Job("errors", "gpt-4o-mini")}
+    expected |= {Job(p, m) for p in ("stream", "tokenizer", "slope", "long") for m in MODELS}
+    assert together == expected  # every independent probe of every model in one concurrent stage
+
+
+def test_opt_ins_and_profiles_only_add_the_stages_they_need():
+    quick = schedule(plan_target(_target(), catalog.load().select("quick")))
+    assert [s.name for s in quick] == ["root", "auth", "probes"]
+    assert {j.probe for j in quick[-1].jobs} == {"chat", "stream", "errors"}
+    no_opt_ins = schedule(plan_target(_target(), catalog.load().select("full")))
+    assert [s.name for s in no_opt_ins] == ["root", "auth", "probes"]
+
+
+def test_a_run_follows_the_schedule(tmp_path):
+    # Ordering, not timing: every request of a stage starts after the previous stage's last one was recorded,
+    # and the concurrent stage really had several requests in flight at once (never more than the cap).
+    with DemoRelay(key="schedule-key-1234") as relay:
+        run = run_probe(tmp_path, env={"K": "schedule-key-1234"}, base_url=relay.base_url, models=MODELS, api_key_env="K",
+                        concurrency=3)
+        peak = relay.max_in_flight
+    exchanges = run.report["targets"][0]["exchanges"]
+    order = {x["id"]: i for i, x in enumerate(exchanges)}
+    by_probe: dict[str, list[int]] = {}
+    for x in exchanges:
+        key = "auth" if x["probe"] == "chat" and x["model"] == MODELS[0] else x["probe"]  # discovery runs on the first model
+        by_probe.setdefault(key, []).append(order[x["id"]])
+    assert max(by_probe["root"]) < min(by_probe["auth"]) <= max(by_probe["auth"])
+    concurrent = [i for p in ("chat", "stream", "tokenizer", "slope", "long", "errors") for i in by_probe.get(p, [])]
+    assert max(by_probe["auth"]) < min(concurrent)
+    assert peak == 3  # the cap was reached by independent probes, and not exceeded
