@@ -30,6 +30,7 @@ class CheckSpec:
     rationale: dict[str, str]
     remediation: dict[str, str]
     expected: dict[str, str] | None = None  # what a correct relay answers; printed in support tickets
+    deep: bool = False  # only in the `deep` profile (costlier checks); `standard` selections leave it out
 
     def text(self, field: str, lang: str = "en") -> str:
         """Return a bilingual field in `lang`, falling back to English."""
@@ -106,10 +107,12 @@ def _parse_spec(raw: dict, source: str) -> CheckSpec:
         if not isinstance(expected, dict) or any(not expected.get(lang) for lang in _LANGS):
             raise ValueError(f"{source}: {raw['id']}: expected needs non-empty en and zh")
         texts["expected"] = {lang: str(expected[lang]) for lang in _LANGS}
-    unknown = set(raw) - {*_REQUIRED, "expected"}
+    if "deep" in raw and not isinstance(raw["deep"], bool):
+        raise ValueError(f"{source}: {raw['id']}: deep must be true or false")
+    unknown = set(raw) - {*_REQUIRED, "expected", "deep"}
     if unknown:
         raise ValueError(f"{source}: {raw['id']}: unknown field(s) {sorted(unknown)}")
-    return CheckSpec(id=raw["id"], severity=raw["severity"], per_model=bool(raw["per_model"]), **texts)
+    return CheckSpec(id=raw["id"], severity=raw["severity"], per_model=bool(raw["per_model"]), deep=bool(raw.get("deep", False)), **texts)
 
 
 @functools.lru_cache(maxsize=1)
@@ -132,7 +135,9 @@ def load() -> Catalog:
         raise ValueError(f"duplicate check ids: {sorted(dupes)}")
     profiles = {}
     for name, raw in profiles_raw["profiles"].items():
-        selected = tuple(ids) if raw["checks"] == "all" else tuple(raw["checks"])
+        # "standard": every check but the deep ones; "all": every check in the catalogue.
+        standard = tuple(s.id for s in specs if not s.deep)
+        selected = tuple(ids) if raw["checks"] == "all" else standard if raw["checks"] == "standard" else tuple(raw["checks"])
         unknown = [i for i in selected if i not in ids]
         if unknown:
             raise ValueError(f"profile {name} names unknown checks {unknown}")

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import ProbeCost, balance, burst, chat, errors, long, root, slope, stream, tokenizer
+from relaycheck.probes import ProbeCost, balance, burst, chat, errors, long, params, root, slope, stream, tokenizer
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "errors", "burst")
+PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "errors", "burst")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
             costs.append(("slope", model, slope.cost(model)))
         if "long" in needed:
             costs.append(("long", model, long.cost(model, target.long_reply_tokens)))
+        if "params" in needed:
+            costs.append(("params", model, params.cost(model)))
     first = target.models[0]
     if "errors" in needed:
         costs.append(("errors", first, errors.cost(first, with_empty_key=target.empty_key_env is not None)))

@@ -11,22 +11,31 @@ from relaycheck.demo.server import DemoRelay
 from relaycheck.runner import CHECK_CRASHED
 
 
-def test_the_fault_free_demo_passes_every_check(tmp_path):
-    run = run_probe(tmp_path, demo=True)
+@pytest.mark.parametrize("profile", ["full", "deep"])
+def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
+    run = run_probe(tmp_path, demo=True, profile=profile)
     assert run.code == 0, run.stderr
     found = verdicts(run.report)
-    assert {cid for cid, _ in found} == set(catalog.load().ids)
+    assert {cid for cid, _ in found} == set(catalog.load().select(profile))
     assert set(found.values()) == {"pass"}, {k: v for k, v in found.items() if v != "pass"}
+    deep = {s.id for s in catalog.load().specs if s.deep}
+    assert deep and (deep <= {cid for cid, _ in found}) == (profile == "deep")  # deep checks only in the deep profile
+
+
+def _profile_for(fault) -> str:
+    """A fault that flips a deep check is judged with the deep profile, every other one with the default."""
+    return "deep" if any(catalog.load().get(cid).deep for cid in fault.expect) else "full"
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_each_fault_flips_exactly_its_checks(tmp_path, name):
     fault = FAULTS[name]
-    run = run_probe(tmp_path, demo=True, fault=name)
+    profile = _profile_for(fault)
+    run = run_probe(tmp_path, demo=True, fault=name, profile=profile)
     report = run.report
     checks = report["targets"][0]["checks"]
     got = {c["id"]: c["status"] for c in checks}
-    expected = {cid: fault.expect.get(cid, "pass") for cid in catalog.load().ids}
+    expected = {cid: fault.expect.get(cid, "pass") for cid in catalog.load().select(profile)}
     assert got == expected, {c["id"]: c["summary"] for c in checks if c["status"] != expected[c["id"]]}
     for c in checks:
         assert CHECK_CRASHED not in c["summary"]
@@ -55,7 +64,7 @@ def test_a_redirect_never_carries_the_key_to_the_new_location(tmp_path, canary):
 
 
 def test_several_models_run_each_model_check_per_model(tmp_path):
-    run = run_probe(tmp_path, demo=True, models=("gpt-4o-mini", "gpt-4-turbo"))
+    run = run_probe(tmp_path, demo=True, models=("gpt-4o-mini", "gpt-4-turbo"), profile="deep")  # every check, both models
     found = verdicts(run.report)
     assert set(found.values()) == {"pass"}, {k: v for k, v in found.items() if v != "pass"}  # an o200k and a cl100k model
     assert found[("stream.usage", "gpt-4-turbo")] == "pass"  # counted in cl100k_base

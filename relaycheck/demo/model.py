@@ -66,14 +66,18 @@ def swapped_encoding(model: str) -> str:
 
 
 def complete(
-    model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None
+    model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
+    stop: list[str] | None = None,
 ) -> Completion:
-    """Run the stand-in model: reply text cut at max_tokens, split into token pieces, usage counted."""
+    """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
     enc = tokens.get_encoding(encoding)
     prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
     last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
     text = reply if reply is not None else reply_for(last_user)
+    cuts = [text.find(s) for s in stop or () if isinstance(s, str) and s and s in text]
+    if cuts:
+        text = text[: min(cuts)]  # like OpenAI: the reply ends before the stop sequence, which is not returned
     ids = enc.encode(text, disallowed_special=())
     finish = "stop"
     if max_tokens is not None and len(ids) > max_tokens:

@@ -335,12 +335,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
                 return
             name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
-        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        limit = None if self.fault == "ignore_max_tokens" else body.get("max_completion_tokens") or body.get("max_tokens")
+        stop = body.get("stop") if self.fault != "drop_stop" else None
+        stop = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else None
         override = None
         if self.fault == "stale_reply" and "Reply with exactly this text" in json.dumps(body["messages"]):
             override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
-        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding)
+        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding, stop)
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens)

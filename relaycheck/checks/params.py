@@ -1,0 +1,66 @@
+"""Deep checks: parameters honoured, not silently dropped (max_tokens, stop)."""
+
+from __future__ import annotations
+
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks._util import describe, excerpt, is_int
+from relaycheck.exchange import Exchange, reply_text
+from relaycheck.probes.params import SMALL_LIMIT, STOP_MARKER
+
+
+def _labelled(inp: CheckInput, label: str) -> Exchange | None:
+    return next((x for x in inp.of("params") if x.label == label and x.model == inp.model), None)
+
+
+def _finish(x: Exchange) -> str | None:
+    body = x.json if isinstance(x.json, dict) else {}
+    choices = body.get("choices") if isinstance(body.get("choices"), list) else []
+    return choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
+
+
+def _completion_tokens(x: Exchange) -> int | None:
+    usage = x.json.get("usage") if isinstance(x.json, dict) else None
+    value = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    return value if is_int(value) else None
+
+
+@check("params.max_tokens", probes=("params",))
+def max_tokens(inp: CheckInput) -> Verdict:
+    """A small limit ends the reply at that many billed tokens with finish_reason length."""
+    x = _labelled(inp, "max_tokens")
+    if x is None:
+        return Verdict(INCONCLUSIVE, "the max_tokens request was not sent")
+    if not x.ok or not isinstance(x.json, dict):
+        return Verdict(INCONCLUSIVE, f"the max_tokens request did not succeed ({describe(x)})", (x.id,))
+    billed, finish, text = _completion_tokens(x), _finish(x), reply_text(x) or ""
+    metrics = {"limit": SMALL_LIMIT, "completion_tokens": billed, "finish_reason": finish}
+    if billed is None:
+        return Verdict(INCONCLUSIVE, "the reply reports no completion_tokens: the limit cannot be checked against billing", (x.id,), metrics)
+    if billed > SMALL_LIMIT:
+        return Verdict(FAIL, f"asked for at most {SMALL_LIMIT} tokens, billed {billed} (finish_reason {finish!r}): the limit was not passed on", (x.id,), metrics)
+    if finish != "length":
+        if not text.strip():
+            return Verdict(INCONCLUSIVE, f"an empty reply with finish_reason {finish!r}: nothing shows whether the limit cut it", (x.id,), metrics)
+        return Verdict(FAIL, f"{billed} tokens billed but finish_reason {finish!r}, not 'length', for a reply that needs about 79", (x.id,), metrics)
+    return Verdict(PASS, f"stopped at {billed} of at most {SMALL_LIMIT} tokens with finish_reason 'length'", (x.id,), metrics)
+
+
+@check("params.stop", probes=("params",))
+def stop(inp: CheckInput) -> Verdict:
+    """Differential: the baseline reply contains the marker; with it as a stop sequence the reply ends before it."""
+    base, stopped = _labelled(inp, "stop baseline"), _labelled(inp, "stop")
+    if base is None or stopped is None:
+        return Verdict(INCONCLUSIVE, "the stop requests were not sent")
+    evidence = (base.id, stopped.id)
+    for x, what in ((base, "baseline"), (stopped, "stop request")):
+        if not x.ok or not isinstance(x.json, dict):
+            return Verdict(INCONCLUSIVE, f"the {what} did not succeed ({describe(x)})", evidence)
+    before, after = reply_text(base) or "", reply_text(stopped) or ""
+    if STOP_MARKER not in before:
+        # Without the marker in the baseline, its absence later proves nothing (noise, refusal, empty reply).
+        return Verdict(INCONCLUSIVE, f"the baseline reply does not contain {STOP_MARKER!r} (“{excerpt(before, 60)}”): nothing to stop at", evidence)
+    if STOP_MARKER in after:
+        return Verdict(FAIL, f"with stop [{STOP_MARKER!r}] the reply still contains it: “{excerpt(after, 60)}” (the parameter was dropped)", evidence)
+    if not after.strip():
+        return Verdict(INCONCLUSIVE, "the stop request returned an empty reply", evidence)
+    return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {_finish(stopped)!r}); the baseline continues past it", evidence)

@@ -1,0 +1,47 @@
+"""Probe `params` (deep profile): a small output limit, and a stop sequence tested against a baseline without it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from relaycheck import tokens
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+
+NAME = "params"
+SMALL_LIMIT = 10  # far below the ~79 tokens of "1..40": an honoured limit cuts the reply with finish_reason length
+STOP_MARKER = "7"  # the counting reply "1..12" contains it once, after six lines
+STOP_COUNT_TO = 12
+STOP_VISIBLE = 60  # room for the whole baseline (23 tokens)
+REASONING_BUDGET = 1024
+
+
+def limit_body(model: str) -> dict:
+    """The counting request with a small limit (max_completion_tokens for reasoning models, where it is the limit)."""
+    body = prompts.chat_body(model, prompts.count_prompt(), SMALL_LIMIT, SMALL_LIMIT)
+    if tokens.is_reasoning_model(model):
+        body["max_completion_tokens"] = SMALL_LIMIT
+    return body
+
+
+def stop_bodies(model: str) -> tuple[dict, dict]:
+    """The baseline and the same request with the marker as a stop sequence."""
+    baseline = prompts.chat_body(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
+    return baseline, {**baseline, "stop": [STOP_MARKER]}
+
+
+def cost(model: str) -> ProbeCost:
+    """Three requests: the limit (at most SMALL_LIMIT billed), the stop baseline and the stop request."""
+    limited = ProbeCost(1, prompts.prompt_ceiling(model, prompts.count_prompt()), SMALL_LIMIT)
+    stop = request_cost(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
+    return limited + stop * 2
+
+
+async def run(ctx: ProbeContext, model: str) -> None:
+    """Send the three independent requests together."""
+    url = ctx.url("chat/completions")
+    baseline, with_stop = stop_bodies(model)
+    await asyncio.gather(
+        send(ctx, "POST", url, probe=NAME, model=model, label="max_tokens", json_body=limit_body(model), auth=ctx.auth),
+        send(ctx, "POST", url, probe=NAME, model=model, label="stop baseline", json_body=baseline, auth=ctx.auth),
+        send(ctx, "POST", url, probe=NAME, model=model, label="stop", json_body=with_stop, auth=ctx.auth),
+    )

@@ -1,0 +1,68 @@
+"""Deep parameter checks: never `pass` when their probe failed or was not sent; the verdict rests on evidence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from relaycheck.checks import CheckInput, registry
+from relaycheck.exchange import Exchange, Timings
+from relaycheck.targets import Target
+
+TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=("gpt-4o-mini",))
+DEEP_PARAMS = ("params.max_tokens", "params.stop")
+
+
+def _x(xid: str, label: str, status: int, body: object, error: str | None = None) -> Exchange:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return Exchange(id=xid, probe="params", model="gpt-4o-mini", label=label, method="POST", url="http://127.0.0.1:9/v1/chat/completions",
+                    request_headers=(), request_body="{}", status=status, response_headers=(("content-type", "application/json"),),
+                    body=text, body_bytes=len(text), body_truncated=False, body_utf8_ok=True,
+                    timings=Timings(started_at="2026-01-01T00:00:00Z", end_ms=1.0), error=error, error_kind="read" if error else None)
+
+
+def _reply(content: str, finish: str, completion_tokens: int) -> dict:
+    return {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+            "usage": {"prompt_tokens": 20, "completion_tokens": completion_tokens, "total_tokens": 20 + completion_tokens}}
+
+
+def _judge(check_id: str, exchanges: tuple[Exchange, ...]) -> str:
+    return registry()[check_id].fn(CheckInput(TARGET, "gpt-4o-mini", exchanges)).status
+
+
+FAILED = {
+    "5xx": lambda label: _x("x1", label, 500, {"error": {"message": "upstream error"}}),
+    "no answer": lambda label: Exchange(**{**_x("x1", label, 200, "").__dict__, "status": None, "error": "timed out", "error_kind": "read"}),
+    "garbage": lambda label: _x("x1", label, 200, "<html>oops</html>"),
+}
+
+
+@pytest.mark.parametrize("check_id", DEEP_PARAMS)
+@pytest.mark.parametrize("how", sorted(FAILED))
+def test_no_pass_when_the_probe_failed(check_id, how):
+    labels = ("max_tokens",) if check_id == "params.max_tokens" else ("stop baseline", "stop")
+    exchanges = tuple(FAILED[how](label) for label in labels)
+    assert _judge(check_id, exchanges) == "inconclusive"
+
+
+@pytest.mark.parametrize("check_id", DEEP_PARAMS)
+def test_no_pass_when_the_probe_was_not_sent(check_id):
+    assert _judge(check_id, ()) == "inconclusive"
+
+
+def test_max_tokens_verdicts_follow_the_evidence():
+    limited = lambda content, finish, n: (_x("x1", "max_tokens", 200, _reply(content, finish, n)),)  # noqa: E731
+    assert _judge("params.max_tokens", limited("1\n2\n3\n4\n5", "length", 10)) == "pass"
+    assert _judge("params.max_tokens", limited("1\n2\n...\n40", "stop", 79)) == "fail"  # dropped: billed whole
+    assert _judge("params.max_tokens", limited("", "stop", 0)) == "inconclusive"  # an empty reply proves nothing
+    assert _judge("params.max_tokens", limited("1\n2\n3", "stop", 5)) == "fail"  # cut, but not said to be cut
+
+
+def test_stop_is_judged_only_against_a_baseline_that_contains_the_marker():
+    pair = lambda before, after: (_x("x1", "stop baseline", 200, _reply(before, "stop", 9)), _x("x2", "stop", 200, _reply(after, "stop", 9)))  # noqa: E731
+    assert _judge("params.stop", pair("1\n2\n7\n8", "1\n2\n")) == "pass"
+    assert _judge("params.stop", pair("1\n2\n7\n8", "1\n2\n7\n8")) == "fail"
+    assert _judge("params.stop", pair("I cannot help with that", "1\n2\n7")) == "inconclusive"  # noisy or refusing model
+    assert _judge("params.stop", pair("1\n2\n7\n8", "")) == "inconclusive"
