@@ -21,6 +21,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "plan": ("Plan ceiling", "计划上限"),
     "fingerprint": ("Fingerprint", "中转站指纹"),
     "result": ("Result", "结果"),
+    "reliability": ("Reliability", "稳定性"),
     "check": ("Check", "检查项"),
     "model": ("Model", "模型"),
     "status": ("Status", "状态"),

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import ProbeCost, balance, burst, chat, errors, long, params, root, slope, stream, tokenizer
+from relaycheck.probes import ProbeCost, balance, burst, chat, errors, long, params, reliability, root, slope, stream, tokenizer
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "errors", "burst")
+PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "reliability", "errors", "burst")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
         if "params" in needed:
             costs.append(("params", model, params.cost(model)))
     first = target.models[0]
+    if "reliability" in needed:
+        costs.append(("reliability", first, reliability.cost(first)))
     if "errors" in needed:
         costs.append(("errors", first, errors.cost(first, with_empty_key=target.empty_key_env is not None)))
     if "burst" in needed and target.rate_limit_probe is not None:

@@ -213,6 +213,12 @@ def _finding_dict(c: Finding) -> dict[str, Any]:
     return out
 
 
+def reliability_line(t: TargetReport) -> str | None:
+    """The reliability.sampled figure, shown at the top of every report: every other verdict depends on it."""
+    found = next((c for c in t.checks if c.id == "reliability.sampled"), None)
+    return f"{found.status}: {found.summary}" if found else None
+
+
 def plan_line(t: TargetReport, lang: str = "en") -> str:
     """The planned ceiling in words, for the renderers."""
     from relaycheck.i18n import label

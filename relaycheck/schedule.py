@@ -47,6 +47,8 @@ def schedule(plan: TargetPlan) -> tuple[Stage, ...]:
             parallel += [Job(probe, m) for m in models]
     if "chat" in probes:
         parallel += [Job("chat", m) for m in models[1:]]
+    if "reliability" in probes and models:
+        parallel.append(Job("reliability", models[0]))
     if "errors" in probes and models:
         parallel.append(Job("errors", models[0]))
     if parallel:

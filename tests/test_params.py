@@ -11,7 +11,9 @@ from relaycheck.exchange import Exchange, Timings
 from relaycheck.targets import Target
 
 TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=("gpt-4o-mini",))
-DEEP_PARAMS = ("params.max_tokens", "params.stop")
+DEEP_PARAMS = ("params.max_tokens", "params.stop", "params.temperature")
+LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline", "stop"),
+          "params.temperature": ("temperature 0 #1", "temperature 0 #2", "temperature high #1", "temperature high #2")}
 
 
 def _x(xid: str, label: str, status: int, body: object, error: str | None = None) -> Exchange:
@@ -42,8 +44,7 @@ FAILED = {
 @pytest.mark.parametrize("check_id", DEEP_PARAMS)
 @pytest.mark.parametrize("how", sorted(FAILED))
 def test_no_pass_when_the_probe_failed(check_id, how):
-    labels = ("max_tokens",) if check_id == "params.max_tokens" else ("stop baseline", "stop")
-    exchanges = tuple(FAILED[how](label) for label in labels)
+    exchanges = tuple(FAILED[how](label) for label in LABELS[check_id])
     assert _judge(check_id, exchanges) == "inconclusive"
 
 
@@ -66,3 +67,36 @@ def test_stop_is_judged_only_against_a_baseline_that_contains_the_marker():
     assert _judge("params.stop", pair("1\n2\n7\n8", "1\n2\n7\n8")) == "fail"
     assert _judge("params.stop", pair("I cannot help with that", "1\n2\n7")) == "inconclusive"  # noisy or refusing model
     assert _judge("params.stop", pair("1\n2\n7\n8", "")) == "inconclusive"
+
+
+def test_temperature_is_judged_only_above_a_quiet_noise_floor():
+    def four(a1, a2, b1, b2):
+        return tuple(_x(f"x{i}", label, 200, _reply(text, "stop", 9))
+                     for i, (label, text) in enumerate(zip(LABELS["params.temperature"], (a1, a2, b1, b2))))
+    assert _judge("params.temperature", four("The sea.", "The sea.", "A grey tide.", "Night waves.")) == "pass"
+    assert _judge("params.temperature", four("The sea.", "The sea.", "The sea.", "The sea.")) == "fail"  # ignored
+    assert _judge("params.temperature", four("The sea.", "Waves.", "The sea.", "The sea.")) == "inconclusive"  # noisy
+    assert _judge("params.temperature", four("The sea.", "The sea.", "", "")) == "inconclusive"  # nothing to compare
+
+
+def _sample(i: int, status: int | None) -> Exchange:
+    body = _reply("OK", "stop", 1) if status == 200 else {"error": {"message": "boom"}}
+    x = _x(f"x{i}", f"sample #{i}", status or 200, body, error=None if status else "timed out")
+    return Exchange(**{**x.__dict__, "probe": "reliability", "status": status})
+
+
+def _reliability(statuses) -> tuple[str, dict]:
+    from relaycheck.checks import CheckInput
+
+    verdict = registry()["reliability.sampled"].fn(CheckInput(TARGET, None, tuple(_sample(i, s) for i, s in enumerate(statuses))))
+    return verdict.status, verdict.metrics
+
+
+def test_reliability_fails_above_twenty_percent_and_never_passes_without_samples():
+    assert _reliability([200] * 8)[0] == "pass"
+    assert _reliability([200] * 7 + [502])[0] == "pass"  # 12.5%
+    status, metrics = _reliability([200] * 6 + [502, None])  # 25%: a 5xx and a request that got no answer
+    assert status == "fail" and metrics["success_rate"] == 0.75 and metrics["p50_ms"] is not None
+    assert _reliability([])[0] == "inconclusive"  # not sent
+    assert _reliability([429] * 6 + [200] * 2)[0] == "inconclusive"  # mostly rate limited: judged elsewhere
+    assert _reliability([429] * 2 + [200] * 6)[0] == "pass"  # the limited samples are set aside, not failures

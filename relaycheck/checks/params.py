@@ -5,7 +5,8 @@ from __future__ import annotations
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, is_int
 from relaycheck.exchange import Exchange, reply_text
-from relaycheck.probes.params import SMALL_LIMIT, STOP_MARKER
+from relaycheck.probes.params import HIGH_TEMPERATURE, SMALL_LIMIT, STOP_MARKER
+from relaycheck.tokens import is_reasoning_model
 
 
 def _labelled(inp: CheckInput, label: str) -> Exchange | None:
@@ -64,3 +65,34 @@ def stop(inp: CheckInput) -> Verdict:
     if not after.strip():
         return Verdict(INCONCLUSIVE, "the stop request returned an empty reply", evidence)
     return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {_finish(stopped)!r}); the baseline continues past it", evidence)
+
+
+@check("params.temperature", probes=("params",))
+def temperature(inp: CheckInput) -> Verdict:
+    """Noise floor first: two replies at temperature 0 must agree before an identical high-temperature pair means
+    the parameter was ignored; otherwise the model is too noisy to tell (inconclusive)."""
+    if inp.model and is_reasoning_model(inp.model):
+        return Verdict(INCONCLUSIVE, f"{inp.model} is a reasoning model: it takes no temperature, so nothing can be compared")
+    pairs = {}
+    for name in ("temperature 0", "temperature high"):
+        xs = [_labelled(inp, f"{name} #{i}") for i in (1, 2)]
+        if any(x is None for x in xs):
+            return Verdict(INCONCLUSIVE, "the temperature requests were not sent")
+        pairs[name] = xs
+    evidence = tuple(x.id for xs in pairs.values() for x in xs if x is not None)
+    texts = {}
+    for name, xs in pairs.items():
+        for x in xs:
+            assert x is not None
+            if not x.ok or not (reply_text(x) or "").strip():
+                return Verdict(INCONCLUSIVE, f"a {name} request gave no reply to compare ({describe(x)})", evidence)
+        texts[name] = [reply_text(x) or "" for x in xs if x is not None]
+    low, high = texts["temperature 0"], texts["temperature high"]
+    if low[0] != low[1]:
+        return Verdict(INCONCLUSIVE, "two identical requests at temperature 0 already differ: too noisy to tell whether temperature is applied",
+                       evidence, {"noise_floor": "differs"})
+    if high[0] == high[1]:
+        return Verdict(FAIL, f"at temperature 0 the replies agree, and at temperature {HIGH_TEMPERATURE:g} they are still identical "
+                       f"(“{excerpt(high[0], 60)}”): temperature is ignored", evidence, {"noise_floor": "agrees"})
+    return Verdict(PASS, f"identical at temperature 0, different at temperature {HIGH_TEMPERATURE:g}: sampling follows the parameter",
+                   evidence, {"noise_floor": "agrees"})

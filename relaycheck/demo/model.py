@@ -43,8 +43,25 @@ def _content_text(content: object) -> str:
     return ""
 
 
-def reply_for(prompt: str) -> str:
+_OPEN = "Write one short sentence about the sea."
+_SEA = ("The sea", "The grey sea", "A restless sea", "The quiet ocean", "The cold tide", "The night sea")
+_DOES = ("keeps its secrets", "hums against the harbour wall", "folds the light into waves", "pulls at the sand", "breathes under the moon")
+
+
+def open_reply(temperature: float, noisy: bool) -> str:
+    """The open-ended sentence: fixed at temperature 0 (as real models nearly are), sampled above it, or always
+    sampled when the demo plays a noisy model."""
+    if temperature <= 0 and not noisy:
+        return "The sea keeps its secrets beneath the waves."
+    import random
+
+    return f"{random.choice(_SEA)} {random.choice(_DOES)}, {random.randint(2, 999)} times a night."
+
+
+def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False) -> str:
     """The reply a well-behaved model gives to the probes' instructions."""
+    if prompt.strip() == _OPEN:
+        return open_reply(temperature, noisy)
     if match := _REPEAT.search(prompt):
         return match.group(1)
     if match := _COUNT.search(prompt):
@@ -67,14 +84,14 @@ def swapped_encoding(model: str) -> str:
 
 def complete(
     model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
-    stop: list[str] | None = None,
+    stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False,
 ) -> Completion:
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
     enc = tokens.get_encoding(encoding)
     prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
     last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
-    text = reply if reply is not None else reply_for(last_user)
+    text = reply if reply is not None else reply_for(last_user, temperature, noisy)
     cuts = [text.find(s) for s in stop or () if isinstance(s, str) and s and s in text]
     if cuts:
         text = text[: min(cuts)]  # like OpenAI: the reply ends before the stop sequence, which is not returned

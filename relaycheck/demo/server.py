@@ -71,6 +71,7 @@ class DemoRelay:
         self.key = key
         self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
+        self.flaky_count = 0  # the flaky fault's counter of reliability samples
         self.latency_ms = latency_ms  # added before every answer (benchmarks use it to model a slow relay)
         # What each billed completion cost the main key: (SHA-256 of the request body, model, prompt, completion).
         self.usage_log: collections.deque[tuple[str, str, int, int]] = collections.deque(maxlen=10_000)
@@ -335,6 +336,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
                 return
             name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
+        if self.fault == "flaky" and "Reply with the single word OK." in json.dumps(body["messages"]):
+            with self.relay._flight_lock:
+                n = self.relay.flaky_count
+                self.relay.flaky_count += 1
+            if n % 10 in (0, 3, 6):  # 30% of these requests fail, as an overloaded upstream would
+                self._error(502, "upstream connect error or disconnect/reset before headers", "server_error", None)
+                return
         limit = None if self.fault == "ignore_max_tokens" else body.get("max_completion_tokens") or body.get("max_tokens")
         stop = body.get("stop") if self.fault != "drop_stop" else None
         stop = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else None
@@ -342,7 +350,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.fault == "stale_reply" and "Reply with exactly this text" in json.dumps(body["messages"]):
             override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
-        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding, stop)
+        temperature = body.get("temperature", 1.0)  # OpenAI's default
+        temperature = 0.0 if self.fault == "ignore_temperature" or not isinstance(temperature, (int, float)) else float(temperature)
+        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding, stop,
+                                       temperature, noisy=self.fault == "noisy")
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens)

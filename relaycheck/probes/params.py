@@ -13,6 +13,9 @@ STOP_MARKER = "7"  # the counting reply "1..12" contains it once, after six line
 STOP_COUNT_TO = 12
 STOP_VISIBLE = 60  # room for the whole baseline (23 tokens)
 REASONING_BUDGET = 1024
+OPEN_PROMPT = "Write one short sentence about the sea."  # open-ended: many right answers, so sampling shows
+OPEN_VISIBLE = 40
+HIGH_TEMPERATURE = 1.5
 
 
 def limit_body(model: str) -> dict:
@@ -29,19 +32,33 @@ def stop_bodies(model: str) -> tuple[dict, dict]:
     return baseline, {**baseline, "stop": [STOP_MARKER]}
 
 
+def temperature_body(model: str, temperature: float) -> dict:
+    """The open-ended request at a given temperature (reasoning models take no temperature: sent without it)."""
+    body = prompts.chat_body(model, OPEN_PROMPT, OPEN_VISIBLE, REASONING_BUDGET)
+    if not tokens.is_reasoning_model(model):
+        body["temperature"] = temperature
+    return body
+
+
 def cost(model: str) -> ProbeCost:
-    """Three requests: the limit (at most SMALL_LIMIT billed), the stop baseline and the stop request."""
+    """Seven requests: the limit (at most SMALL_LIMIT billed), the stop pair and two temperature pairs."""
     limited = ProbeCost(1, prompts.prompt_ceiling(model, prompts.count_prompt()), SMALL_LIMIT)
     stop = request_cost(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
-    return limited + stop * 2
+    sampled = request_cost(model, OPEN_PROMPT, OPEN_VISIBLE, REASONING_BUDGET)
+    return limited + stop * 2 + sampled * 4
 
 
 async def run(ctx: ProbeContext, model: str) -> None:
-    """Send the three independent requests together."""
+    """Send the independent requests together."""
     url = ctx.url("chat/completions")
     baseline, with_stop = stop_bodies(model)
-    await asyncio.gather(
+    jobs = [
         send(ctx, "POST", url, probe=NAME, model=model, label="max_tokens", json_body=limit_body(model), auth=ctx.auth),
         send(ctx, "POST", url, probe=NAME, model=model, label="stop baseline", json_body=baseline, auth=ctx.auth),
         send(ctx, "POST", url, probe=NAME, model=model, label="stop", json_body=with_stop, auth=ctx.auth),
-    )
+    ]
+    for temperature, name in ((0.0, "temperature 0"), (HIGH_TEMPERATURE, "temperature high")):
+        for i in (1, 2):
+            body = temperature_body(model, temperature)
+            jobs.append(send(ctx, "POST", url, probe=NAME, model=model, label=f"{name} #{i}", json_body=body, auth=ctx.auth))
+    await asyncio.gather(*jobs)

@@ -8,7 +8,7 @@ from relaycheck import compare
 from relaycheck.i18n import label, severity, status
 from relaycheck.render import svg
 from relaycheck.render.markdown import evidence_lines  # the same ticket facts, as text
-from relaycheck.report import Report, TargetReport, failing, plan_line
+from relaycheck.report import Report, TargetReport, failing, plan_line, reliability_line
 
 BODY_SHOWN = 16 * 1024  # characters of each body shown inline; the JSON report and the bundle keep what was recorded
 # The policy forbids every fetch: the page cannot reach the network even when opened from a mail client.
@@ -117,6 +117,7 @@ def _target(target: TargetReport, lang: str) -> str:
               (label("key_sent_as", lang), escape(target.auth)), (label("models", lang), escape(", ".join(target.models))),
               (label("plan", lang), escape(plan_line(target, lang))),
               *((label("fingerprint", lang), escape(line)) for line in target.fingerprint),
+              *((label("reliability", lang), escape(line)) for line in [reliability_line(target)] if line),
               (label("result", lang), ", ".join(f"{n} {_status(s, lang)}" for s, n in target.counts().items() if n))]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in facts)
     return (f'<section class="target" data-target="{escape(target.name)}"><h2>{escape(label("target", lang))} {escape(target.name)}</h2>'

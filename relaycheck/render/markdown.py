@@ -6,7 +6,7 @@ from relaycheck import compare
 from relaycheck.checks._util import error_text, excerpt
 from relaycheck.errorclass import classify
 from relaycheck.i18n import label, severity, status
-from relaycheck.report import Finding, Report, TargetReport, failing, plan_line, request_ids
+from relaycheck.report import Finding, Report, TargetReport, failing, plan_line, reliability_line, request_ids
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "inconclusive": "❔", "skip": "⏭"}
 
@@ -77,6 +77,7 @@ def _target(target: TargetReport, lang: str) -> list[str]:
         f"| {label('models', lang)} | {', '.join(f'`{m}`' for m in target.models)} |",
         f"| {label('plan', lang)} | {plan_line(target, lang)} |",
         *(f"| {label('fingerprint', lang)} | {_cell(line)} |" for line in target.fingerprint),
+        *(f"| {label('reliability', lang)} | {_cell(line)} |" for line in [reliability_line(target)] if line),
         f"| {label('result', lang)} | {', '.join(f'{n} {status(s, lang)}' for s, n in counts.items() if n)} |",
         "",
         f"| {label('check', lang)} | {label('model', lang)} | {label('status', lang)} | {label('severity', lang)} | {label('summary', lang)} |",

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from relaycheck import compare
 from relaycheck.i18n import label, severity, status
-from relaycheck.report import Report, TargetReport, failing, plan_line
+from relaycheck.report import Report, TargetReport, failing, plan_line, reliability_line
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta", "skip": "dim"}
 
@@ -27,6 +27,7 @@ def _target(console: Console, report: Report, target: TargetReport, lang: str) -
         (label("models", lang), ", ".join(target.models)),
         (label("plan", lang), plan_line(target, lang)),
         *((label("fingerprint", lang), line) for line in target.fingerprint),
+        *((label("reliability", lang), line) for line in [reliability_line(target)] if line),
     ]
     for name, value in rows:
         pad = " " * max(1, 14 - cell_len(name))  # CJK characters take two cells: pad by width, not length
