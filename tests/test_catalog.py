@@ -71,3 +71,11 @@ def test_report_is_only_built_by_the_sealing_step():
 
     callers = [p for p in (ROOT / "relaycheck").rglob("*.py") if re.search(r"(?<![\w.])Report\(", p.read_text())]
     assert [p.name for p in callers] == ["seal.py"]
+
+
+def test_every_probe_that_sends_completions_counts_for_billing():
+    # billing.delta prices every billed reply: a probe missing from its list would look like overcharging.
+    from relaycheck.checks.billing import BILLED_PROBES
+    from relaycheck.plan import PROBE_ORDER
+
+    assert set(PROBE_ORDER) - {"root", "balance"} == set(BILLED_PROBES)

@@ -11,9 +11,13 @@ from relaycheck.exchange import Exchange, Timings
 from relaycheck.targets import Target
 
 TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=("gpt-4o-mini",))
-DEEP_PARAMS = ("params.max_tokens", "params.stop", "params.temperature")
 LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline", "stop"),
-          "params.temperature": ("temperature 0 #1", "temperature 0 #2", "temperature high #1", "temperature high #2")}
+          "params.temperature": ("temperature 0 #1", "temperature 0 #2", "temperature high #1", "temperature high #2"),
+          "params.json_mode": ("json_object", "json_schema"), "params.tools": ("tools", "tools stream"), "params.n": ("n",),
+          "params.logprobs": ("logprobs",), "params.seed": ("seed #1", "seed #2")}
+DEEP_PARAMS = tuple(LABELS)
+PROBE = {cid: "structured" if cid in ("params.json_mode", "params.tools", "params.n", "params.logprobs", "params.seed") else "params"
+         for cid in LABELS}
 
 
 def _x(xid: str, label: str, status: int, body: object, error: str | None = None) -> Exchange:
@@ -44,7 +48,7 @@ FAILED = {
 @pytest.mark.parametrize("check_id", DEEP_PARAMS)
 @pytest.mark.parametrize("how", sorted(FAILED))
 def test_no_pass_when_the_probe_failed(check_id, how):
-    exchanges = tuple(FAILED[how](label) for label in LABELS[check_id])
+    exchanges = tuple(Exchange(**{**FAILED[how](label).__dict__, "probe": PROBE[check_id]}) for label in LABELS[check_id])
     assert _judge(check_id, exchanges) == "inconclusive"
 
 
@@ -100,3 +104,21 @@ def test_reliability_fails_above_twenty_percent_and_never_passes_without_samples
     assert _reliability([])[0] == "inconclusive"  # not sent
     assert _reliability([429] * 6 + [200] * 2)[0] == "inconclusive"  # mostly rate limited: judged elsewhere
     assert _reliability([429] * 2 + [200] * 6)[0] == "pass"  # the limited samples are set aside, not failures
+
+
+def test_structured_checks_follow_the_evidence():
+    def one(label, body, status=200):
+        return Exchange(**{**_x("x1", label, status, body).__dict__, "probe": "structured"})
+    place = _reply('{"city": "Paris", "country": "France"}', "stop", 9)
+    prose = _reply("The city is Paris.", "stop", 6)
+    assert _judge("params.json_mode", (one("json_object", place), one("json_schema", place))) == "pass"
+    assert _judge("params.json_mode", (one("json_object", place), one("json_schema", prose))) == "fail"
+    extra = _reply('{"city": "Paris", "country": "France", "mayor": "x"}', "stop", 9)
+    assert _judge("params.json_mode", (one("json_object", place), one("json_schema", extra))) == "fail"  # strict schema
+    two = {**place, "choices": place["choices"] * 2}
+    assert _judge("params.n", (one("n", two),)) == "pass"
+    assert _judge("params.n", (one("n", place),)) == "fail"  # accepted and ignored
+    refused = {"error": {"message": "n is not supported", "type": "invalid_request_error"}}
+    assert _judge("params.n", (one("n", refused, 400),)) == "pass"  # honest: not supported, not fraud
+    assert _judge("params.logprobs", (one("logprobs", place),)) == "fail"
+    assert _judge("params.seed", (one("seed #1", _reply("A", "stop", 1)), one("seed #2", _reply("B", "stop", 1)))) == "inconclusive"

@@ -48,20 +48,21 @@ _SEA = ("The sea", "The grey sea", "A restless sea", "The quiet ocean", "The col
 _DOES = ("keeps its secrets", "hums against the harbour wall", "folds the light into waves", "pulls at the sand", "breathes under the moon")
 
 
-def open_reply(temperature: float, noisy: bool) -> str:
-    """The open-ended sentence: fixed at temperature 0 (as real models nearly are), sampled above it, or always
-    sampled when the demo plays a noisy model."""
+def open_reply(temperature: float, noisy: bool, seed: int | None = None) -> str:
+    """The open-ended sentence: fixed at temperature 0 (as real models nearly are), sampled above it (reproducibly
+    for a seed), or always sampled when the demo plays a noisy model."""
     if temperature <= 0 and not noisy:
         return "The sea keeps its secrets beneath the waves."
     import random
 
-    return f"{random.choice(_SEA)} {random.choice(_DOES)}, {random.randint(2, 999)} times a night."
+    rng = random.Random(seed) if seed is not None and not noisy else random
+    return f"{rng.choice(_SEA)} {rng.choice(_DOES)}, {rng.randint(2, 999)} times a night."
 
 
-def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False) -> str:
+def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False, seed: int | None = None) -> str:
     """The reply a well-behaved model gives to the probes' instructions."""
     if prompt.strip() == _OPEN:
-        return open_reply(temperature, noisy)
+        return open_reply(temperature, noisy, seed)
     if match := _REPEAT.search(prompt):
         return match.group(1)
     if match := _COUNT.search(prompt):
@@ -84,14 +85,14 @@ def swapped_encoding(model: str) -> str:
 
 def complete(
     model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
-    stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False,
+    stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False, seed: int | None = None,
 ) -> Completion:
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
     enc = tokens.get_encoding(encoding)
     prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
     last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
-    text = reply if reply is not None else reply_for(last_user, temperature, noisy)
+    text = reply if reply is not None else reply_for(last_user, temperature, noisy, seed)
     cuts = [text.find(s) for s in stop or () if isinstance(s, str) and s and s in text]
     if cuts:
         text = text[: min(cuts)]  # like OpenAI: the reply ends before the stop sequence, which is not returned
@@ -130,3 +131,8 @@ def paced(index: int) -> bool:
 def pace_ms(pieces: int, token_ms: float) -> float:
     """Total pacing of a reply of `pieces` pieces."""
     return token_ms * sum(1 for i in range(pieces) if paced(i))
+
+
+def count(model: str, text: str) -> int:
+    """Tokens of `text` in the model's encoding."""
+    return tokens.count_text(text, encoding_for(model))

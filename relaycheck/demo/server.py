@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from relaycheck.demo import extras
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.billing import Ledger, endpoint
 from relaycheck.demo.faults import Fault
@@ -336,24 +337,24 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
                 return
             name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
-        if self.fault == "flaky" and "Reply with the single word OK." in json.dumps(body["messages"]):
-            with self.relay._flight_lock:
-                n = self.relay.flaky_count
-                self.relay.flaky_count += 1
-            if n % 10 in (0, 3, 6):  # 30% of these requests fail, as an overloaded upstream would
-                self._error(502, "upstream connect error or disconnect/reset before headers", "server_error", None)
-                return
-        limit = None if self.fault == "ignore_max_tokens" else body.get("max_completion_tokens") or body.get("max_tokens")
-        stop = body.get("stop") if self.fault != "drop_stop" else None
-        stop = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else None
-        override = None
+        with self.relay._flight_lock:
+            counter = self.relay.flaky_count
+            self.relay.flaky_count += extras.FLAKY_PROMPT in json.dumps(body["messages"])
+        if extras.flaky_fails(body, self.fault, counter):  # as an overloaded upstream would
+            self._error(502, "upstream connect error or disconnect/reset before headers", "server_error", None)
+            return
+        asked = extras.prepare(body, self.fault)
+        override = asked.reply
         if self.fault == "stale_reply" and "Reply with exactly this text" in json.dumps(body["messages"]):
             override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
+        if asked.tool_call is not None:
+            override = ""  # a forced function call answers with arguments, not text
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
-        temperature = body.get("temperature", 1.0)  # OpenAI's default
-        temperature = 0.0 if self.fault == "ignore_temperature" or not isinstance(temperature, (int, float)) else float(temperature)
-        completion = stand_in.complete(name, body["messages"], limit if isinstance(limit, int) else None, override, prompt_encoding, stop,
-                                       temperature, noisy=self.fault == "noisy")
+        completion = stand_in.complete(name, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
+                                       asked.temperature, noisy=self.fault == "noisy", seed=asked.seed)
+        if asked.tool_call is not None:
+            arguments = asked.tool_call["function"]["arguments"]
+            completion = replace(completion, completion_tokens=stand_in.count(name, arguments), finish_reason="tool_calls")
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens)
@@ -362,9 +363,9 @@ class _Handler(BaseHTTPRequestHandler):
         reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            SSEWriter(self, reply_model, completion, include_usage).send()
+            SSEWriter(self, reply_model, completion, include_usage, asked.tool_call).send()
         else:
-            self._completion(reply_model, completion)
+            self._completion(reply_model, completion, asked)
 
     def _usage_faults(self, completion: stand_in.Completion, stream: bool) -> stand_in.Completion:
         """Faults that change what is billed or how much arrives, not how it is framed."""
@@ -377,7 +378,7 @@ class _Handler(BaseHTTPRequestHandler):
             completion = replace(completion, pieces=completion.pieces[:TRUNCATE_AT], completion_tokens=TRUNCATE_AT, finish_reason="stop")
         return completion
 
-    def _completion(self, reply_model: str, completion: stand_in.Completion) -> None:
+    def _completion(self, reply_model: str, completion: stand_in.Completion, asked: extras.Request) -> None:
         time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
         n = self.relay.next_id()
         usage = usage_of(completion)
@@ -390,11 +391,13 @@ class _Handler(BaseHTTPRequestHandler):
             "model": reply_model,
             "choices": [
                 {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": completion.text, "refusal": None},
-                    "logprobs": None,
+                    "index": i,
+                    "message": {"role": "assistant", "content": None if asked.tool_call else completion.text, "refusal": None,
+                                **({"tool_calls": [asked.tool_call]} if asked.tool_call else {})},
+                    "logprobs": extras.logprobs_for(completion.pieces) if asked.logprobs else None,
                     "finish_reason": completion.finish_reason,
                 }
+                for i in range(asked.n)
             ],
             "usage": usage,
             "system_fingerprint": "fp_demo",

@@ -25,8 +25,10 @@ def usage_of(completion: stand_in.Completion) -> dict[str, Any]:
 class SSEWriter:
     """Writes one chat completion as SSE over chunked transfer encoding, with the configured pacing."""
 
-    def __init__(self, handler: Any, reply_model: str, completion: stand_in.Completion, include_usage: bool) -> None:
+    def __init__(self, handler: Any, reply_model: str, completion: stand_in.Completion, include_usage: bool,
+                 tool_call: dict | None = None) -> None:
         self.h = handler
+        self.tool_call = tool_call
         self.fault = handler.fault
         self.completion = completion
         self.include_usage = include_usage and self.fault != "no_stream_usage"
@@ -54,6 +56,16 @@ class SSEWriter:
             time.sleep(delay_ms / 1000.0)
         self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
+    def _tool_call_deltas(self, extra: dict) -> None:
+        """A function call streamed as OpenAI does: id and name first, then the arguments in fragments."""
+        call, arguments = self.tool_call or {}, (self.tool_call or {})["function"]["arguments"]
+        head = {"index": 0, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
+        self.write(self.chunk([{"index": 0, "delta": {"tool_calls": [head]}, "logprobs": None, "finish_reason": None}], **extra))
+        for start in range(0, len(arguments), 4):
+            fragment = {"index": 0, "function": {"arguments": arguments[start : start + 4]}}
+            self.write(self.chunk([{"index": 0, "delta": {"tool_calls": [fragment]}, "logprobs": None, "finish_reason": None}], **extra),
+                       self.h.relay.token_ms)
+
     def send(self) -> None:
         relay = self.h.relay
         self.h.send_response(200)
@@ -68,7 +80,9 @@ class SSEWriter:
             azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
             self.write(self.frame(azure))
         self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
-        pieces = self.completion.pieces
+        if self.tool_call is not None:
+            self._tool_call_deltas(usage_null)
+        pieces = () if self.tool_call is not None else self.completion.pieces
         is_long = len(pieces) >= stand_in.LONG_REPLY_PIECES
         for i, piece in enumerate(pieces):
             if self.fault == "stall_stream" and not is_long and i == STALL_AFTER_PIECES:

@@ -1,0 +1,172 @@
+"""Deep checks: structured output, forced tool calls, n, logprobs and seed: honoured, or honestly refused."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks._util import describe, excerpt
+from relaycheck.exchange import Exchange, reply_text
+from relaycheck.probes.structured import PLACE_SCHEMA, TOOL
+
+_REFUSED = (400, 422)  # an explicit "not supported" is honest, never fraud
+
+
+def _x(inp: CheckInput, label: str) -> Exchange | None:
+    return next((x for x in inp.of("structured") if x.label == label and x.model == inp.model), None)
+
+
+def matches(value: Any, schema: dict) -> bool:
+    """The small part of JSON Schema the probes use: object/string types, properties, required, additionalProperties."""
+    kind = schema.get("type")
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "object":
+        if not isinstance(value, dict):
+            return False
+        props = schema.get("properties", {})
+        if any(key not in value for key in schema.get("required", ())):
+            return False
+        if schema.get("additionalProperties") is False and set(value) - set(props):
+            return False
+        return all(matches(value[k], sub) for k, sub in props.items() if k in value)
+    return True
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _unusable(x: Exchange | None, what: str) -> Verdict | None:
+    """A verdict when the request cannot be judged for its parameter: not sent, refused, failed or empty."""
+    if x is None:
+        return Verdict(INCONCLUSIVE, f"the {what} request was not sent")
+    if x.status in _REFUSED:
+        return Verdict(PASS, f"{what} is not supported: refused with HTTP {x.status} ({describe(x)}), which is honest", (x.id,), {"supported": False})
+    if not x.ok or not isinstance(x.json, dict) and not x.events:
+        return Verdict(INCONCLUSIVE, f"the {what} request did not succeed ({describe(x)})", (x.id,))
+    return None
+
+
+@check("params.json_mode", probes=("structured",))
+def json_mode(inp: CheckInput) -> Verdict:
+    """json_object gives a JSON object; json_schema (strict) gives JSON matching the schema."""
+    results, evidence = [], []
+    for label in ("json_object", "json_schema"):
+        x = _x(inp, label)
+        early = _unusable(x, f"response_format {label}")
+        if early is not None:
+            return early if early.status != PASS else Verdict(INCONCLUSIVE, early.summary, early.evidence)
+        assert x is not None
+        evidence.append(x.id)
+        text = reply_text(x) or ""
+        if not text.strip():
+            return Verdict(INCONCLUSIVE, f"the {label} reply is empty", tuple(evidence))
+        value = _parsed(text)
+        ok = isinstance(value, dict) and (label == "json_object" or matches(value, PLACE_SCHEMA))
+        results.append((label, ok, text))
+    bad = [(label, text) for label, ok, text in results if not ok]
+    if bad:
+        return Verdict(FAIL, "; ".join(f"{label} answered with “{excerpt(text, 60)}”, not JSON matching what was asked" for label, text in bad), tuple(evidence))
+    return Verdict(PASS, "json_object gave a JSON object and json_schema (strict) JSON matching the schema", tuple(evidence))
+
+
+def _streamed_calls(x: Exchange) -> list[dict]:
+    """Tool calls reassembled from stream deltas: name from the first fragment, arguments concatenated by index."""
+    calls: dict[int, dict] = {}
+    for _, payload in x.event_payloads():
+        for choice in (payload or {}).get("choices") or [] if isinstance(payload, dict) else []:
+            for part in ((choice or {}).get("delta") or {}).get("tool_calls") or []:
+                if not isinstance(part, dict):
+                    continue
+                call = calls.setdefault(part.get("index", 0), {"function": {"name": None, "arguments": ""}})
+                function = part.get("function") or {}
+                call["function"]["name"] = call["function"]["name"] or function.get("name")
+                call["function"]["arguments"] += function.get("arguments") or ""
+    return [calls[i] for i in sorted(calls)]
+
+
+def _message_calls(x: Exchange) -> list[dict]:
+    choices = x.json.get("choices") if isinstance(x.json, dict) else None
+    message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
+@check("params.tools", probes=("structured",))
+def tools(inp: CheckInput) -> Verdict:
+    """A forced call names the function with arguments valid against its schema, non-stream and stream."""
+    name, schema = TOOL["function"]["name"], TOOL["function"]["parameters"]
+    evidence, problems = [], []
+    for label, calls_of in (("tools", _message_calls), ("tools stream", _streamed_calls)):
+        x = _x(inp, label)
+        early = _unusable(x, f"forced tool call ({label})")
+        if early is not None:
+            return early
+        assert x is not None
+        evidence.append(x.id)
+        calls = calls_of(x)
+        if not calls:
+            text = reply_text(x) if label == "tools" else None
+            problems.append(f"{label}: no tool_calls" + (f", a text reply instead (“{excerpt(text, 50)}”)" if text else ""))
+            continue
+        function = calls[0].get("function") or {}
+        arguments = _parsed(function.get("arguments") or "")
+        if function.get("name") != name or not matches(arguments, schema):
+            problems.append(f"{label}: called {function.get('name')!r} with arguments {excerpt(str(function.get('arguments')), 60)!r}, not valid against the schema")
+    if problems:
+        return Verdict(FAIL, "the forced function call was not made as asked: " + "; ".join(problems), tuple(evidence))
+    return Verdict(PASS, f"{name} was called with schema-valid arguments, non-stream and stream (reassembled from fragments)", tuple(evidence))
+
+
+@check("params.n", probes=("structured",))
+def n_choices(inp: CheckInput) -> Verdict:
+    """n=2 returns two choices, or is refused with a 400; one choice means it was accepted and ignored."""
+    x = _x(inp, "n")
+    early = _unusable(x, "n=2")
+    if early is not None:
+        return early
+    assert x is not None
+    choices = x.json.get("choices") if isinstance(x.json, dict) else None
+    count = len(choices) if isinstance(choices, list) else 0
+    if count == 2:
+        return Verdict(PASS, "n=2 returned two choices", (x.id,), {"choices": 2})
+    return Verdict(FAIL, f"n=2 was accepted (HTTP {x.status}) but {count} choice(s) came back: the parameter was ignored", (x.id,), {"choices": count})
+
+
+@check("params.logprobs", probes=("structured",))
+def logprobs(inp: CheckInput) -> Verdict:
+    """logprobs returns per-token log probabilities, or is refused with a 400; a reply without them is the failure."""
+    x = _x(inp, "logprobs")
+    early = _unusable(x, "logprobs")
+    if early is not None:
+        return early
+    assert x is not None
+    choices = x.json.get("choices") if isinstance(x.json, dict) else None
+    block = choices[0].get("logprobs") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    content = block.get("content") if isinstance(block, dict) else None
+    if isinstance(content, list) and content and all(isinstance(t, dict) and "logprob" in t for t in content):
+        return Verdict(PASS, f"logprobs for {len(content)} tokens came back", (x.id,), {"tokens": len(content)})
+    return Verdict(FAIL, f"logprobs was accepted (HTTP {x.status}) but the reply carries none: the parameter was ignored", (x.id,))
+
+
+@check("params.seed", probes=("structured",))
+def seed(inp: CheckInput) -> Verdict:
+    """The same seed at temperature 1 reproduces the reply, or the seed is refused with a 400. OpenAI's seed is
+    best effort: different replies are inconclusive, never proof it was dropped."""
+    pair = [_x(inp, "seed #1"), _x(inp, "seed #2")]
+    for x in pair:
+        early = _unusable(x, "seed")
+        if early is not None:
+            return early
+    first, second = (reply_text(x) or "" for x in pair if x is not None)
+    evidence = tuple(x.id for x in pair if x is not None)
+    if not first.strip() or not second.strip():
+        return Verdict(INCONCLUSIVE, "a seeded request gave an empty reply", evidence)
+    if first == second:
+        return Verdict(PASS, "the same seed gave the same reply at temperature 1", evidence)
+    return Verdict(INCONCLUSIVE, "the same seed gave different replies; seed is best effort upstream, so this does not prove it was dropped", evidence)
