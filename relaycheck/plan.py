@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import ProbeCost, balance, burst, chat, errors, long, params, reliability, root, slope, stream, structured, tokenizer
+from relaycheck.probes import ProbeCost, balance, burst, chat, context, errors, long, params, reliability, root, slope, stream, structured, tokenizer
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "structured", "reliability", "errors", "burst")
+PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors", "burst")
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
             costs.append(("params", model, params.cost(model)))
         if "structured" in needed:
             costs.append(("structured", model, structured.cost(model)))
+        if "context" in needed:
+            costs.append(("context", model, context.cost(model)))
     first = target.models[0]
     if "reliability" in needed:
         costs.append(("reliability", first, reliability.cost(first)))

@@ -16,7 +16,7 @@ from relaycheck.checks import INCONCLUSIVE, SKIP, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
-from relaycheck.probes import ProbeContext, balance, burst, chat, errors, long, params, reliability, root, slope, stream, structured, tokenizer
+from relaycheck.probes import ProbeContext, balance, burst, chat, context, errors, long, params, reliability, root, slope, stream, structured, tokenizer
 from relaycheck.schedule import Job, schedule
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
@@ -72,7 +72,7 @@ def _job(ctx: ProbeContext, job: Job, keys: TargetKeys) -> Awaitable[object]:
     if job.probe == "burst":
         assert ctx.target.rate_limit_probe is not None
         return burst.run(ctx, model, ctx.target.rate_limit_probe)
-    return {"stream": stream.run, "tokenizer": tokenizer.run, "slope": slope.run, "params": params.run, "structured": structured.run,
+    return {"stream": stream.run, "tokenizer": tokenizer.run, "slope": slope.run, "params": params.run, "structured": structured.run, "context": context.run,
             "reliability": reliability.run}[job.probe](ctx, model)
 
 

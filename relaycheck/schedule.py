@@ -42,7 +42,7 @@ def schedule(plan: TargetPlan) -> tuple[Stage, ...]:
     # Longest first: the semaphore admits requests in the order they ask, so the long replies must not queue behind
     # a dozen short ones (that would add their wait to the stage's longest chain).
     parallel: list[Job] = []
-    for probe in ("long", "stream", "slope", "tokenizer", "params", "structured"):
+    for probe in ("long", "context", "stream", "slope", "tokenizer", "params", "structured"):
         if probe in probes:
             parallel += [Job(probe, m) for m in models]
     if "chat" in probes:

@@ -14,9 +14,11 @@ TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", mod
 LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline", "stop"),
           "params.temperature": ("temperature 0 #1", "temperature 0 #2", "temperature high #1", "temperature high #2"),
           "params.json_mode": ("json_object", "json_schema"), "params.tools": ("tools", "tools stream"), "params.n": ("n",),
-          "params.logprobs": ("logprobs",), "params.seed": ("seed #1", "seed #2")}
+          "params.logprobs": ("logprobs",), "params.seed": ("seed #1", "seed #2"), "context.intact": ("depth 2000",),
+          "usage.reasoning": ("sample #1", "sample #2"), "reliability.sampled": ("sample #1", "sample #2")}
 DEEP_PARAMS = tuple(LABELS)
-PROBE = {cid: "structured" if cid in ("params.json_mode", "params.tools", "params.n", "params.logprobs", "params.seed") else "params"
+PROBE = {cid: "structured" if cid in ("params.json_mode", "params.tools", "params.n", "params.logprobs", "params.seed") else
+         "context" if cid == "context.intact" else "reliability" if cid in ("usage.reasoning", "reliability.sampled") else "params"
          for cid in LABELS}
 
 
@@ -49,7 +51,10 @@ FAILED = {
 @pytest.mark.parametrize("how", sorted(FAILED))
 def test_no_pass_when_the_probe_failed(check_id, how):
     exchanges = tuple(Exchange(**{**FAILED[how](label).__dict__, "probe": PROBE[check_id]}) for label in LABELS[check_id])
-    assert _judge(check_id, exchanges) == "inconclusive"
+    status = _judge(check_id, exchanges)
+    assert status != "pass"
+    # Failed samples are exactly what reliability.sampled measures (it fails on them); everything else cannot judge.
+    assert status == ("fail" if check_id == "reliability.sampled" else "inconclusive")
 
 
 @pytest.mark.parametrize("check_id", DEEP_PARAMS)
@@ -122,3 +127,22 @@ def test_structured_checks_follow_the_evidence():
     assert _judge("params.n", (one("n", refused, 400),)) == "pass"  # honest: not supported, not fraud
     assert _judge("params.logprobs", (one("logprobs", place),)) == "fail"
     assert _judge("params.seed", (one("seed #1", _reply("A", "stop", 1)), one("seed #2", _reply("B", "stop", 1)))) == "inconclusive"
+
+
+def test_every_deep_check_is_covered_here():
+    from relaycheck import catalog
+
+    assert {s.id for s in catalog.load().specs if s.deep} == set(LABELS)
+
+
+def test_context_verdicts_follow_the_markers():
+    body = json.dumps({"messages": [{"role": "user", "content": "Remember the code CTX-0A1B2C3D.\n...\nRemember the code CTX-99887766."}]})
+
+    def depth(content, status=200):
+        x = _x("x1", "depth 2000", status, _reply(content, "stop", 9) if status == 200 else {"error": {"message": "context length exceeded"}})
+        return Exchange(**{**x.__dict__, "probe": "context", "request_body": body})
+    assert _judge("context.intact", (depth("CTX-0A1B2C3D CTX-99887766"),)) == "pass"
+    assert _judge("context.intact", (depth("CTX-99887766"),)) == "fail"  # the head was dropped
+    assert _judge("context.intact", (depth("CTX-0A1B2C3D"),)) == "inconclusive"
+    assert _judge("context.intact", (depth("I can't"),)) == "inconclusive"
+    assert _judge("context.intact", (depth("", status=413),)) == "pass"  # refused honestly

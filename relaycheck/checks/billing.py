@@ -54,7 +54,7 @@ def balance(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"{name} balance endpoint answered: {figures} {before.unit}{limit}", evidence, {"adapter": name, "unit": before.unit})
 
 
-BILLED_PROBES = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "reliability", "errors", "burst")
+BILLED_PROBES = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors", "burst")
 
 
 def _price_for(pricing: Pricing, *names: object) -> Price | None:

@@ -18,6 +18,7 @@ MODELS = tuple(SNAPSHOTS)
 DEFAULT_MODEL = "gpt-4o-mini"
 
 _REPEAT = re.compile(r"Reply with exactly this text and nothing else:\s*(.+?)\s*$", re.S)
+_NEEDLE = re.compile(r"Remember the code (CTX-[0-9A-F]{8})\.")
 _COUNT = re.compile(r"Write the integers from (\d+) to (\d+) in ascending order, one per line", re.I)
 
 
@@ -63,6 +64,8 @@ def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False, seed: 
     """The reply a well-behaved model gives to the probes' instructions."""
     if prompt.strip() == _OPEN:
         return open_reply(temperature, noisy, seed)
+    if "Reply with both codes" in prompt:
+        return " ".join(_NEEDLE.findall(prompt))
     if match := _REPEAT.search(prompt):
         return match.group(1)
     if match := _COUNT.search(prompt):
@@ -86,12 +89,16 @@ def swapped_encoding(model: str) -> str:
 def complete(
     model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
     stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False, seed: int | None = None,
+    keep_tail: int | None = None,
 ) -> Completion:
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
     enc = tokens.get_encoding(encoding)
     prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
     last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
+    if keep_tail is not None:  # a proxy that forwards only the end of a long prompt (and bills all of it)
+        ids = enc.encode(last_user, disallowed_special=())
+        last_user = enc.decode(ids[-keep_tail:]) if len(ids) > keep_tail else last_user
     text = reply if reply is not None else reply_for(last_user, temperature, noisy, seed)
     cuts = [text.find(s) for s in stop or () if isinstance(s, str) and s and s in text]
     if cuts:

@@ -351,7 +351,10 @@ class _Handler(BaseHTTPRequestHandler):
             override = ""  # a forced function call answers with arguments, not text
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
         completion = stand_in.complete(name, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
-                                       asked.temperature, noisy=self.fault == "noisy", seed=asked.seed)
+                                       asked.temperature, noisy=self.fault == "noisy", seed=asked.seed,
+                                       keep_tail=2000 if self.fault == "keep_tail" else None)
+        if self.fault == "hidden_reasoning" and extras.FLAKY_PROMPT in json.dumps(body["messages"]):
+            completion = replace(completion, completion_tokens=completion.completion_tokens + 150)  # billed, never shown
         if asked.tool_call is not None:
             arguments = asked.tool_call["function"]["arguments"]
             completion = replace(completion, completion_tokens=stand_in.count(name, arguments), finish_reason="tool_calls")
