@@ -94,7 +94,7 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
         if "structured" in needed:
             costs.append(("structured", model, structured.cost(model)))
         if "context" in needed:
-            costs.append(("context", model, context.cost(model)))
+            costs.append(("context", model, context.cost(model, target.context_depths)))
     first = target.models[0]
     if "reliability" in needed:
         costs.append(("reliability", first, reliability.cost(first)))

@@ -18,7 +18,7 @@ from relaycheck.redact import KEY_SHAPE
 
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
-    "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s",
+    "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
     "pricing", "max_cost", "billing", "billing_settle_s",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
@@ -76,6 +76,7 @@ class Target:
     billing_settle_s: float = 30.0  # how long to poll for a delayed balance change after the run
     long_reply_tokens: int = 1500  # length of the long.* reply
     stall_threshold_s: float = 10.0  # longest gap between events of the long stream before long.no_stall fails
+    context_depths: tuple[int, ...] = (2000, 8000)  # context.intact's prompt lengths, tried in order (deep profile)
 
 
 def _looks_like_key(value: str) -> bool:
@@ -208,7 +209,18 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         billing_settle_s=float(_number(raw, "billing_settle_s", 30.0, 0, 600, where)),
         max_cost=_number(raw, "max_cost", None, 0, 1e9, where) if raw.get("max_cost") is not None else None,
         stall_threshold_s=float(stall),
+        context_depths=_depths(raw.get("context_depths"), f"{where}.context_depths"),
     )
+
+
+def _depths(raw: Any, where: str) -> tuple[int, ...]:
+    """context_depths: 1 to 5 increasing token counts from 100 to 200,000 (default 2,000 and 8,000)."""
+    if raw is None:
+        return (2000, 8000)
+    ok = isinstance(raw, list) and 1 <= len(raw) <= 5 and all(isinstance(d, int) and not isinstance(d, bool) and 100 <= d <= 200_000 for d in raw)
+    if not ok or list(raw) != sorted(set(raw)):
+        raise UsageError(f"{where} must be a list of 1 to 5 increasing token counts from 100 to 200000, e.g. [2000, 8000]")
+    return tuple(raw)
 
 
 BILLING_CHOICES = ("auto", "oneapi", "newapi", "openrouter", "litellm", "deepseek", "none")

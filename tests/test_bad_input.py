@@ -25,6 +25,7 @@ FILES = {
     "credentials": (f"targets:\n  - {GOOD.replace('http://127.0.0.1', 'http://user:pw@127.0.0.1')}\n", "must not carry credentials"),
     "fragment": (f"targets:\n  - {GOOD.replace('/v1', '/v1#top')}\n", "must not have a #fragment"),
     "scheme": (f"targets:\n  - {GOOD.replace('http://', 'ftp://')}\n", "must be an absolute http:// or https:// URL"),
+    "context_depths": (f"targets:\n  - {GOOD[:-1]}, context_depths: [8000, 2000]}}\n", "context_depths must be a list of 1 to 5 increasing"),
 }
 
 

@@ -146,3 +146,18 @@ def test_context_verdicts_follow_the_markers():
     assert _judge("context.intact", (depth("CTX-0A1B2C3D"),)) == "inconclusive"
     assert _judge("context.intact", (depth("I can't"),)) == "inconclusive"
     assert _judge("context.intact", (depth("", status=413),)) == "pass"  # refused honestly
+
+
+def test_context_depths_are_configurable_and_used(tmp_path):
+    from conftest import run_probe
+    from relaycheck.demo.faults import FAULTS
+    from relaycheck.demo.server import DemoRelay
+
+    for fault, verdict in ((None, "pass"), ("keep_tail", "pass")):  # the tail keeps 2,000 tokens: 500 and 1,000 survive
+        with DemoRelay(key="depth-key-1234", fault=FAULTS[fault] if fault else None) as relay:
+            targets = tmp_path / "targets.yaml"
+            targets.write_text("targets:\n  - {name: d, base_url: '%s', api_key_env: K, models: [gpt-4o-mini], context_depths: [500, 1000]}\n" % relay.base_url)
+            run = run_probe(tmp_path, env={"K": "depth-key-1234"}, targets_file=targets, profile="deep", only=("context.intact",))
+        target = run.report["targets"][0]
+        assert [x["label"] for x in target["exchanges"]] == ["depth 500", "depth 1000"]
+        assert target["checks"][0]["status"] == verdict and target["checks"][0]["metrics"]["kept_depths"] == [500, 1000]

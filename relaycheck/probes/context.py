@@ -8,7 +8,7 @@ import secrets
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
 
 NAME = "context"
-DEPTHS = (2000, 8000)  # prompt tokens between the two markers
+DEPTHS = (2000, 8000)  # default prompt tokens between the two markers (a target's context_depths overrides)
 MARKER_PREFIX = "CTX-"
 MARKER = re.compile(re.escape(MARKER_PREFIX) + r"[0-9A-F]{8}")
 VISIBLE, REASONING_BUDGET = 30, 1024
@@ -52,7 +52,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
     """Depths in order; the next depth only after the previous one came back with both markers."""
     from relaycheck.exchange import reply_text
 
-    for depth in DEPTHS:
+    for depth in ctx.target.context_depths:
         head, tail = new_marker(), new_marker()
         exchange = await send(ctx, "POST", ctx.url("chat/completions"), probe=NAME, model=model, label=f"depth {depth}",
                               json_body=body(model, head, tail, depth), auth=ctx.auth)
