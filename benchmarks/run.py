@@ -7,7 +7,6 @@ relays of the test suite). Usage: python benchmarks/run.py [--quick]
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import os
 import shutil
@@ -26,7 +25,7 @@ from relaycheck import catalog  # noqa: E402
 from relaycheck.checks import registry  # noqa: E402
 from relaycheck.demo.server import DemoRelay  # noqa: E402
 from relaycheck.plan import plan_target  # noqa: E402
-from relaycheck.runner import RunOptions, run_all  # noqa: E402
+from relaycheck.runner import RunOptions, run_all_sync  # noqa: E402
 from relaycheck.targets import Target, TargetKeys  # noqa: E402
 
 KEY = "sk-benchmark-demo-key-0001"
@@ -48,7 +47,7 @@ def _run(targets: list[Target], check_ids: tuple[str, ...]):
     keys = {t.name: TargetKeys(main=KEY) for t in targets}
     records: list[tuple[str, object, float]] = []
     start = time.perf_counter()
-    _, _, runs = asyncio.run(run_all(plans, keys, RunOptions(), lambda name, x: records.append((name, x, time.perf_counter()))))
+    _, _, runs = run_all_sync(plans, keys, RunOptions(), lambda name, x: records.append((name, x, time.perf_counter())))
     return time.perf_counter() - start, runs, records
 
 
@@ -204,7 +203,7 @@ def _child(argv: list[str]) -> None:
     target = Target(name="child", base_url=base, api_key_env="K", models=("gpt-4o-mini",), long_reply_tokens=long_tokens,
                     timeout_s=120, idle_timeout_s=30)
     plan = plan_target(target, catalog.load().select("full" if long_tokens <= 20_000 else "quick") + (("long.complete",) if long_tokens > 20_000 else ()))
-    asyncio.run(run_all((plan,), {"child": TargetKeys(main=KEY)}, RunOptions()))
+    run_all_sync((plan,), {"child": TargetKeys(main=KEY)}, RunOptions())
 
 
 def _cli_peak_mb(base: str, extra: list[str]) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import sys
@@ -20,7 +19,7 @@ from relaycheck.redact import GuardedStream, Redactor, register
 from relaycheck.output import OutputOptions, emit
 from relaycheck.output import validate as validate_output
 from relaycheck.report import failing
-from relaycheck.runner import RunOptions, run_all
+from relaycheck.runner import RunOptions, run_all_sync
 from relaycheck.seal import build_report
 from relaycheck.probes.errors import wrong_key
 from relaycheck.targets import ENV_NAME, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
@@ -244,7 +243,7 @@ def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions,
         callbacks.append(lambda name, x: err.write(redactor.text(_debug_line(name, x))))
     if not show:
         hook = (lambda name, x: [cb(name, x) for cb in callbacks]) if callbacks else None
-        return asyncio.run(run_all(plans, keys, options, hook))
+        return run_all_sync(plans, keys, options, hook)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -254,7 +253,7 @@ def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions,
         callbacks.append(
             lambda name, x: progress.update(tasks[name], advance=1, description=f"{name}: {x.probe} {x.model or ''}".strip())
         )
-        result = asyncio.run(run_all(plans, keys, options, lambda name, x: [cb(name, x) for cb in callbacks]))
+        result = run_all_sync(plans, keys, options, lambda name, x: [cb(name, x) for cb in callbacks])
         for task in tasks.values():  # fewer requests than the ceiling is normal: show the bars full
             progress.update(task, completed=progress.tasks[task].total)
         return result

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import httpx
 
@@ -192,8 +193,13 @@ class Recorder:
         if not self.presented_key:
             return False
         forms = secret_forms(self.presented_key)
-        texts = [body, *(v for _, v in self.response_headers)]
-        if sse is not None:
-            texts += [e.raw for e in sse.events]
+        texts = itertools.chain([body], (v for _, v in self.response_headers), _event_texts(sse))
         return any(form in text for text in texts for form in forms)
 
+
+def _event_texts(sse: SSEReader | None) -> Iterator[str]:
+    """Each event's text, one at a time: a list of 50,000 rebuilt raw strings once cost 12 MB at the peak."""
+    for event in sse.events if sse is not None else ():
+        # A canonical event's raw text is "data: " + data + a blank line; no form of a key (no spaces, colons or
+        # control characters) can straddle those fixed parts, so the data alone is searched.
+        yield event.raw_text if event.raw_text is not None else (event.data or "")

@@ -10,6 +10,7 @@ from relaycheck.catalog import SEVERITIES
 from relaycheck.checks import STATUSES
 from relaycheck.errorclass import classify
 from relaycheck.exchange import Exchange
+from relaycheck.sse import SSEEvent
 
 SCHEMA_VERSION = 1
 _REQUEST_ID_HEADERS = ("x-request-id", "x-oneapi-request-id", "x-new-api-request-id", "x-generation-id", "request-id", "openai-request-id", "cf-ray")
@@ -96,16 +97,17 @@ def request_ids(exchange: Exchange) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def exchange_dict(x: Exchange) -> dict[str, Any]:
-    """The JSON form of one exchange."""
+def _event_dict(e: SSEEvent) -> dict[str, Any]:
+    return {"i": e.index, "t_ms": round(e.t_ms, 3), "event": e.event, "data": e.data, "id": e.id, "utf8_ok": e.utf8_ok,
+            **({"raw": e.raw_text} if e.raw_text is not None else {})}
+
+
+def exchange_dict(x: Exchange, lazy: bool = False) -> dict[str, Any]:
+    """The JSON form of one exchange; with `lazy`, its SSE events are made only as they are written."""
     sse = None
     if x.events or x.events_total or x.sse_tail or x.sse_comments:
         sse = {
-            "events": [
-                {"i": e.index, "t_ms": round(e.t_ms, 3), "event": e.event, "data": e.data, "id": e.id, "utf8_ok": e.utf8_ok,
-                 **({"raw": e.raw_text} if e.raw_text is not None else {})}
-                for e in x.events
-            ],
+            "events": LazyRecords(_event_dict, x.events) if lazy else [_event_dict(e) for e in x.events],
             "events_total": x.events_total,
             "comments": x.sse_comments,
             "tail": x.sse_tail,
@@ -164,6 +166,10 @@ class LazyRecords:
         return len(self.items)
 
 
+def _lazy_exchange_dict(x: Exchange) -> dict[str, Any]:
+    return exchange_dict(x, lazy=True)
+
+
 def to_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
     """The versioned JSON document (schema_version 1); with `lazy`, exchanges are made only as they are written."""
     return {
@@ -185,7 +191,7 @@ def to_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
                 "fingerprint": list(t.fingerprint),
                 "summary": t.counts(),
                 "checks": [_finding_dict(c) for c in t.checks],
-                "exchanges": LazyRecords(exchange_dict, t.exchanges) if lazy else [exchange_dict(x) for x in t.exchanges],
+                "exchanges": LazyRecords(_lazy_exchange_dict, t.exchanges) if lazy else [exchange_dict(x) for x in t.exchanges],
             }
             for t in report.targets
         ],

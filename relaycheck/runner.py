@@ -147,3 +147,21 @@ async def run_all(
         *(run_target(p, keys[p.target.name], options, callback(p.target.name)) for p in plans)
     )
     return started, _utc_now(), tuple(runs)
+
+
+def run_all_sync(
+    plans: tuple[TargetPlan, ...], keys: dict[str, TargetKeys], options: RunOptions,
+    on_exchange: Callable[[str, Exchange], None] | None = None,
+) -> tuple[str, str, tuple[TargetRun, ...]]:
+    """`run_all` under `asyncio.run`, with the result handed back outside the main task."""
+    box: list[tuple[str, str, tuple[TargetRun, ...]]] = []
+
+    async def main() -> None:
+        box.append(await run_all(plans, keys, options, on_exchange))
+
+    # The main task must not hold the runs as its result: on exit, Python 3.11's asyncio.Runner restores the
+    # SIGINT handler through enum conversion, whose error message reprs the handler, hence the task and its
+    # result. With 50,000 recorded SSE events that repr alone took 80 MB.
+    asyncio.run(main())
+    return box[0]
+

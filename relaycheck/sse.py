@@ -9,7 +9,7 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 TAIL_CHARS = 4096  # of an unfinished event kept as evidence
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a long stream keeps tens of thousands of these
 class SSEEvent:
     """One dispatched event: its fields, raw text (when not canonical) and arrival time."""
 

@@ -11,8 +11,8 @@ import threading
 from importlib import resources
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # tiktoken is heavy; import it only when an encoding is needed
-    import tiktoken
+if TYPE_CHECKING:  # the encoder (and tiktoken's definitions) load only when an encoding is needed
+    from .bpe import Encoder
 
 # The hashes tiktoken itself expects (tiktoken_ext.openai_public); verified again at load time.
 EXPECTED_SHA256 = {
@@ -23,7 +23,7 @@ _BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoke
 UNKNOWN = "unknown"
 
 _lock = threading.Lock()
-_cache: dict[str, "tiktoken.Encoding"] = {}
+_cache: dict[str, "Encoder"] = {}
 
 
 class TokenizerUnavailable(RuntimeError):
@@ -75,40 +75,36 @@ def _parse_ranks(data: bytes) -> dict[bytes, int]:
     return ranks
 
 
-def get_encoding(name: str) -> "tiktoken.Encoding":
-    """Load `o200k_base` or `cl100k_base` once per process, offline."""
+def get_encoding(name: str) -> "Encoder":
+    """Load `o200k_base` or `cl100k_base` once per process, offline, as relaycheck's lean encoder."""
     with _lock:
         if name in _cache:
             return _cache[name]
         if name not in EXPECTED_SHA256:
             raise TokenizerUnavailable(f"no offline data for encoding {name!r}")
-        import tiktoken
         from tiktoken_ext import openai_public
+
+        from .bpe import Encoder
 
         data, _ = verified_bytes(name)
         ranks = _parse_ranks(data)
         del data
 
         def offline_loader(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
-            # tiktoken's constructor passes its own expected hash: it must be the one we verified.
+            # tiktoken's own definition passes the hash it expects: it must be the one we verified.
             if expected_hash != EXPECTED_SHA256[name]:
                 raise TokenizerUnavailable(f"{name}: tiktoken expects {expected_hash}, data verified against another hash")
             return ranks
 
+        # tiktoken's definition of the encoding supplies the pre-tokenising pattern; its loader is swapped for
+        # one that returns the verified ranks, so nothing is fetched.
         original = openai_public.load_tiktoken_bpe
         openai_public.load_tiktoken_bpe = offline_loader
         try:
             params = getattr(openai_public, name)()
         finally:
             openai_public.load_tiktoken_bpe = original
-        encoding = tiktoken.Encoding(**params)
-        # The Rust core keeps its own copy of the ranks; tiktoken holds the Python dict only for pickling.
-        # Dropping it saves ~25 MB per encoding, and nothing here pickles an Encoding.
-        encoding._mergeable_ranks = {}
-        ranks, params = {}, {}  # release the parsed dict now (the loader closure shares this variable)
-        import gc
-
-        gc.collect()
+        encoding = Encoder(name, ranks, params["pat_str"])
         _cache[name] = encoding
         return encoding
 
@@ -141,7 +137,7 @@ def is_reasoning_model(model: str) -> bool:
 
 def count_text(text: str, encoding: str) -> int:
     """Number of tokens in `text` under `encoding`."""
-    return len(get_encoding(encoding).encode(text, disallowed_special=()))
+    return get_encoding(encoding).count(text)
 
 
 def count_chat_prompt(messages: list[dict], encoding: str) -> int:
@@ -152,7 +148,7 @@ def count_chat_prompt(messages: list[dict], encoding: str) -> int:
         total += 3
         for key, value in message.items():
             if isinstance(value, str):
-                total += len(enc.encode(value, disallowed_special=()))
+                total += enc.count(value)
             if key == "name":
                 total += 1
     return total

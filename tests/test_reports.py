@@ -13,7 +13,7 @@ from relaycheck.demo.faults import FAULTS
 from relaycheck.demo.server import DemoRelay
 from relaycheck.loadreport import from_dict
 from relaycheck.render import FORMATS, render
-from relaycheck.report import to_dict
+from relaycheck.report import exchange_dict, to_dict
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,23 @@ def _cli(*args, cwd):
 def test_a_report_survives_the_round_trip_through_json(saved):
     _, data = saved
     assert to_dict(from_dict(data)) == data
+
+
+def test_the_streamed_json_writer_writes_what_json_dumps_would(saved, monkeypatch):
+    # The writer makes SSE events one at a time and joins them into pieces; the document must not change.
+    from relaycheck.render import jsonfmt
+
+    _, data = saved
+    report = from_dict(data)
+    monkeypatch.setattr(jsonfmt, "_PIECE_CHARS", 200)  # many pieces even for the demo's short streams
+    pieces = list(jsonfmt.chunks(report))
+    text = "".join(pieces)
+    assert json.loads(text) == to_dict(report)
+    streams = [x for t in report.targets for x in t.exchanges if x.events]
+    assert streams and len(pieces) > sum(len(x.events) for x in streams) // 10
+    lines = {line.strip().rstrip(",") for line in text.splitlines()}
+    for x in streams:  # each exchange is one line, byte for byte json.dumps of its dict
+        assert json.dumps(exchange_dict(x), ensure_ascii=False) in lines
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "terminal"])

