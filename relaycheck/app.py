@@ -201,7 +201,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         raise UsageError(f"environment variable {opts.api_key_env} (--api-key-env) is not set")
     key = key or "sk-demo-" + secrets.token_urlsafe(24)
     empty = (env.get(opts.empty_key_env) if opts.empty_key_env else None) or "sk-demo-empty-" + secrets.token_urlsafe(24)
-    models = opts.models or (DEFAULT_MODEL,)
+    models = opts.models or (fault.models if fault and fault.models else (DEFAULT_MODEL,))
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise UsageError(f"the demo relay serves {', '.join(MODELS)}; not {', '.join(unknown)}")

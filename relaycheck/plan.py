@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import ProbeCost, balance, burst, chat, context, errors, long, params, reliability, root, slope, stream, structured, tokenizer
+from relaycheck.probes import (ProbeCost, balance, burst, cache, chat, context, errors, long, params, reliability, root, slope, stream, structured,
+                               tokenizer, twins)
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors", "burst")
+PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "twins", "reliability", "errors",
+               "burst", "cache")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
             costs.append(("structured", model, structured.cost(model)))
         if "context" in needed:
             costs.append(("context", model, context.cost(model, target.context_depths)))
+        if "twins" in needed and len(target.models) > 1:
+            costs.append(("twins", model, twins.cost(model)))
     first = target.models[0]
     if "reliability" in needed:
         costs.append(("reliability", first, reliability.cost(first)))
@@ -102,6 +106,8 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
         costs.append(("errors", first, errors.cost(first, with_empty_key=target.empty_key_env is not None)))
     if "burst" in needed and target.rate_limit_probe is not None:
         costs.append(("burst", first, burst.cost(first, target.rate_limit_probe)))
+    if "cache" in needed:
+        costs.append(("cache", first, cache.cost(first, target.billing)))
     steps = tuple(ProbeStep(name, model, c.requests, c.prompt_tokens, c.completion_tokens, _price(target, model, c)) for name, model, c in costs)
     return TargetPlan(target=target, check_ids=check_ids, steps=steps)
 

@@ -16,7 +16,8 @@ from relaycheck.checks import INCONCLUSIVE, SKIP, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
-from relaycheck.probes import ProbeContext, balance, burst, chat, context, errors, long, params, reliability, root, slope, stream, structured, tokenizer
+from relaycheck.probes import (ProbeContext, balance, burst, cache, chat, context, errors, long, params, reliability, root, slope, stream, structured,
+                               tokenizer, twins)
 from relaycheck.schedule import Job, schedule
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
@@ -73,7 +74,7 @@ def _job(ctx: ProbeContext, job: Job, keys: TargetKeys) -> Awaitable[object]:
         assert ctx.target.rate_limit_probe is not None
         return burst.run(ctx, model, ctx.target.rate_limit_probe)
     return {"stream": stream.run, "tokenizer": tokenizer.run, "slope": slope.run, "params": params.run, "structured": structured.run, "context": context.run,
-            "reliability": reliability.run}[job.probe](ctx, model)
+            "reliability": reliability.run, "twins": twins.run}[job.probe](ctx, model)
 
 
 async def run_target(
@@ -103,6 +104,8 @@ async def run_target(
             elif stage.name == "balance after":
                 if billing is not None:  # no reading before the run: nothing to compare with
                     await balance.after(ctx, billing[0], billing[1], target.billing_settle_s)
+            elif stage.name == "cache":
+                await cache.run(ctx, stage.jobs[0].model or "", billing, target.billing_settle_s)
             else:
                 await asyncio.gather(*(_job(ctx, job, keys) for job in stage.jobs))
     exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))

@@ -42,7 +42,7 @@ def schedule(plan: TargetPlan) -> tuple[Stage, ...]:
     # Longest first: the semaphore admits requests in the order they ask, so the long replies must not queue behind
     # a dozen short ones (that would add their wait to the stage's longest chain).
     parallel: list[Job] = []
-    for probe in ("long", "context", "stream", "slope", "tokenizer", "params", "structured"):
+    for probe in ("long", "context", "stream", "slope", "tokenizer", "params", "structured", "twins"):
         if probe in probes:
             parallel += [Job(probe, m) for m in models]
     if "chat" in probes:
@@ -57,4 +57,7 @@ def schedule(plan: TargetPlan) -> tuple[Stage, ...]:
         stages.append(Stage("burst", (Job("burst", models[0]),), "last but billing: a limit it provokes must not spoil other verdicts"))
     if "balance" in probes and target.billing is not None:
         stages.append(Stage("balance after", (Job("balance", step="after"),), "after the last billed request"))
+    if "cache" in probes and models:
+        stages.append(Stage("cache", (Job("cache", models[0]),),
+                            "alone at the end: what each of its two requests cost is read off the balance between them"))
     return tuple(stages)

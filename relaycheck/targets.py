@@ -41,6 +41,7 @@ class Price:
 
     input: float
     output: float
+    cached_input: float | None = None  # the discounted price of prompt tokens served from the relay's cache
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def parse_billing(raw: Any, where: str) -> str | dict | None:
 
 
 def parse_pricing(raw: Any, where: str) -> Pricing | None:
-    """Validate `pricing: {currency: USD, <model>: {input: X, output: Y}}` (per 1M tokens)."""
+    """Validate `pricing: {currency: USD, <model>: {input: X, output: Y, cached_input: Z}}` (per 1M tokens)."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -254,10 +255,11 @@ def parse_pricing(raw: Any, where: str) -> Pricing | None:
     for model, price in raw.items():
         if model == "currency":
             continue
-        if not isinstance(price, dict) or set(price) - {"input", "output"}:
-            raise UsageError(f"{where}.{model}: expected {{input: X, output: Y}} per 1M tokens")
+        if not isinstance(price, dict) or set(price) - {"input", "output", "cached_input"}:
+            raise UsageError(f"{where}.{model}: expected {{input: X, output: Y}} per 1M tokens (optionally cached_input: Z)")
         values = {k: _number(price, k, None, 0, 1e6, f"{where}.{model}") for k in ("input", "output")}
-        models[str(model)] = Price(float(values["input"]), float(values["output"]))
+        cached = _number(price, "cached_input", None, 0, 1e6, f"{where}.{model}") if "cached_input" in price else None
+        models[str(model)] = Price(float(values["input"]), float(values["output"]), None if cached is None else float(cached))
     if not models:
         raise UsageError(f"{where}: no model prices given")
     return Pricing(currency=currency, models=models)

@@ -15,11 +15,15 @@ LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline",
           "params.temperature": ("temperature 0 #1", "temperature 0 #2", "temperature high #1", "temperature high #2"),
           "params.json_mode": ("json_object", "json_schema"), "params.tools": ("tools", "tools stream"), "params.n": ("n",),
           "params.logprobs": ("logprobs",), "params.seed": ("seed #1", "seed #2"), "context.intact": ("depth 2000",),
-          "usage.reasoning": ("sample #1", "sample #2"), "reliability.sampled": ("sample #1", "sample #2")}
+          "usage.reasoning": ("sample #1", "sample #2"), "reliability.sampled": ("sample #1", "sample #2"),
+          "usage.cache": ("first", "repeat"), "models.twins": ("prompt 1 ask 1", "prompt 1 ask 2", "prompt 2 ask 1", "prompt 2 ask 2")}
 DEEP_PARAMS = tuple(LABELS)
 PROBE = {cid: "structured" if cid in ("params.json_mode", "params.tools", "params.n", "params.logprobs", "params.seed") else
-         "context" if cid == "context.intact" else "reliability" if cid in ("usage.reasoning", "reliability.sampled") else "params"
+         "context" if cid == "context.intact" else "reliability" if cid in ("usage.reasoning", "reliability.sampled") else
+         "cache" if cid == "usage.cache" else "twins" if cid == "models.twins" else "params"
          for cid in LABELS}
+# models.twins compares models: its target has two of different vendors, and every exchange is sent to both.
+TWO_VENDORS = ("gpt-4o-mini", "claude-sonnet-4-5")
 
 
 def _x(xid: str, label: str, status: int, body: object, error: str | None = None) -> Exchange:
@@ -37,6 +41,10 @@ def _reply(content: str, finish: str, completion_tokens: int) -> dict:
 
 
 def _judge(check_id: str, exchanges: tuple[Exchange, ...]) -> str:
+    if check_id == "models.twins":
+        target = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=TWO_VENDORS)
+        both = tuple(Exchange(**{**x.__dict__, "id": f"{x.id}-{m}", "model": m}) for x in exchanges for m in TWO_VENDORS)
+        return registry()[check_id].fn(CheckInput(target, None, both)).status
     return registry()[check_id].fn(CheckInput(TARGET, "gpt-4o-mini", exchanges)).status
 
 

@@ -54,7 +54,9 @@ def balance(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"{name} balance endpoint answered: {figures} {before.unit}{limit}", evidence, {"adapter": name, "unit": before.unit})
 
 
-BILLED_PROBES = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors", "burst")
+BILLED_PROBES = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors", "burst", "twins")
+# Probes that run after the run's last balance reading (they read the balance themselves): not in its delta.
+AFTER_THE_BILL = ("cache",)
 
 
 def _price_for(pricing: Pricing, *names: object) -> Price | None:
@@ -84,7 +86,9 @@ def _expected(inp: CheckInput) -> tuple[float, list[str], list[str]]:
         if price is None:
             unpriced.append(x.id)
             continue
-        total += (usage["prompt_tokens"] * price.input + usage["completion_tokens"] * price.output) / 1_000_000
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") if isinstance(usage.get("prompt_tokens_details"), dict) else None
+        discount = cached * (price.input - price.cached_input) if price.cached_input is not None and is_int(cached) and 0 < cached <= usage["prompt_tokens"] else 0
+        total += (usage["prompt_tokens"] * price.input - discount + usage["completion_tokens"] * price.output) / 1_000_000
     return total, unpriced, unreported
 
 

@@ -6,8 +6,9 @@ import threading
 import time
 from typing import Any
 
-# What the demo advertises per 1M tokens (USD); `probe --demo` configures the same prices.
-PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-mini": (0.40, 1.60), "gpt-4-turbo": (10.00, 30.00)}
+# What the demo advertises per 1M tokens (USD): input, output, cached input. `probe --demo` configures the same.
+PRICES = {"gpt-4o-mini": (0.15, 0.60, 0.075), "gpt-4o": (2.50, 10.00, 1.25), "gpt-4.1-mini": (0.40, 1.60, 0.10),
+          "gpt-4-turbo": (10.00, 30.00, 5.00), "claude-sonnet-4-5": (3.00, 15.00, 0.30)}
 GRANT_USD = 10.0
 DELAY_S = 1.5  # the delayed_billing fault books charges this much later
 DRAIN_PER_REQUEST = 0.00005  # the drained_more fault's extra charge per billed request
@@ -21,10 +22,13 @@ class Ledger:
         self._lock = threading.Lock()
         self._entries: list[tuple[float, float]] = []  # (booked at, amount)
 
-    def charge(self, model: str, prompt_tokens: int, completion_tokens: int) -> None:
+    def charge(self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> None:
         """Book one billed reply at the advertised price (or not, as the fault decides)."""
-        price_in, price_out = PRICES.get(model, PRICES["gpt-4o-mini"])
-        amount = (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
+        price_in, price_out, price_cached = PRICES.get(model, PRICES["gpt-4o-mini"])
+        if self.fault == "cache_full_price":
+            price_cached = price_in  # reports the cache hit, bills it as fresh input
+        fresh = prompt_tokens - cached_tokens
+        amount = (fresh * price_in + cached_tokens * price_cached + completion_tokens * price_out) / 1_000_000
         if self.fault == "price_multiplier":
             amount *= 2
         if self.fault == "drained_more":

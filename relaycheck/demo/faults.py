@@ -14,6 +14,10 @@ class Fault:
     expect: dict[str, str] = field(default_factory=dict)
     # How `probe --demo` addresses the relay: its /v1 root, its bare homepage, or a non-loopback name over http.
     addressing: str = "v1"
+    # The models `probe --demo` asks for when none are named, and the checks the fault is judged on when its
+    # models bring verdicts of their own (another vendor's name: its tokenizer is unknown, so counts are inconclusive).
+    models: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
 
 
 FAULTS: dict[str, Fault] = {
@@ -86,6 +90,10 @@ FAULTS: dict[str, Fault] = {
               {"reliability.sampled": "fail"}),
         Fault("hidden_reasoning", "bills one-word answers with 150 extra completion tokens and reports no reasoning tokens",
               {"usage.reasoning": "warn"}),
+        Fault("one_backend", "answers claude-sonnet-4-5 with the gpt-4o-mini backend: one model behind two vendor names",
+              {"models.twins": "fail"}, models=("gpt-4o-mini", "claude-sonnet-4-5"), checks=("models.twins",)),
+        Fault("cache_full_price", "reports a repeated long prefix as cached tokens and bills them at the full input price",
+              {"usage.cache": "fail"}),
         Fault("keep_tail", "forwards only the last 2,000 tokens of a long prompt and bills all of it", {"context.intact": "fail"}),
         Fault("prose_for_schema", "answers json_schema requests with prose", {"params.json_mode": "fail"}),
         Fault("drop_tools", "drops tools and tool_choice: a forced call comes back as text", {"params.tools": "fail"}),

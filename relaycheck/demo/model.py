@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from relaycheck import tokens
+from relaycheck.demo.cache import MIN_TOKENS
+
+if TYPE_CHECKING:
+    from relaycheck.demo.cache import PrefixCache
 
 # Dated snapshots the demo reports, as OpenAI does for its aliases.
 SNAPSHOTS = {
@@ -13,9 +18,11 @@ SNAPSHOTS = {
     "gpt-4o": "gpt-4o-2024-08-06",
     "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
     "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
+    "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",  # another vendor's name: models.twins compares the two
 }
 MODELS = tuple(SNAPSHOTS)
 DEFAULT_MODEL = "gpt-4o-mini"
+OTHER_VENDOR_MODEL = "claude-sonnet-4-5"
 
 _REPEAT = re.compile(r"Reply with exactly this text and nothing else:\s*(.+?)\s*$", re.S)
 _NEEDLE = re.compile(r"Remember the code (CTX-[0-9A-F]{8})\.")
@@ -30,6 +37,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str
+    cached_tokens: int = 0  # of the prompt, served from the demo's prefix cache
 
     @property
     def text(self) -> str:
@@ -60,10 +68,30 @@ def open_reply(temperature: float, noisy: bool, seed: int | None = None) -> str:
     return f"{rng.choice(_SEA)} {rng.choice(_DOES)}, {rng.randint(2, 999)} times a night."
 
 
-def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False, seed: int | None = None) -> str:
+_PLACES = ("lighthouse", "harbour", "cafe", "garden", "bridge", "market")
+_MOODS = ("stands patient", "glows amber", "hums softly", "waits in the rain", "leans into the wind", "smells of bread")
+
+
+def model_reply(model: str, prompt: str, temperature: float, noisy: bool) -> str:
+    """An open-ended answer that depends on the model: two models never say the same, one model always does at T=0."""
+    import hashlib
+    import random
+
+    if temperature <= 0 and not noisy:
+        rng = random.Random(hashlib.sha256(f"{model}\n{prompt}".encode()).digest())
+    else:
+        rng = random.Random()
+    return f"The {rng.choice(_PLACES)} {rng.choice(_MOODS)}, {rng.randint(2, 99_999)} nights a year."
+
+
+def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False, seed: int | None = None, model: str = "") -> str:
     """The reply a well-behaved model gives to the probes' instructions."""
+    from relaycheck.probes.twins import PROMPTS as TWINS_PROMPTS
+
     if prompt.strip() == _OPEN:
         return open_reply(temperature, noisy, seed)
+    if prompt.strip() in TWINS_PROMPTS:
+        return model_reply(model, prompt.strip(), temperature, noisy)
     if "Reply with both codes" in prompt:
         return " ".join(_NEEDLE.findall(prompt))
     if match := _REPEAT.search(prompt):
@@ -89,7 +117,7 @@ def swapped_encoding(model: str) -> str:
 def complete(
     model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
     stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False, seed: int | None = None,
-    keep_tail: int | None = None,
+    keep_tail: int | None = None, cache: "PrefixCache | None" = None,
 ) -> Completion:
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
@@ -99,7 +127,7 @@ def complete(
     if keep_tail is not None:  # a proxy that forwards only the end of a long prompt (and bills all of it)
         ids = enc.encode(last_user)
         last_user = enc.decode(ids[-keep_tail:]) if len(ids) > keep_tail else last_user
-    text = reply if reply is not None else reply_for(last_user, temperature, noisy, seed)
+    text = reply if reply is not None else reply_for(last_user, temperature, noisy, seed, model)
     cuts = [text.find(s) for s in stop or () if isinstance(s, str) and s and s in text]
     if cuts:
         text = text[: min(cuts)]  # like OpenAI: the reply ends before the stop sequence, which is not returned
@@ -116,12 +144,13 @@ def complete(
             pending = b""
         except UnicodeDecodeError:
             continue  # a multi-byte character spans tokens; emit it whole with the next token
-    return Completion(
-        pieces=tuple(pieces),
-        prompt_tokens=tokens.count_chat_prompt(prompt_messages, prompt_encoding or encoding),
-        completion_tokens=len(ids),
-        finish_reason=finish,
-    )
+    prompt_tokens = tokens.count_chat_prompt(prompt_messages, prompt_encoding or encoding)
+    cached = 0
+    texts = [m["content"] for m in prompt_messages if isinstance(m.get("content"), str)]
+    if cache is not None and sum(map(len, texts)) >= MIN_TOKENS:  # shorter text cannot hold 1,024 tokens
+        cached = min(cache.lookup(model, enc.encode("\n".join(texts))), prompt_tokens)
+    return Completion(pieces=tuple(pieces), prompt_tokens=prompt_tokens, completion_tokens=len(ids), finish_reason=finish,
+                      cached_tokens=cached)
 
 
 LONG_REPLY_PIECES = 200  # replies at least this long are "long": paced in batches, targeted by the long faults

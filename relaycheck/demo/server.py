@@ -19,6 +19,7 @@ from relaycheck.demo import extras
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.billing import Ledger, endpoint
 from relaycheck.demo.faults import Fault
+from relaycheck.demo.cache import PrefixCache
 from relaycheck.demo.streaming import SSEWriter, usage_of
 from relaycheck.errors import UsageError
 from relaycheck.net import is_loopback_host
@@ -81,6 +82,7 @@ class DemoRelay:
         # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
         self.rate_limit = 3 if self.fault == "strict_rate_limit" else 15
         self.ledger = Ledger(self.fault)
+        self.prompt_cache = PrefixCache()
         self.billing_mode = {"litellm_billing": "litellm", "openrouter_billing": "openrouter", "no_balance_endpoint": "none"}.get(self.fault or "", "oneapi")
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start second, requests counted in it)
         self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
@@ -350,9 +352,11 @@ class _Handler(BaseHTTPRequestHandler):
         if asked.tool_call is not None:
             override = ""  # a forced function call answers with arguments, not text
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
-        completion = stand_in.complete(name, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
+        # one_backend: the second vendor's name is answered by the first model (the reply still claims the name).
+        backend = stand_in.DEFAULT_MODEL if self.fault == "one_backend" and name == stand_in.OTHER_VENDOR_MODEL else name
+        completion = stand_in.complete(backend, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
                                        asked.temperature, noisy=self.fault == "noisy", seed=asked.seed,
-                                       keep_tail=2000 if self.fault == "keep_tail" else None)
+                                       keep_tail=2000 if self.fault == "keep_tail" else None, cache=self.relay.prompt_cache)
         if self.fault == "hidden_reasoning" and extras.FLAKY_PROMPT in json.dumps(body["messages"]):
             completion = replace(completion, completion_tokens=completion.completion_tokens + 150)  # billed, never shown
         if asked.tool_call is not None:
@@ -360,7 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
             completion = replace(completion, completion_tokens=stand_in.count(name, arguments), finish_reason="tool_calls")
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
-            self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens)
+            self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)
             digest = hashlib.sha256(self._raw_body).hexdigest()
             self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
         reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]

@@ -17,7 +17,7 @@ def usage_of(completion: stand_in.Completion) -> dict[str, Any]:
         "prompt_tokens": completion.prompt_tokens,
         "completion_tokens": completion.completion_tokens,
         "total_tokens": completion.prompt_tokens + completion.completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": completion.cached_tokens},
         "completion_tokens_details": {"reasoning_tokens": 0},
     }
 

@@ -76,3 +76,51 @@ async def send(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Excha
     assert retried is not None
     return retried
 
+
+# A reasoning model can spend its whole max_completion_tokens thinking and show nothing; the deep probes then ask
+# once more with this many times the budget before anything is judged (an empty reply is never evidence).
+EMPTY_RETRY_FACTOR = 4
+
+
+def retry_cost(model: str, prompt_tokens: int, reasoning_budget: int) -> ProbeCost:
+    """The one larger-budget retry a reasoning model's empty reply may take (nothing for other models)."""
+    from relaycheck import tokens
+
+    if not tokens.is_reasoning_model(model):
+        return ProbeCost(0)
+    return ProbeCost(1, prompt_tokens, reasoning_budget * EMPTY_RETRY_FACTOR)
+
+
+def reply_cost(model: str, prompt: str, visible: int, reasoning_budget: int) -> ProbeCost:
+    """request_cost plus the retry_cost of a request sent with send_reply."""
+    one = request_cost(model, prompt, visible, reasoning_budget)
+    return one + retry_cost(model, one.prompt_tokens, reasoning_budget)
+
+
+def spent_on_hidden_reasoning(exchange: Exchange) -> bool:
+    """A non-stream reply cut at its limit (`finish_reason: length`) with no text and no tool call."""
+    body = exchange.json if exchange.ok and isinstance(exchange.json, dict) else None
+    choices = body.get("choices") if body else None
+    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    message = first.get("message") if first else None
+    if not isinstance(message, dict) or first.get("finish_reason") != "length":  # type: ignore[union-attr]
+        return False
+    return not message.get("content") and not message.get("tool_calls")
+
+
+async def send_reply(ctx: ProbeContext, url: str, *, model: str, json_body: dict, **kwargs: Any) -> Exchange:
+    """POST a completion; a reasoning model's empty reply at its limit is asked again once with a larger budget.
+
+    The retry names the first reply in `retry_of`, so checks judge the retry and the empty reply stays as evidence.
+    """
+    from relaycheck import tokens
+
+    first = await send(ctx, "POST", url, model=model, json_body=json_body, **kwargs)
+    budget = json_body.get("max_completion_tokens")
+    if not tokens.is_reasoning_model(model) or not isinstance(budget, int) or not spent_on_hidden_reasoning(first):
+        return first
+    larger = {**json_body, "max_completion_tokens": budget * EMPTY_RETRY_FACTOR}
+    retried = await ctx.client.request("POST", url, model=model, json_body=larger, retry_of=first.id, **kwargs)
+    assert retried is not None
+    return retried
+

@@ -36,11 +36,11 @@ def _url(ctx: ProbeContext, root: str, path: str) -> str:
     return str(origin).rstrip("/") + "/" + path
 
 
-async def read(ctx: ProbeContext, adapter: Adapter, label: str) -> Reading | None:
-    """One reading through `adapter`, recorded as exchanges labelled `label: name`."""
+async def read(ctx: ProbeContext, adapter: Adapter, label: str, probe: str = NAME) -> Reading | None:
+    """One reading through `adapter`, recorded as exchanges of `probe` labelled `label: name`."""
     bodies = []
     for root, path in adapter.paths:
-        exchange = await send(ctx, "GET", _url(ctx, root, path), probe=NAME, label=f"{label}: {adapter.name}", auth=ctx.auth)
+        exchange = await send(ctx, "GET", _url(ctx, root, path), probe=probe, label=f"{label}: {adapter.name}", auth=ctx.auth)
         bodies.append(exchange.json if exchange.ok else None)
     return adapter.parse(bodies) if all(b is not None for b in bodies) else None
 
@@ -56,17 +56,26 @@ async def before(ctx: ProbeContext, choice: str | dict) -> tuple[Adapter, Readin
 
 async def after(ctx: ProbeContext, adapter: Adapter, first: Reading, settle_s: float) -> None:
     """Poll until a non-zero change has held for SETTLED_S (billing settled) or settle_s has passed."""
+    await settle(ctx, adapter, first, settle_s, "after")
+
+
+async def settle(ctx: ProbeContext, adapter: Adapter, first: Reading, settle_s: float, label: str, probe: str = NAME,
+                 max_polls: int = MAX_POLLS) -> Reading | None:
+    """Readings labelled `label #n` until a change from `first` has held for SETTLED_S or settle_s has passed;
+    returns the last reading (None when the last poll could not be read)."""
     deadline = time.monotonic() + settle_s
     wait, last, since = 0.25, None, 0.0
-    for poll in range(1, MAX_POLLS + 1):
-        reading = await read(ctx, adapter, f"after #{poll}")
+    reading = None
+    for poll in range(1, max_polls + 1):
+        reading = await read(ctx, adapter, f"{label} #{poll}", probe)
         delta = moved(first, reading) if reading else None
         now = time.monotonic()
         if delta is None or last is None or abs(delta.amount - last.amount) > first.step / 2:
             last, since = delta, now  # moved (or not yet): the clock of stability restarts
         elif now - since >= SETTLED_S:
-            return
+            return reading
         if now + wait > deadline:
-            return
+            return reading
         await asyncio.sleep(wait)
         wait = min(wait * 2, 4.0)
+    return reading

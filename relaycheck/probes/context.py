@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, retry_cost, send_reply
 
 NAME = "context"
 DEPTHS = (2000, 8000)  # default prompt tokens between the two markers (a target's context_depths overrides)
@@ -39,7 +39,8 @@ def cost(model: str, depths: tuple[int, ...] = DEPTHS) -> ProbeCost:
         prompt = needle_prompt(MARKER_PREFIX + "0" * 8, MARKER_PREFIX + "0" * 8, depth)
         completion = prompts.completion_ceiling(model, VISIBLE, REASONING_BUDGET)
         # Markers are random hex: counted at one token per character, so the ceiling holds whatever the draw.
-        total = total + ProbeCost(1, prompts.prompt_ceiling(model, prompt) + 2 * len(MARKER_PREFIX + "0" * 8), completion)
+        one = ProbeCost(1, prompts.prompt_ceiling(model, prompt) + 2 * len(MARKER_PREFIX + "0" * 8), completion)
+        total = total + one + retry_cost(model, one.prompt_tokens, REASONING_BUDGET)
     return total
 
 
@@ -54,7 +55,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
 
     for depth in ctx.target.context_depths:
         head, tail = new_marker(), new_marker()
-        exchange = await send(ctx, "POST", ctx.url("chat/completions"), probe=NAME, model=model, label=f"depth {depth}",
+        exchange = await send_reply(ctx, ctx.url("chat/completions"), probe=NAME, model=model, label=f"depth {depth}",
                               json_body=body(model, head, tail, depth), auth=ctx.auth)
         if not exchange.ok or not both_repeated(reply_text(exchange) or "", head, tail):
             return  # stop at the first failure: a deeper prompt would cost more and prove nothing new

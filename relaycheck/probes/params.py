@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from relaycheck import tokens
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, reply_cost, send, send_reply
 
 NAME = "params"
 SMALL_LIMIT = 10  # far below the ~79 tokens of "1..40": an honoured limit cuts the reply with finish_reason length
@@ -43,8 +43,9 @@ def temperature_body(model: str, temperature: float) -> dict:
 def cost(model: str) -> ProbeCost:
     """Seven requests: the limit (at most SMALL_LIMIT billed), the stop pair and two temperature pairs."""
     limited = ProbeCost(1, prompts.prompt_ceiling(model, prompts.count_prompt()), SMALL_LIMIT)
-    stop = request_cost(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
-    sampled = request_cost(model, OPEN_PROMPT, OPEN_VISIBLE, REASONING_BUDGET)
+    # The limit request alone is never retried: its empty reply at the limit is what it asks for.
+    stop = reply_cost(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
+    sampled = reply_cost(model, OPEN_PROMPT, OPEN_VISIBLE, REASONING_BUDGET)
     return limited + stop * 2 + sampled * 4
 
 
@@ -54,11 +55,11 @@ async def run(ctx: ProbeContext, model: str) -> None:
     baseline, with_stop = stop_bodies(model)
     jobs = [
         send(ctx, "POST", url, probe=NAME, model=model, label="max_tokens", json_body=limit_body(model), auth=ctx.auth),
-        send(ctx, "POST", url, probe=NAME, model=model, label="stop baseline", json_body=baseline, auth=ctx.auth),
-        send(ctx, "POST", url, probe=NAME, model=model, label="stop", json_body=with_stop, auth=ctx.auth),
+        send_reply(ctx, url, probe=NAME, model=model, label="stop baseline", json_body=baseline, auth=ctx.auth),
+        send_reply(ctx, url, probe=NAME, model=model, label="stop", json_body=with_stop, auth=ctx.auth),
     ]
     for temperature, name in ((0.0, "temperature 0"), (HIGH_TEMPERATURE, "temperature high")):
         for i in (1, 2):
             body = temperature_body(model, temperature)
-            jobs.append(send(ctx, "POST", url, probe=NAME, model=model, label=f"{name} #{i}", json_body=body, auth=ctx.auth))
+            jobs.append(send_reply(ctx, url, probe=NAME, model=model, label=f"{name} #{i}", json_body=body, auth=ctx.auth))
     await asyncio.gather(*jobs)

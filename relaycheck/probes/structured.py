@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, retry_cost, send, send_reply
 
 NAME = "structured"
 VISIBLE, REASONING_BUDGET = 60, 1024
@@ -54,7 +54,10 @@ def cost(model: str) -> ProbeCost:
     total = ProbeCost(0)
     for label, (prompt, _, _) in REQUESTS.items():
         one = request_cost(model, prompt, VISIBLE, REASONING_BUDGET)
-        total = total + (ProbeCost(1, one.prompt_tokens, one.completion_tokens * 2) if label == "n" else one)
+        if label == "n":
+            one = ProbeCost(1, one.prompt_tokens, one.completion_tokens * 2)
+        # Non-stream requests may take one larger-budget retry on a reasoning model's empty reply.
+        total = total + one + (retry_cost(model, one.prompt_tokens, REASONING_BUDGET) if not REQUESTS[label][2] else ProbeCost(0))
     return total
 
 
@@ -62,7 +65,8 @@ async def run(ctx: ProbeContext, model: str) -> None:
     """Send every labelled request together."""
     url = ctx.url("chat/completions")
     await asyncio.gather(*(
-        send(ctx, "POST", url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth,
-             expect_sse=REQUESTS[label][2])
+        send(ctx, "POST", url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth, expect_sse=True)
+        if REQUESTS[label][2] else
+        send_reply(ctx, url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth)
         for label in REQUESTS
     ))
