@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conftest import run_probe
+
 from relaycheck import catalog
 from relaycheck.demo.server import DemoRelay
 from relaycheck.plan import plan_target
@@ -33,6 +36,19 @@ def test_opt_ins_and_profiles_only_add_the_stages_they_need():
     assert {j.probe for j in quick[-1].jobs} == {"chat", "stream", "errors"}
     no_opt_ins = schedule(plan_target(_target(), catalog.load().select("full")))
     assert [s.name for s in no_opt_ins] == ["root", "auth", "probes"]
+
+
+def test_the_deep_plan_puts_twins_with_the_rest_and_the_cache_pair_alone_after_the_bill():
+    two_vendors = replace(_target(billing="auto"), models=("gpt-4o-mini", "claude-sonnet-4-5"))
+    stages = schedule(plan_target(two_vendors, catalog.load().select("deep")))
+    names = [s.name for s in stages]
+    assert names[-2:] == ["balance after", "cache"]  # its balance reads must see no other request
+    assert stages[-1].jobs == (Job("cache", "gpt-4o-mini"),)
+    parallel = next(s for s in stages if s.name == "probes").jobs
+    assert {Job("twins", "gpt-4o-mini"), Job("twins", "claude-sonnet-4-5")} <= set(parallel)
+    one_model = schedule(plan_target(replace(_target(), models=("gpt-4o-mini",)), catalog.load().select("deep")))
+    assert not any(j.probe == "twins" for s in one_model for j in s.jobs)  # nothing to compare with one model
+    assert one_model[-1].name == "cache"
 
 
 def test_a_run_follows_the_schedule(tmp_path):
