@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import run_probe, verdicts
@@ -223,3 +225,21 @@ def test_twins_compare_two_vendors_names(tmp_path, fault, status):
     if status == "inconclusive":
         assert "did not give the same reply twice" in twins["summary"]
 
+
+
+def test_a_reasoning_model_that_thinks_past_its_budget_is_asked_again(tmp_path):
+    # long_thinking: o4-mini spends 1,100 hidden tokens, so a 1,024-token budget comes back empty and cut. Without the
+    # larger-budget retry these three checks are inconclusive (checked by hand when the retry was written).
+    fault = FAULTS["long_thinking"]
+    run = run_probe(tmp_path, demo=True, fault="long_thinking", profile="deep", only=fault.checks)
+    target = run.report["targets"][0]
+    assert {c["id"]: c["status"] for c in target["checks"]} == {cid: "pass" for cid in fault.checks}
+    by_id = {x["id"]: x for x in target["exchanges"]}
+    retries = [x for x in target["exchanges"] if x["retry_of"] and by_id[x["retry_of"]]["response"]["status"] == 200]
+    assert {x["probe"] for x in retries} >= {"params", "structured", "context"}
+    for x in retries:
+        first, again = json.loads(by_id[x["retry_of"]]["request"]["body"]), json.loads(x["request"]["body"])
+        assert again["max_completion_tokens"] == 4 * first["max_completion_tokens"]
+        empty = json.loads(by_id[x["retry_of"]]["response"]["body"])
+        assert empty["choices"][0]["finish_reason"] == "length" and not empty["choices"][0]["message"]["content"]
+        assert empty["usage"]["completion_tokens_details"]["reasoning_tokens"] == first["max_completion_tokens"]

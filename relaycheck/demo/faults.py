@@ -92,6 +92,11 @@ FAULTS: dict[str, Fault] = {
               {"usage.reasoning": "warn"}),
         Fault("one_backend", "answers claude-sonnet-4-5 with the gpt-4o-mini backend: one model behind two vendor names",
               {"models.twins": "fail"}, models=("gpt-4o-mini", "claude-sonnet-4-5"), checks=("models.twins",)),
+        # Not a misbehaviour: a reasoning model that thinks past the probes' budgets. It flips nothing because
+        # relaycheck asks an empty reply again with a larger budget (probes.send_reply); without that, both would be
+        # inconclusive.
+        Fault("long_thinking", "o4-mini spends 1,100 hidden reasoning tokens before writing: a budget of 1,024 "
+              "leave its replies empty", {}, models=("o4-mini",), checks=("context.intact", "params.stop", "params.json_mode")),
         Fault("cache_full_price", "reports a repeated long prefix as cached tokens and bills them at the full input price",
               {"usage.cache": "fail"}),
         Fault("keep_tail", "forwards only the last 2,000 tokens of a long prompt and bills all of it", {"context.intact": "fail"}),

@@ -19,7 +19,12 @@ SNAPSHOTS = {
     "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
     "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
     "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",  # another vendor's name: models.twins compares the two
+    "o4-mini": "o4-mini-2025-04-16",  # a reasoning model: hidden reasoning tokens come before the visible reply
 }
+# How many hidden reasoning tokens the reasoning model spends before it writes anything (a budget below this
+# leaves the reply empty, cut with finish_reason "length"); the long_thinking fault makes it think longer.
+REASONING_TOKENS = 200
+LONG_REASONING_TOKENS = 1100
 MODELS = tuple(SNAPSHOTS)
 DEFAULT_MODEL = "gpt-4o-mini"
 OTHER_VENDOR_MODEL = "claude-sonnet-4-5"
@@ -38,6 +43,7 @@ class Completion:
     completion_tokens: int
     finish_reason: str
     cached_tokens: int = 0  # of the prompt, served from the demo's prefix cache
+    reasoning_tokens: int = 0  # hidden, billed as completion tokens (a reasoning model's)
 
     @property
     def text(self) -> str:
@@ -117,7 +123,7 @@ def swapped_encoding(model: str) -> str:
 def complete(
     model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
     stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False, seed: int | None = None,
-    keep_tail: int | None = None, cache: "PrefixCache | None" = None,
+    keep_tail: int | None = None, cache: "PrefixCache | None" = None, reasoning: int | None = None,
 ) -> Completion:
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
@@ -133,8 +139,13 @@ def complete(
         text = text[: min(cuts)]  # like OpenAI: the reply ends before the stop sequence, which is not returned
     ids = enc.encode(text)
     finish = "stop"
-    if max_tokens is not None and len(ids) > max_tokens:
-        ids, finish = ids[:max_tokens], "length"
+    thinking = 0 if not tokens.is_reasoning_model(model) else REASONING_TOKENS if reasoning is None else reasoning
+    if max_tokens is not None:
+        # A reasoning model's budget covers its hidden reasoning first: what is left, if anything, is visible.
+        thinking = min(thinking, max_tokens)
+        visible = max_tokens - thinking
+        if len(ids) > visible:
+            ids, finish = ids[:visible], "length"
     pieces: list[str] = []
     pending = b""
     for token in ids:
@@ -149,8 +160,8 @@ def complete(
     texts = [m["content"] for m in prompt_messages if isinstance(m.get("content"), str)]
     if cache is not None and sum(map(len, texts)) >= MIN_TOKENS:  # shorter text cannot hold 1,024 tokens
         cached = min(cache.lookup(model, enc.encode("\n".join(texts))), prompt_tokens)
-    return Completion(pieces=tuple(pieces), prompt_tokens=prompt_tokens, completion_tokens=len(ids), finish_reason=finish,
-                      cached_tokens=cached)
+    return Completion(pieces=tuple(pieces), prompt_tokens=prompt_tokens, completion_tokens=thinking + len(ids), finish_reason=finish,
+                      cached_tokens=cached, reasoning_tokens=thinking)
 
 
 LONG_REPLY_PIECES = 200  # replies at least this long are "long": paced in batches, targeted by the long faults

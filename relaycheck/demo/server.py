@@ -356,12 +356,13 @@ class _Handler(BaseHTTPRequestHandler):
         backend = stand_in.DEFAULT_MODEL if self.fault == "one_backend" and name == stand_in.OTHER_VENDOR_MODEL else name
         completion = stand_in.complete(backend, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
                                        asked.temperature, noisy=self.fault == "noisy", seed=asked.seed,
-                                       keep_tail=2000 if self.fault == "keep_tail" else None, cache=self.relay.prompt_cache)
+                                       keep_tail=2000 if self.fault == "keep_tail" else None, cache=self.relay.prompt_cache,
+                                       reasoning=stand_in.LONG_REASONING_TOKENS if self.fault == "long_thinking" else None)
         if self.fault == "hidden_reasoning" and extras.FLAKY_PROMPT in json.dumps(body["messages"]):
             completion = replace(completion, completion_tokens=completion.completion_tokens + 150)  # billed, never shown
         if asked.tool_call is not None:
             arguments = asked.tool_call["function"]["arguments"]
-            completion = replace(completion, completion_tokens=stand_in.count(name, arguments), finish_reason="tool_calls")
+            completion = replace(completion, completion_tokens=completion.reasoning_tokens + stand_in.count(name, arguments), finish_reason="tool_calls")
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)

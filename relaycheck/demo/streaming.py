@@ -18,7 +18,7 @@ def usage_of(completion: stand_in.Completion) -> dict[str, Any]:
         "completion_tokens": completion.completion_tokens,
         "total_tokens": completion.prompt_tokens + completion.completion_tokens,
         "prompt_tokens_details": {"cached_tokens": completion.cached_tokens},
-        "completion_tokens_details": {"reasoning_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": completion.reasoning_tokens},
     }
 
 
