@@ -54,6 +54,11 @@ def _chunk_event(text: str) -> bytes:
 class HostileRelay:
     """Serve one hostile `mode` on 127.0.0.1 (and a bystander on 127.0.0.2 for the cross-host redirect)."""
 
+    # Modes that break only streams: their non-stream requests get a sane reply. Subclasses (tests/hostile_*.py)
+    # add modes as methods: `_NAME(conn)` answers chat requests; `_whole_NAME(conn, method, path, head, body,
+    # streaming)` answers every request on the main listener.
+    STREAM_MODES: frozenset[str] = frozenset({"sse_endless", "sse_invalid_utf8", "sse_huge_line", "sse_tiny_events"})
+
     def __init__(self, mode: str) -> None:
         self.mode = mode
         self.bystander_saw_authorization = False
@@ -137,6 +142,9 @@ class HostileRelay:
         body = request.split(b"\r\n\r\n", 1)[1]
         streaming = b'"stream": true' in body or b'"stream":true' in body
         mode = self.mode
+        whole = getattr(self, "_whole_" + mode, None)
+        if whole is not None:  # a mode that answers every request itself (models list and errors included)
+            return whole(conn, method, path, request.split(b"\r\n\r\n", 1)[0], body, streaming)
         if mode == "redirect_loop":
             return conn.sendall(_head("307 Temporary Redirect", location=path, content_length="0", connection="close"))
         if mode == "redirect_other_host":
@@ -144,8 +152,7 @@ class HostileRelay:
             return conn.sendall(_head("307 Temporary Redirect", location=target, content_length="0", connection="close"))
         if method == "GET":
             return conn.sendall(_json(MODELS))
-        stream_modes = {"sse_endless", "sse_invalid_utf8", "sse_huge_line", "sse_tiny_events"}
-        if mode in stream_modes and not streaming:
+        if mode in self.STREAM_MODES and not streaming:
             return conn.sendall(_json(json.dumps(REPLY).encode()))
         getattr(self, "_" + mode)(conn)
 

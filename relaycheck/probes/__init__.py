@@ -53,7 +53,7 @@ def request_cost(model: str, prompt: str, visible: int, reasoning_budget: int) -
     return ProbeCost(1, prompts.prompt_ceiling(model, prompt), prompts.completion_ceiling(model, visible, reasoning_budget))
 
 
-async def send(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Exchange:
+async def send(ctx: ProbeContext, method: str, url: str, *, retry_of: str | None = None, **kwargs: Any) -> Exchange:
     """Send through the recording client; a rate-limited 429 with Retry-After is retried once after the wait.
 
     The retry is the probe's policy, recorded as its own exchange (retry_of names the 429), so the transport
@@ -61,7 +61,7 @@ async def send(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Excha
     """
     from relaycheck.errorclass import INSUFFICIENT_BALANCE, classify
 
-    first = await ctx.client.request(method, url, **kwargs)
+    first = await ctx.client.request(method, url, retry_of=retry_of, **kwargs)
     assert first is not None  # only requests with `unless` can be skipped
     if first.status != 429:
         return first
@@ -120,7 +120,6 @@ async def send_reply(ctx: ProbeContext, url: str, *, model: str, json_body: dict
     if not tokens.is_reasoning_model(model) or not isinstance(budget, int) or not spent_on_hidden_reasoning(first):
         return first
     larger = {**json_body, "max_completion_tokens": budget * EMPTY_RETRY_FACTOR}
-    retried = await ctx.client.request("POST", url, model=model, json_body=larger, retry_of=first.id, **kwargs)
-    assert retried is not None
-    return retried
+    # Through send(), so a 429 on the retry is itself waited out and retried like any other request.
+    return await send(ctx, "POST", url, model=model, json_body=larger, retry_of=first.id, **kwargs)
 
