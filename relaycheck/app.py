@@ -15,17 +15,19 @@ from relaycheck.catalog import SEVERITIES
 from relaycheck.errors import UsageError
 from relaycheck.exchange import Exchange
 from relaycheck.plan import TargetPlan, plan_target
-from relaycheck.redact import GuardedStream, Redactor, register
+from relaycheck.redact import GuardedStream, Redactor, register, register_secrets
 from relaycheck.output import OutputOptions, emit
 from relaycheck.output import validate as validate_output
 from relaycheck.report import failing
 from relaycheck.runner import RunOptions, run_all_sync
 from relaycheck.seal import build_report
 from relaycheck.probes.errors import wrong_key
-from relaycheck.targets import ENV_NAME, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
+from relaycheck.targets import ENV_NAME, MIN_KEY_LENGTH, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
 
 DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
 FAIL_ON = (*SEVERITIES, "none")
+MIN_BODY_CAP = 64 * 1024  # the long probe's honest 1,500-token reply is about 10 KB of JSON; room for far more
+MAX_BODY_CAP = 16 * 1024 * 1024  # the drain cap: nothing past it is read anyway
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,23 @@ def _validate(opts: ProbeOptions) -> None:
         raise UsageError("--rate-limit-probe must be from 1 to 1000 requests")
     if not 1 <= opts.rate_limit_concurrency <= 64:
         raise UsageError("--rate-limit-concurrency must be from 1 to 64")
+    if not MIN_BODY_CAP <= opts.body_cap <= MAX_BODY_CAP:
+        # Below the floor an honest reply is cut and then blamed on the relay ("the body is not a JSON object").
+        raise UsageError(f"--body-cap must be from {MIN_BODY_CAP} to {MAX_BODY_CAP} bytes")
     if opts.max_cost is not None and opts.max_cost < 0:
         raise UsageError("--max-cost must not be negative")
     _parse_prices(opts)
     if opts.empty_key_env is not None and not ENV_NAME.match(opts.empty_key_env):
         raise UsageError(f"--empty-key-env must be an environment variable name, not {opts.empty_key_env!r}")
+
+
+def _named_secrets(opts: ProbeOptions, env: Mapping[str, str]) -> list[str]:
+    """Values of the key variables the options name (and OPENAI_API_KEY, the default), as redaction secrets."""
+    # Only these: any other variable's value (a host name, a word) would be masked in every summary.
+    names = {opts.api_key_env or "OPENAI_API_KEY", "OPENAI_API_KEY", opts.empty_key_env or ""}
+    values = (env.get(name) or "" for name in names if name and ENV_NAME.match(name))
+    # Shorter values could not be told from ordinary text (resolve_keys refuses them as keys for the same reason).
+    return [v.strip() for v in values if len(v.strip()) >= MIN_KEY_LENGTH]
 
 
 def _parse_prices(opts: ProbeOptions) -> dict[str, Price]:
@@ -147,6 +161,9 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
     """Run a probe end to end; return the exit code. UsageError propagates for the CLI to report."""
     env = os.environ if env is None else env
     streams = streams or Streams()
+    # Before anything can fail or print (a key pasted into --base-url is quoted by its error): the keys named on
+    # the command line, and the usual key variables, are secrets from the first line on.
+    register_secrets(_named_secrets(opts, env))
     _validate(opts)
     output_opts = _output_options(opts, streams)
     validate_output(output_opts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -37,10 +38,12 @@ class Adapter:
 
 
 def _num(value: Any) -> float | None:
+    """A finite number from a balance endpoint, else None: 1e999 parses as inf, and 10**400 overflows float()."""
     try:
-        return float(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
+        number = float(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _decimals_step(*values: Any) -> float:
@@ -154,6 +157,7 @@ def moved(before: Reading, after: Reading) -> Delta | None:
         if new is None:
             continue
         change = new.value - old.value if old.kind == "spent" else old.value - new.value
-        if change > 0 and (best is None or change > best.amount):
+        # Two finite figures near the float limit can still differ by inf: that is no charge anyone can judge.
+        if change > 0 and math.isfinite(change) and (best is None or change > best.amount):
             best = Delta(change, name)
     return best

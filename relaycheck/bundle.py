@@ -11,7 +11,9 @@ from relaycheck.errors import UsageError
 from relaycheck.exchange import Exchange
 from relaycheck.redact import Redactor
 from relaycheck.render import render
+from relaycheck.render.markdown import unescaped
 from relaycheck.report import Report
+from relaycheck.sanitize import encodable, json_safe, visible
 
 MANIFEST = "MANIFEST.sha256"
 # sha256sum's own format, so `sha256sum -c MANIFEST.sha256` works without relaycheck too.
@@ -23,13 +25,13 @@ def _slug(name: str) -> str:
 
 
 def request_text(x: Exchange) -> str:
-    """The redacted request as a plain HTTP message."""
+    """The redacted request as a plain HTTP message (control characters made visible)."""
     head = "\n".join(f"{k}: {v}" for k, v in x.request_headers)
-    return f"{x.method} {x.url}\n{head}\n\n{x.request_body or ''}\n"
+    return visible(f"{x.method} {x.url}\n{head}\n\n{x.request_body or ''}\n")
 
 
 def response_text(x: Exchange) -> str:
-    """The redacted response as received: status, headers, body or raw SSE events, and any transport error."""
+    """The redacted response as received (control characters made visible): status, headers, body or SSE events, errors."""
     status = f"HTTP {x.status}" if x.status is not None else "no response"
     head = "\n".join(f"{k}: {v}" for k, v in x.response_headers)
     body = "".join(e.raw for e in x.events) + x.sse_tail if x.events else x.body
@@ -40,12 +42,13 @@ def response_text(x: Exchange) -> str:
         notes.append(f"[body cut at the evidence cap; {x.body_bytes} bytes were received]")
     if x.error:
         notes.append(f"[{x.error_kind} error: {x.error}]")
-    return f"{status}\n{head}\n\n{body}\n" + "".join(n + "\n" for n in notes)
+    # `cat` on a bundle file must not let the relay drive the terminal: ESC, CR and bidi controls are shown as escapes.
+    return visible(f"{status}\n{head}\n\n{body}\n" + "".join(n + "\n" for n in notes))
 
 
 def files(report: Report, lang: str) -> dict[str, str]:
     """Every bundle file by relative path (the manifest excluded)."""
-    out = {"report.json": render(report, "json"), "ticket.md": render(report, "md", lang=lang)}
+    out = {"report.json": json_safe(render(report, "json")), "ticket.md": render(report, "md", lang=lang)}
     used: set[str] = set()
     for target in report.targets:
         folder = _slug(target.name)
@@ -67,18 +70,47 @@ def check_destination(directory: Path) -> None:
 def write(report: Report, directory: Path, lang: str, redactor: Redactor) -> str:
     """Write the bundle and its manifest; return the manifest's own SHA-256 (worth pasting into the ticket)."""
     check_destination(directory)
-    contents = {path: redactor.assert_clean(text, f"bundle file {path}").encode("utf-8") for path, text in files(report, lang).items()}
+    # encodable(): facts derived while rendering (an error code parsed from a body) may hold a lone surrogate too.
+    texts = files(report, lang)
+    redactor.assert_clean(unescaped(texts["ticket.md"]), "bundle file ticket.md")  # as a reader sees it, escapes undone
+    contents = {path: redactor.assert_clean(encodable(text), f"bundle file {path}").encode("utf-8") for path, text in texts.items()}
     lines = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(contents.items())]
     manifest = "".join(lines).encode("utf-8")
-    try:
-        for path, data in contents.items():
-            target = directory / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        (directory / MANIFEST).write_bytes(manifest)
-    except OSError as exc:
-        raise UsageError(f"cannot write the bundle in {directory}: {exc.strerror or exc}") from None
+    _create_all(directory, {**contents, MANIFEST: manifest})
     return hashlib.sha256(manifest).hexdigest()
+
+
+def _create_all(directory: Path, contents: dict[str, bytes]) -> None:
+    """Create every file and folder exclusively (O_EXCL, no symlink followed); on failure remove what was made.
+
+    The directory was empty (or absent) when checked: anything found in it now was planted meanwhile, and
+    writing through it could replace a file outside the bundle.
+    """
+    made: list[Path] = []
+    folders: set[Path] = set()
+    try:
+        if not directory.exists():
+            directory.parent.mkdir(parents=True, exist_ok=True)
+            directory.mkdir()  # raises if something appeared since the check
+            made.append(directory)
+        for rel, data in contents.items():
+            target = directory / rel
+            for folder in reversed(target.relative_to(directory).parents[:-1]):
+                path = directory / folder
+                if path not in folders:
+                    path.mkdir()
+                    made.append(path)
+                    folders.add(path)
+            with open(target, "xb") as handle:
+                made.append(target)
+                handle.write(data)
+    except OSError as exc:
+        for path in reversed(made):  # files first, then their folders
+            try:
+                path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+            except OSError:
+                pass
+        raise UsageError(f"cannot write the bundle in {directory}: {exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True)

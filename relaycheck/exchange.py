@@ -12,6 +12,40 @@ from relaycheck.sse import SSEEvent
 # Transport-level failure kinds, shared with the errors checks and the report.
 ERROR_KINDS = ("connect", "read", "stream_idle", "deadline", "body_cap", "protocol", "cost_cap")
 
+# No OpenAI-shaped answer nests more than a dozen levels; deeper JSON from a relay is read as unparseable, so no
+# later walk over it (a repr in a summary, a dump into a report) can meet Python's recursion limit either.
+MAX_JSON_DEPTH = 64
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether a parsed value nests containers more than `limit` deep (iteratively: no recursion of our own)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def loads_relay(text: str | bytes | None, default: Any = None) -> Any:
+    """Parse JSON a relay sent; `default` when it is not JSON, is nested too deep, or holds an integer too long to read.
+
+    Every json.loads of relay text goes through here: a hostile body must read as "not JSON", never raise.
+    """
+    if not text:
+        return default
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: valid JSON nested ~1,000 deep
+        return default
+    # Only text with that many brackets at all can be too deep, and counting them is cheap.
+    brackets = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+    if brackets > MAX_JSON_DEPTH and too_deep(value, MAX_JSON_DEPTH):
+        return default
+    return value
+
 
 @dataclass(frozen=True)
 class Timings:
@@ -72,18 +106,12 @@ class Exchange:
         """The body parsed as JSON, or None when it is not JSON (or was truncated)."""
         if self.body_truncated or not self.body:
             return None
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+        return loads_relay(self.body)
 
     @cached_property
     def request_json(self) -> Any:
         """The request body parsed as JSON, or None."""
-        try:
-            return json.loads(self.request_body) if self.request_body else None
-        except ValueError:
-            return None
+        return loads_relay(self.request_body)  # ours, but a report read back from disk may have been edited
 
     @property
     def ok(self) -> bool:
@@ -98,11 +126,7 @@ class Exchange:
         for event in self.events:
             if event.is_done:
                 return
-            try:
-                payload = json.loads(event.data) if event.data is not None else None
-            except ValueError:
-                payload = None
-            yield event, payload
+            yield event, loads_relay(event.data)
 
 
 def streamed_text(exchange: Exchange) -> str:

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from relaycheck.catalog import SEVERITIES
+from relaycheck.checks import STATUSES
 from relaycheck.errors import UsageError
-from relaycheck.exchange import Exchange, Timings
+from relaycheck.exchange import MAX_JSON_DEPTH, Exchange, Timings, too_deep
 from relaycheck.report import SCHEMA_VERSION, Finding, Report, TargetReport
 from relaycheck.sse import SSEEvent
 
@@ -24,6 +26,11 @@ def _texts(check: dict[str, Any], name: str) -> dict[str, str] | None:
 
 
 def _finding(c: dict[str, Any]) -> Finding:
+    # Renderers index their tables by status and severity: a hand-edited value is a damaged report, not a crash.
+    if c["status"] not in STATUSES:
+        raise UsageError(f"the JSON report is damaged: check {c.get('id')!r} has status {c['status']!r} (one of {', '.join(STATUSES)} expected)")
+    if c["severity"] not in SEVERITIES:
+        raise UsageError(f"the JSON report is damaged: check {c.get('id')!r} has severity {c['severity']!r} (one of {', '.join(SEVERITIES)} expected)")
     return Finding(
         id=c["id"], model=c.get("model"), status=c["status"], severity=c["severity"], title=_texts(c, "title") or {"en": c["id"]},
         summary=c.get("summary", ""), evidence=tuple(c.get("evidence") or ()), metrics=dict(c.get("metrics") or {}),
@@ -94,4 +101,9 @@ def load(path: Path) -> Report:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{path} is JSON nested too deep to be a relaycheck report") from None
+    # A report relaycheck wrote nests about a dozen levels; deeper metrics would break every renderer's walk.
+    if too_deep(data, MAX_JSON_DEPTH):
+        raise UsageError(f"{path} is JSON nested more than {MAX_JSON_DEPTH} levels deep: not a relaycheck report")
     return from_dict(data)

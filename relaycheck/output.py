@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterator
 
 from relaycheck import bundle
 from relaycheck.errors import UsageError
 from relaycheck.redact import GuardedStream, Redactor
 from relaycheck.render import FORMATS, render
+from relaycheck.render.markdown import unescaped
 from relaycheck.report import Report
+from relaycheck.sanitize import encodable, json_safe
 
 WIDTH = 120
 
@@ -55,15 +60,48 @@ def check_writable(path: Path) -> None:
         raise UsageError(f"cannot write {path}: permission denied")
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write through a temporary file so that a reader never sees half a report."""
+def _file_mode() -> int:
+    """The mode a plain new file gets under the current umask (mkstemp's own 0600 would hide the report from CI)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextmanager
+def atomic_text(path: Path) -> Iterator[IO[str]]:
+    """A text handle on a fresh temporary file beside `path` that replaces `path` when the block ends without error.
+
+    The temporary name is random and created with O_EXCL (tempfile.mkstemp): a symlink planted at a predictable
+    name (`report.md.tmp -> victim`) is never followed. On any failure the temporary file is removed.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    done = False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle
+        os.chmod(name, _file_mode())
+        os.replace(name, path)
+        done = True
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except UnicodeEncodeError as exc:  # sanitising before sealing should make this impossible; never a traceback
+        raise UsageError(f"cannot write {path}: text that UTF-8 cannot encode ({exc.reason})") from None
+    finally:
+        if not done:  # a refused or failed write leaves nothing half-written behind
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write through a temporary file so that a reader never sees half a report."""
+    with atomic_text(path) as handle:
+        handle.write(encodable(text))
 
 
 def _json_to(stream: IO[str], report: Report) -> None:
@@ -71,21 +109,12 @@ def _json_to(stream: IO[str], report: Report) -> None:
     from relaycheck.render.jsonfmt import chunks
 
     for piece in chunks(report):
-        stream.write(piece)
+        stream.write(json_safe(encodable(piece)))
 
 
 def _write_json_file(path: Path, report: Report, redactor: Redactor) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", encoding="utf-8") as handle:
-            _json_to(GuardedStream(handle, redactor, str(path)), report)
-        tmp.replace(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():  # a refused or failed write leaves nothing half-written behind
-            tmp.unlink()
+    with atomic_text(path) as handle:
+        _json_to(GuardedStream(handle, redactor, str(path)), report)
 
 
 def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) -> None:
@@ -95,15 +124,20 @@ def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) 
         _json_to(stdout, report)
     elif opts.output is None:
         text = render(report, opts.fmt, color=opts.color and opts.fmt == "terminal", width=WIDTH, lang=opts.lang)
-        stdout.write(redactor.assert_clean(text, "stdout"))
+        if opts.fmt == "md":
+            redactor.assert_clean(unescaped(text), "stdout")
+        stdout.write(redactor.assert_clean(encodable(text), "stdout"))
     else:
         if opts.fmt == "json":
             _write_json_file(opts.output, report, redactor)
         else:
             text = render(report, opts.fmt, color=False, width=WIDTH, lang=opts.lang)
+            if opts.fmt == "md":  # escaping puts backslashes between characters: scan the text as a reader sees it too
+                redactor.assert_clean(unescaped(text), str(opts.output))
             write_file(opts.output, redactor.assert_clean(text, str(opts.output)))
         if opts.fmt != "terminal":
-            stdout.write(redactor.assert_clean(render(report, "terminal", color=opts.color, width=WIDTH, lang=opts.lang), "stdout"))
+            summary = render(report, "terminal", color=opts.color, width=WIDTH, lang=opts.lang)
+            stdout.write(redactor.assert_clean(encodable(summary), "stdout"))
         stdout.write(f"report written to {opts.output}\n")
     if opts.bundle is not None:
         digest = bundle.write(report, opts.bundle, opts.lang, redactor)

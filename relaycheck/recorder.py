@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-import re
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Iterator
 
 import httpx
 
+from relaycheck.evidence import BINARY_CONTROLS, BINARY_KEPT, BINARY_SCAN, Allowance, EvidenceBudget, byte_cost, text_controls
 from relaycheck.exchange import Exchange, Timings
-from relaycheck.redact import secret_forms
+from relaycheck.redact import echoes
 from relaycheck.sse import SSEReader
 
 if TYPE_CHECKING:  # transport imports this module; the annotation only needs the name
@@ -20,8 +21,9 @@ if TYPE_CHECKING:  # transport imports this module; the annotation only needs th
 
 
 DECODE_STEP = 256 * 1024
-BINARY_KEPT = 4096
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Decoded bytes parsed as SSE between two yields to the event loop: a deadline must fire on time even when one
+# raw chunk inflates to megabytes of lines.
+FEED_STEP = 64 * 1024
 
 
 class BoundedDecoder:
@@ -88,6 +90,11 @@ class Recorder:
     notes: list[str] = field(default_factory=list)
     presented_key: str | None = None
     retry_of: str | None = None
+    evidence: EvidenceBudget | None = None  # the client's budget for kept bodies and events (None: unlimited)
+    allowance: Allowance = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.allowance = self.evidence.allowance() if self.evidence is not None else Allowance()
 
     def now_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0
@@ -101,21 +108,39 @@ class Recorder:
             self.notes.append(self.decoder.note)
         ctype = response.headers.get("content-type", "").lower()
         if self.expect_sse or ctype.startswith("text/event-stream"):
-            self.sse = SSEReader(max_events=self.limits.max_events)
+            self.sse = SSEReader(max_events=self.limits.max_events, keep=self.allowance.take)
 
     def on_raw(self, raw: bytes, t_ms: float) -> bool:
         """Take raw bytes that arrived at t_ms; return False once the drain cap is reached."""
+        for _ in self._steps(raw, t_ms):
+            pass
+        return self._may_go_on()
+
+    async def receive(self, raw: bytes, t_ms: float) -> bool:
+        """`on_raw` that yields to the event loop between bounded slices of work, so deadlines fire on time."""
+        for _ in self._steps(raw, t_ms):
+            await asyncio.sleep(0)
+        return self._may_go_on()
+
+    def _steps(self, raw: bytes, t_ms: float) -> Iterator[None]:
+        """Decode and parse `raw` in slices of at most DECODE_STEP decoded (FEED_STEP parsed) bytes, yielding between."""
         if self.first_byte_ms is None and raw:
             self.first_byte_ms = t_ms
         assert self.decoder is not None
-        self._take(self.decoder.decode(raw, self._step()), t_ms)
-        while self.decoder.pending() and self._budget() > 0 and not (self.sse is not None and self.sse.overflow):
-            self._take(self.decoder.decode(b"", self._step()), t_ms)
+        yield from self._take(self.decoder.decode(raw, self._step()), t_ms)
+        while self.decoder.pending() and self._budget() > 0 and not self._overflowed():
+            yield
+            yield from self._take(self.decoder.decode(b"", self._step()), t_ms)
+
+    def _overflowed(self) -> bool:
+        return self.sse is not None and self.sse.overflow
+
+    def _may_go_on(self) -> bool:
         if self._budget() <= 0:
             self.fail("body_cap", f"stopped reading after {self.limits.drain_cap} decoded bytes")
             return False
         if self.sse is not None and self.sse.overflow:
-            self.fail("body_cap", f"stopped reading: an SSE line grew past {self.sse.max_line} bytes without a line end")
+            self.fail("body_cap", f"stopped reading: {self.sse.overflow_reason}")
             return False
         return True
 
@@ -126,7 +151,7 @@ class Recorder:
         # Inflate in slices: a compression bomb must not become one 16 MiB bytes object per request in flight.
         return min(self._budget(), DECODE_STEP)
 
-    def _take(self, data: bytes, t_ms: float) -> None:
+    def _take(self, data: bytes, t_ms: float) -> Iterator[None]:
         if not data:
             return
         self.body_bytes += len(data)
@@ -134,26 +159,38 @@ class Recorder:
         if room > 0:
             self.kept += data[:room]
         if self.sse is not None:
-            self.sse.feed(data, t_ms)
+            for start in range(0, len(data), FEED_STEP):
+                if start:
+                    yield
+                if self.sse.overflow:
+                    return
+                self.sse.feed(data[start : start + FEED_STEP], t_ms)
 
     def fail(self, kind: str, message: str) -> None:
         if self.error is None:  # the first failure is the cause; later ones are consequences
             self.error_kind, self.error = kind, message
 
     def freeze(self, deadline_s: float) -> Exchange:
+        sse = self.sse
+        if sse is not None:
+            sse.finish()  # the body is over: a CR held back as a possible CRLF half ends its line
         kept = bytes(self.kept)
         try:
             body, utf8_ok = kept.decode("utf-8"), True
         except UnicodeDecodeError:
             body, utf8_ok = kept.decode("utf-8", errors="replace"), False
-        controls = len(_CONTROL.findall(body, 0, 65536))
-        if controls > 1024:
+        controls = text_controls(body, BINARY_SCAN)
+        if controls > BINARY_CONTROLS:
             # Binary junk (a zero-filled bomb, say) is no API answer, and each control character becomes six in
             # JSON: keep the start as evidence, count the rest, so reports stay small whatever a relay sends.
             self.notes.append(f"the body is binary ({controls}+ control characters in its first 64 KiB): its first {BINARY_KEPT} characters are kept")
             body = body[:BINARY_KEPT]
             kept = kept[: len(body.encode("utf-8", errors="replace"))]
-        sse = self.sse
+        body, kept = self._within_budget(body, kept)
+        if sse is not None:
+            self._sse_notes(sse)
+        if self.allowance.refused:
+            self.notes.append(self.allowance.note())
         return Exchange(
             id=self.xid,
             probe=self.probe,
@@ -188,13 +225,33 @@ class Recorder:
             key_echoed=self._echoes_key(body, sse),
         )
 
+    def _within_budget(self, body: str, kept: bytes) -> tuple[str, bytes]:
+        """The body as far as the client's evidence budget lets this exchange keep it (the rest is counted)."""
+        cost = byte_cost(kept)
+        if self.allowance.take(cost):
+            return body, kept
+        room = self.allowance.room()
+        chars = len(body) * room // max(cost, 1)  # the same share of the text as of its cost
+        body = body[:chars]
+        kept = kept[: len(body.encode("utf-8", errors="replace"))]
+        self.allowance.charge(byte_cost(kept))
+        return body, kept
+
+    def _sse_notes(self, sse: SSEReader) -> None:
+        if sse.binary_events:
+            self.notes.append(
+                f"{sse.binary_events} SSE events are binary (1024+ control characters in their first 64 KiB): the first {BINARY_KEPT} characters of each are kept"
+            )
+        if sse.unkept_from is not None:
+            self.notes.append(f"SSE events from #{sse.unkept_from} on were counted, not kept")
+
     def _echoes_key(self, body: str, sse: SSEReader | None) -> bool:
         """Whether the response carried the presented key in full (judged here: checks never see keys)."""
         if not self.presented_key:
             return False
-        forms = secret_forms(self.presented_key)
+        # The redactor's own test (every form, any case, escapes decoded): detection and redaction agree.
         texts = itertools.chain([body], (v for _, v in self.response_headers), _event_texts(sse))
-        return any(form in text for text in texts for form in forms)
+        return echoes(self.presented_key, texts)
 
 
 def _event_texts(sse: SSEReader | None) -> Iterator[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ import httpx
 
 from relaycheck import catalog, costguard
 from relaycheck.budget import Budget
-from relaycheck.checks import INCONCLUSIVE, SKIP, CheckInput, Verdict, registry
+from relaycheck.checks import FAIL, INCONCLUSIVE, SKIP, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
@@ -83,7 +84,8 @@ async def run_target(
     """Probe one target stage by stage (relaycheck.schedule), then judge the recorded exchanges."""
     target = plan.target
     limits = Limits(
-        concurrency=target.concurrency, deadline_s=target.timeout_s, read_s=target.idle_timeout_s, body_cap=options.body_cap
+        concurrency=target.concurrency, deadline_s=target.timeout_s, read_s=target.idle_timeout_s, body_cap=options.body_cap,
+        retry_wait_s=target.retry_wait_s,
     )
     transport = LoopbackMapTransport(dict(options.host_map)) if options.host_map else None
     trust_env = not is_loopback_host(httpx.URL(target.base_url).host) and not options.host_map
@@ -124,16 +126,35 @@ def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = Fa
             inp = CheckInput(plan.target, model, exchanges)
             capped = [x.id for p in impls[check_id].probes for x in inp.of(p) if x.error_kind == "cost_cap"]
             if capped:
-                # Judging on part of the evidence would be a guess: the check is skipped, and says why.
-                out.append(CheckResult(check_id, model, Verdict(SKIP, f"cost cap: {len(capped)} of its requests were not sent", tuple(capped))))
+                out.append(CheckResult(check_id, model, _judge_capped(impls[check_id].fn, inp, tuple(capped), debug)))
                 continue
-            try:
-                verdict = impls[check_id].fn(inp)
-            except Exception as exc:  # a relay's data must never crash the run: record it instead
-                detail = traceback.format_exc(limit=3) if debug else f"{type(exc).__name__}: {exc}"
-                verdict = Verdict(INCONCLUSIVE, f"{CHECK_CRASHED}: {detail}")
-            out.append(CheckResult(check_id, model, verdict))
+            out.append(CheckResult(check_id, model, _judge(impls[check_id].fn, inp, debug)))
     return tuple(out)
+
+
+def _judge(fn: Callable[[CheckInput], Verdict], inp: CheckInput, debug: bool) -> Verdict:
+    """Apply one check; a crash on the relay's data becomes inconclusive, never a crashed run."""
+    try:
+        return fn(inp)
+    except Exception as exc:  # a relay's data must never crash the run: record it instead
+        detail = traceback.format_exc(limit=3) if debug else f"{type(exc).__name__}: {exc}"
+        return Verdict(INCONCLUSIVE, f"{CHECK_CRASHED}: {detail}")
+
+
+def _judge_capped(fn: Callable[[CheckInput], Verdict], inp: CheckInput, capped: tuple[str, ...], debug: bool) -> Verdict:
+    """A check some of whose requests the cost cap kept back: a fail on what was received stands, the rest skips.
+
+    The cap most often trips because a relay bills absurd usage; that usage is already evidence, and skipping the
+    checks that would judge it would hide the over-billing behind the cap. A pass (or anything short of a fail) on
+    part of the evidence would be a guess, so those skip and say why.
+    """
+    received = CheckInput(inp.target, inp.model, tuple(x for x in inp.exchanges if x.error_kind != "cost_cap"))
+    verdict = _judge(fn, received, debug)
+    stopped = f"the cost cap stopped {len(capped)} of its requests"
+    # Only a fail that cites a received exchange is judged on evidence; one that rests on absence is not.
+    if verdict.status == FAIL and set(verdict.evidence) - set(capped):
+        return dataclasses.replace(verdict, summary=f"{verdict.summary} ({stopped}; judged on the replies received)")
+    return Verdict(SKIP, f"cost cap: {stopped}, so it was not judged", capped)
 
 
 async def run_all(

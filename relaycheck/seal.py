@@ -7,6 +7,7 @@ from relaycheck.fingerprint import fingerprint
 from relaycheck.redact import Redactor, key_id
 from relaycheck.report import SCHEMA_VERSION, Finding, Report, TargetReport
 from relaycheck.runner import TargetRun
+from relaycheck.sanitize import clean
 from relaycheck.targets import TargetKeys
 
 
@@ -63,7 +64,7 @@ def build_report(
         fail_on=fail_on,
         targets=tuple(targets),
     )
-    return redactor.scrub(raw)
+    return redactor.scrub(clean(raw))  # lone surrogates out first: every format must be able to encode it
 
 
 def reseal(tool_version: str, started_at: str, finished_at: str, profile: str, fail_on: str, targets: tuple[TargetReport, ...]) -> Report:
@@ -76,4 +77,4 @@ def reseal(tool_version: str, started_at: str, finished_at: str, profile: str, f
         schema_version=SCHEMA_VERSION, tool_name="relaycheck", tool_version=tool_version, started_at=started_at,
         finished_at=finished_at, profile=profile, fail_on=fail_on, targets=targets,
     )
-    return Redactor(()).scrub(raw)
+    return Redactor(()).scrub(clean(raw))

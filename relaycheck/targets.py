@@ -19,7 +19,7 @@ from relaycheck.redact import KEY_SHAPE
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
-    "pricing", "max_cost", "billing", "billing_settle_s",
+    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -69,6 +69,7 @@ class Target:
     concurrency: int = 4
     timeout_s: float = 90.0
     idle_timeout_s: float = 30.0  # longest silence: time to first byte, and gaps inside a stream
+    retry_wait_s: float = 60.0  # seconds per run this target's requests may be held by Retry-After, all waits together
     empty_key_env: str | None = None  # opt-in: a key with no balance, for errors.insufficient_balance
     rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
     pricing: Pricing | None = None  # advertised prices: the plan then knows its maximum cost
@@ -98,6 +99,7 @@ def _looks_like_key(value: str) -> bool:
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # values after alias expansion; a real targets file has a few hundred
+MAX_DEPTH = 32  # nesting levels; a real targets file has about five (targets, a target, pricing, a model, a price)
 
 
 def _expanded_size(node: Any, limit: int, _memo: dict[int, int] | None = None) -> int:
@@ -117,6 +119,21 @@ def _expanded_size(node: Any, limit: int, _memo: dict[int, int] | None = None) -
             break
     memo[id(node)] = min(total, limit)
     return memo[id(node)]
+
+
+def _nests_deeper(node: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` deep; iterative, and each shared (aliased) node is walked again only
+    when reached deeper than before, so neither depth nor an alias bomb can make it recurse or explode."""
+    stack, seen = [(node, 1)], {}
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, (dict, list)) or seen.get(id(item), 0) >= depth:
+            continue
+        if depth > limit:
+            return True
+        seen[id(item)] = depth
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _scan_for_literal_keys(node: Any, path: str, source: str) -> None:
@@ -191,6 +208,7 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
     idle = _number(raw, "idle_timeout_s", 30.0, 0.5, 3600, where)
     long_tokens = _number(raw, "long_reply_tokens", 1500, 50, 20000, where, integer=True)
     stall = _number(raw, "stall_threshold_s", 10.0, 0.1, 600, where)
+    retry_wait = _number(raw, "retry_wait_s", 60.0, 0, 3600, where)
     empty_env = raw.get("empty_key_env")
     if empty_env is not None and (not isinstance(empty_env, str) or not ENV_NAME.match(empty_env)):
         raise UsageError(f"{where}: empty_key_env must be an environment variable name like RELAY_EMPTY_KEY")
@@ -202,6 +220,7 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         concurrency=int(concurrency),
         timeout_s=float(timeout),
         idle_timeout_s=float(idle),
+        retry_wait_s=float(retry_wait),
         empty_key_env=empty_env,
         rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
         long_reply_tokens=int(long_tokens),
@@ -291,14 +310,20 @@ def load_targets(path: Path) -> tuple[Target, ...]:
         raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{source}: not UTF-8 text") from None
+    deep = f"{source}: the YAML nests more than {MAX_DEPTH} levels deep; a targets file needs a few"
     try:
         data = yaml.safe_load(text)
+        expanded = _expanded_size(data, MAX_NODES + 1)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise UsageError(f"{source}: malformed YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
-    if _expanded_size(data, MAX_NODES + 1) > MAX_NODES:
+    except RecursionError:  # PyYAML's composer (and our own walk) recurse once per level: 6 KB of "[" is enough
+        raise UsageError(deep) from None
+    if expanded > MAX_NODES:
         raise UsageError(f"{source}: the YAML expands to more than {MAX_NODES} values through aliases (an alias bomb?)")
+    if _nests_deeper(data, MAX_DEPTH):
+        raise UsageError(deep)
     if not isinstance(data, dict) or "targets" not in data:
         raise UsageError(f"{source}: expected a mapping with a `targets:` list")
     unknown_top = sorted(set(data) - {"targets"})

@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import email.utils
 import enum
+import http.cookiejar
 import json
+import math
+import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import httpx
 
 from relaycheck import __version__
+from relaycheck.evidence import EvidenceBudget
 from relaycheck.exchange import Exchange
 from relaycheck.recorder import Recorder
 
@@ -37,7 +43,10 @@ class Limits:
     drain_cap: int = 16 * 1024 * 1024  # decoded bytes read at most; past it the read stops
     max_events: int = 50_000
     concurrency: int = 4
-    max_retry_after_s: float = 30.0
+    max_retry_after_s: float = 30.0  # one Retry-After longer than this is not waited (nor retried)
+    # Total seconds per run the client is held by Retry-After (and the pacing after a 429): a relay answering 429
+    # with Retry-After 29 forever once stretched a quick run to ~400 s. Past it, 429s are neither waited nor retried.
+    retry_wait_s: float = 60.0
 
 
 class Auth(str, enum.Enum):
@@ -54,25 +63,76 @@ class Auth(str, enum.Enum):
 ALTERNATIVE_AUTH = (Auth.BODY, Auth.QUERY, Auth.X_API_KEY, Auth.API_KEY)
 
 
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Parse retry-after-ms, or Retry-After as seconds or an HTTP date."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
+# What an unreadable Retry-After ("soon", a leap second) waits instead: the relay asked for a pause without saying
+# how long. The openai SDK falls back on its own backoff there (0.5 s, doubling); relaycheck waits one second, once.
+DEFAULT_RETRY_AFTER_S = 1.0
+
+
+def _seconds(value: str) -> float | None:
+    """A finite number of seconds, or None ("nan" and "inf" parse as floats but are no wait)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return max(0.0, number) if math.isfinite(number) else None
+
+
+def read_retry_after(headers: httpx.Headers) -> tuple[float | None, str | None]:
+    """(seconds to wait, note) from retry-after-ms, or Retry-After as seconds or an HTTP date.
+
+    None when the response names no wait; a value that is neither a number nor a valid date waits the default
+    and comes with a note saying so, never an exception.
+    """
+    if (ms := headers.get("retry-after-ms")) is not None and (seconds := _seconds(ms)) is not None:
+        return seconds / 1000.0, None
     value = headers.get("retry-after")
     if value is None:
-        return None
+        if ms is None:
+            return None, None
+        name, value = "retry-after-ms", ms  # an unreadable ms form with nothing to fall back on
+    else:
+        name = "Retry-After"
+    if (seconds := _seconds(value)) is not None:
+        return seconds, None
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return max(0.0, (parsed - datetime.now(timezone.utc)).total_seconds())
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError, OverflowError):  # "soon", "…23:59:60 GMT", day 99
+        parsed = None
+    if parsed is None:
+        shown = value if len(value) <= 60 else value[:59] + "…"
+        return DEFAULT_RETRY_AFTER_S, f"{name} {shown!r} is neither seconds nor an HTTP date: waited the default {DEFAULT_RETRY_AFTER_S:g} s"
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return max(0.0, (parsed - datetime.now(timezone.utc)).total_seconds()), None
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """The wait read_retry_after asks for (the default for an unreadable value), or None when none is named."""
+    return read_retry_after(headers)[0]
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Refuse every cookie: a session cookie from one probe would follow the wrong-key and no-key probes (and one
+    the client cannot encode would break every later request)."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
+        return False
+
+
+_SSL: dict[bool, ssl.SSLContext] = {}
+_SSL_LOCK = threading.Lock()
+
+
+def shared_ssl_context(trust_env: bool) -> ssl.SSLContext:
+    """One verifying SSL context per process (and trust_env setting), built on first use: each httpx client would
+    otherwise load the CA bundle again (1,000 targets made 1,000 contexts)."""
+    with _SSL_LOCK:
+        if trust_env not in _SSL:
+            _SSL[trust_env] = httpx.create_ssl_context(trust_env=trust_env)
+        return _SSL[trust_env]
 
 
 class RecordingClient:
@@ -92,6 +152,7 @@ class RecordingClient:
         self.limits = limits
         self.exchanges: list[Exchange] = []
         self.keys_used: set[str] = {key} if key else set()
+        self.evidence = EvidenceBudget()  # bodies and events kept across all this client's exchanges
         self._on_exchange = on_exchange
         self._sem = asyncio.Semaphore(limits.concurrency)
         self._counter = 0
@@ -103,11 +164,16 @@ class RecordingClient:
         self._interval = 0.0
         self._last_start = 0.0
         self._recent: collections.deque[tuple[float, int | None]] = collections.deque(maxlen=256)  # (start, status)
+        self._waited = 0.0  # seconds of this run spent held by Retry-After and the pacing after it
+        self._granted: set[str] = set()  # ids of 429s whose Retry-After was waited: their probe may retry them
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
             transport=transport,
+            # Always the process's one context: also the proxy transports httpx mounts from the environment use it.
+            verify=shared_ssl_context(trust_env),
             trust_env=trust_env,
+            cookies=http.cookiejar.CookieJar(policy=_NoCookies()),  # nothing is stored, so nothing is sent back
             headers={"user-agent": USER_AGENT, "accept-encoding": "gzip, deflate"},
         )
 
@@ -167,6 +233,7 @@ class RecordingClient:
                     t0=time.perf_counter(),
                     presented_key=presented if auth is not Auth.NONE else None,
                     retry_of=retry_of,
+                    evidence=self.evidence,
                 )
                 billable = self._budget is not None and isinstance(json_body, dict) and "messages" in json_body
                 reserved = self._budget.reserve(json_body) if billable else None  # type: ignore[union-attr, arg-type]
@@ -183,18 +250,43 @@ class RecordingClient:
                 exchange = rec.freeze(deadline)
                 if reserved is not None:
                     self._budget.settle(reserved, json_body, exchange)  # type: ignore[union-attr, arg-type]
-                self._heed(exchange, started)
+                exchange = self._heed(exchange, started)
         self.exchanges.append(exchange)
         if self._on_exchange:
             self._on_exchange(exchange)
         return exchange
 
+    def retry_granted(self, exchange: Exchange) -> bool:
+        """Whether this 429's Retry-After was waited (within the per-wait cap and the run's budget): only then is
+        it worth retrying."""
+        return exchange.id in self._granted
+
     async def _polite_wait(self, paced: bool = True) -> None:
         now = time.monotonic()
-        spacing = self._last_start + self._interval if self._throttled and paced else 0.0
-        delay = max(self._not_before, spacing) - now
+        held = max(now, self._not_before)
+        # Pacing beyond the Retry-After hold counts against the same budget; once it is spent, requests go unpaced.
+        spacing = self._last_start + self._interval - held if self._throttled and paced else 0.0
+        if spacing > 0 and self._waited + spacing <= self.limits.retry_wait_s:
+            self._waited += spacing  # under the serial lock when paced: these waits follow one another
+            held += spacing
+        delay = held - now
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def _hold(self, seconds: float) -> bool:
+        """Hold every request `seconds` from now, if the run's Retry-After budget allows; False when it does not.
+
+        Only the part beyond the hold already in force counts: concurrent requests waiting out one Retry-After
+        spend it once."""
+        now = time.monotonic()
+        extra = now + seconds - max(now, self._not_before)
+        if extra <= 0:
+            return True
+        if self._waited + extra > self.limits.retry_wait_s:
+            return False
+        self._waited += extra
+        self._not_before = now + seconds
+        return True
 
     def _build(self, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None) -> httpx.Request:
         headers: dict[str, str] = {}
@@ -250,7 +342,7 @@ class RecordingClient:
         rec.on_headers(response)
         try:
             async for raw in response.aiter_raw():
-                if not rec.on_raw(raw, rec.now_ms()):
+                if not await rec.receive(raw, rec.now_ms()):
                     break
         except httpx.ReadTimeout:
             kind = "read" if rec.first_byte_ms is None else "stream_idle"
@@ -262,23 +354,32 @@ class RecordingClient:
         finally:
             await response.aclose()
 
-    def _heed(self, exchange: Exchange, started: float) -> None:
+    def _heed(self, exchange: Exchange, started: float) -> Exchange:
         """Politeness after a rate limit: hold every request until Retry-After, then send one at a time,
-        no faster than the relay allowed in the Retry-After window before it refused."""
+        no faster than the relay allowed in the Retry-After window before it refused.
+
+        Returns the exchange with a note when its Retry-After was unreadable or was not waited."""
         self._recent.append((started, exchange.status))
         if exchange.status not in (429, 503):
-            return
+            return exchange
         from relaycheck.errorclass import INSUFFICIENT_BALANCE, classify
 
         info = classify(exchange)
         rate_limited = exchange.status == 429 and (info is None or info.category != INSUFFICIENT_BALANCE)
         if rate_limited:
             self._throttled = True  # an exhausted balance is not a rate limit: slowing down would not help
-        seconds = retry_after_seconds(httpx.Headers(list(exchange.response_headers)))
-        if seconds is None or seconds > self.limits.max_retry_after_s:
-            return
-        self._not_before = max(self._not_before, time.monotonic() + seconds)
-        if rate_limited and seconds > 0:
-            allowed = sum(1 for t, status in self._recent if t >= started - seconds and status != 429)
-            # 10% slower than the observed rate, so fixed windows never see one request too many.
-            self._interval = max(self._interval, min(1.1 * seconds / max(allowed, 1), self.limits.max_retry_after_s))
+        seconds, note = read_retry_after(httpx.Headers(list(exchange.response_headers)))
+        notes = [note] if note else []
+        if seconds is not None and seconds > self.limits.max_retry_after_s:
+            notes.append(f"Retry-After {seconds:g} s is longer than the {self.limits.max_retry_after_s:g} s relaycheck waits: not waited, not retried")
+        elif seconds is not None and not self._hold(seconds):
+            notes.append(f"Retry-After {seconds:g} s not waited, not retried: this run's {self.limits.retry_wait_s:g} s budget for "
+                         f"Retry-After waits is used up ({self._waited:.0f} s waited)")
+        elif seconds is not None:
+            if rate_limited:
+                self._granted.add(exchange.id)
+            if rate_limited and seconds > 0:
+                allowed = sum(1 for t, status in self._recent if t >= started - seconds and status != 429)
+                # 10% slower than the observed rate, so fixed windows never see one request too many.
+                self._interval = max(self._interval, min(1.1 * seconds / max(allowed, 1), self.limits.max_retry_after_s))
+        return dataclasses.replace(exchange, notes=exchange.notes + tuple(notes)) if notes else exchange

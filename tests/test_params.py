@@ -78,6 +78,20 @@ def test_max_tokens_verdicts_follow_the_evidence():
     assert _judge("params.max_tokens", limited("1\n2\n3", "stop", 5)) == "fail"  # cut, but not said to be cut
 
 
+def test_max_tokens_accepts_reported_reasoning_billed_on_top_and_nothing_else():
+    # DeepSeek's convention: the limit covers the visible answer; reported reasoning is billed on top (issue 15, case 2).
+    def limited(n: int, reasoning: int | None) -> tuple[Exchange, ...]:
+        body = _reply("1\n2\n3\n4\n5", "length", n)
+        if reasoning is not None:
+            body["usage"]["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+        return (_x("x1", "max_tokens", 200, body),)
+
+    assert _judge("params.max_tokens", limited(57, 47)) == "pass"
+    assert _judge("params.max_tokens", limited(57, None)) == "fail"  # 57 billed, none of it said to be reasoning
+    assert _judge("params.max_tokens", limited(57, 20)) == "fail"  # 37 visible tokens past a limit of 10
+    assert _judge("params.max_tokens", limited(57, 0)) == "fail"
+
+
 def test_stop_is_judged_only_against_a_baseline_that_contains_the_marker():
     pair = lambda before, after: (_x("x1", "stop baseline", 200, _reply(before, "stop", 9)), _x("x2", "stop", 200, _reply(after, "stop", 9)))  # noqa: E731
     assert _judge("params.stop", pair("1\n2\n7\n8", "1\n2\n")) == "pass"

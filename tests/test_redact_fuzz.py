@@ -107,3 +107,84 @@ def test_no_rendered_output_contains_the_key(key, encoding, prefix, split):
         assert not redactor.leaks(text), (encoding, form)
     # The relay really carried the key: its own bytes hold it in the chosen encoding (no vacuous pass).
     assert Redactor([key]).leaks(form), (encoding, form)
+
+
+# --- issue 14: cut keys, split keys, uppercase echoes, and key-echo detection agreeing with redaction ---------
+
+from test_hostile_redact import assert_no_piece  # noqa: E402  (the same 12-character piece check as the hostile tests)
+
+from relaycheck.checks._util import excerpt  # noqa: E402
+from relaycheck.redact import CUT_PIECE, decode_escapes, echoes  # noqa: E402
+
+ENCODINGS["upper"] = lambda k, r: k.upper()
+ENCODINGS["upper_json_escaped"] = lambda k, r: _json_escaped(k.upper(), True)
+
+
+def _no_fragment_at_the_cut(key: str, text: str) -> None:
+    """What a cut leaves at the end of `text` (decoded) is not an 8+ character prefix of the key."""
+    tail = decode_escapes(text.rstrip("…”"))
+    for k in range(CUT_PIECE, len(key)):
+        assert not tail.lower().endswith(key[:k].lower()), (key, text[-80:])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(key=KEYS, encoding=st.sampled_from(sorted(ENCODINGS)), prefix=st.text(min_size=0, max_size=5))
+def test_a_key_cut_at_any_offset_leaves_no_piece(key, encoding, prefix):
+    # Every cut position of the encoded key: the end of a capped body, an excerpt's "…", and the start of a tail.
+    form = ENCODINGS[encoding](key, prefix)
+    redactor = Redactor([key])
+    pad = "The model does not exist for the key "
+    for cut in range(1, len(form)):
+        body = redactor.text(pad + form[:cut])
+        cut_summary = redactor.text(excerpt(pad + form + " and more text after it", len(pad) + cut + 1))
+        tail = redactor.text(form[cut:] + " was the rest of it")
+        outputs = {"body": body, "summary": cut_summary, "tail": tail}
+        assert_no_piece(key, outputs)
+        if encoding in ("raw", "upper", "json_escaped_all", "html_entities", "url", "upper_json_escaped"):
+            _no_fragment_at_the_cut(key, body)
+            _no_fragment_at_the_cut(key, cut_summary)
+
+
+def _stream_exchange(key: str, sizes: list[int], two_choices: bool) -> Exchange:
+    """A stream carrying the key in pieces of the given sizes (alternating between two choices, if asked)."""
+    pieces, pos = [], 0
+    for size in sizes:
+        if pos < len(key):
+            pieces.append(key[pos : pos + size])
+            pos += size
+    if pos < len(key):
+        pieces.append(key[pos:])
+    events = []
+    for i, piece in enumerate(pieces):
+        choice = i % 2 if two_choices else 0
+        data = json.dumps({"id": "c", "choices": [{"index": choice, "delta": {"content": piece}, "finish_reason": None}]})
+        events.append(SSEEvent(i, float(i), None, data, None, True))
+    events.append(SSEEvent(len(pieces), 99.0, None, "[DONE]", None, True))
+    body = "".join(e.raw for e in events)
+    return _exchange("x9", "stream", "stream", 200, body, events=events)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(key=KEYS, sizes=st.lists(st.integers(1, 6), min_size=1, max_size=20), two_choices=st.booleans())
+def test_a_key_split_across_events_or_choices_is_masked_in_every_piece(key, sizes, two_choices):
+    exchange = _stream_exchange(key, sizes, two_choices)
+    scrubbed = Redactor([key]).scrub(exchange)
+    joined = "".join(
+        (choice.get("delta") or {}).get("content") or ""
+        for event in scrubbed.events if not event.is_done
+        for choice in json.loads(event.data)["choices"]
+    )
+    assert key not in joined and key not in scrubbed.body.replace('"}}]}\n\ndata: {"id": "c", "choices": [{"index": 0, "delta": {"content": "', "")
+    assert_no_piece(key, {"reassembled": joined, "body": scrubbed.body, "raw": "".join(e.raw for e in scrubbed.events)})
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(key=KEYS, encoding=st.sampled_from(sorted(ENCODINGS)), prefix=st.text(min_size=0, max_size=5))
+def test_key_echo_detection_agrees_with_redaction(key, encoding, prefix):
+    # errors.key_echo (the recorder's echoes()) sees exactly the full forms the redactor hides.
+    form = ENCODINGS[encoding](key, prefix)
+    body = json.dumps({"error": {"message": "x"}})[:-2] + f' "{form}"}}'
+    assert echoes(key, [body]), (encoding, form)
+    assert Redactor([key]).leaks(body), (encoding, form)
+    assert not echoes(key, [Redactor([key]).text(body)]), (encoding, form)
+    assert not echoes(key, [body.replace(form, form[: len(form) // 2])]) or len(form) // 2 >= len(key), (encoding, form)

@@ -11,7 +11,7 @@ from relaycheck.targets import Target
 
 PASS, WARN, FAIL, INCONCLUSIVE, SKIP = "pass", "warn", "fail", "inconclusive", "skip"
 STATUSES = (PASS, WARN, FAIL, INCONCLUSIVE, SKIP)
-_MODULES = ("base", "models", "chat", "usage", "stream", "long", "errors", "billing", "params", "reliability", "structured", "context", "reasoning", "cache", "twins")
+_MODULES = ("base", "models", "chat", "injection", "replay", "usage", "stream", "streamtext", "long", "errors", "billing", "params", "reliability", "structured", "context", "reasoning", "cache", "twins")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from relaycheck.exchange import Exchange
+from relaycheck.redact import redact_known
 from relaycheck.tokens import base_model_name
 
 _SNAPSHOT_SUFFIX = re.compile(
@@ -14,8 +15,12 @@ _SNAPSHOT_SUFFIX = re.compile(
 
 
 def excerpt(text: str, limit: int = 160) -> str:
-    """One line of at most `limit` characters."""
+    """One line of at most `limit` characters (the run's known keys redacted before the cut)."""
     flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    # Cutting first would leave a fragment of a key that no longer matches it: redact, then cut.
+    flat = redact_known(flat)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -49,6 +54,10 @@ def describe(exchange: Exchange) -> str:
             parts.append(f"“{excerpt(text, 120)}”")
     if exchange.error:
         parts.append(f"then {exchange.error_kind} error: {exchange.error}")
+    if exchange.status in (429, 503):
+        # The transport's word on its Retry-After (unreadable, too long, the run's wait budget spent) explains why
+        # this refusal was not retried.
+        parts.extend(note for note in exchange.notes if note.lower().startswith("retry-after"))
     return ", ".join(parts)
 
 
@@ -63,9 +72,21 @@ def same_model(requested: str, replied: str) -> bool:
     return False
 
 
+# Integers a JSON number carries exactly everywhere (JavaScript's MAX_SAFE_INTEGER + 1). A relay may send 10**400,
+# which Python parses exactly but no float can hold: any mean, ratio or price of it would raise OverflowError.
+MAX_SAFE_INT = 2**53
+
+
 def is_int(value: Any) -> bool:
-    """An integer that is not a bool."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer that is not a bool, and small enough (|n| < 2**53) that arithmetic on it stays finite."""
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_SAFE_INT < value < MAX_SAFE_INT
+
+
+def _absurd(value: Any) -> str | None:
+    """How to name an integer too large to be a count ("a 401-digit number"), or None for anything else."""
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) < MAX_SAFE_INT:
+        return None
+    return f"a {len(str(abs(value)))}-digit number"  # json.loads caps integers at 4,300 digits, so str() cannot fail
 
 
 def best(exchanges: list[Exchange]) -> Exchange | None:
@@ -80,6 +101,8 @@ def usage_problem(usage: Any) -> str | None:
     for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
         if key not in usage:
             return f"usage.{key} is missing"
+        if (absurd := _absurd(usage[key])) is not None:
+            return f"usage.{key} is not a plausible token count ({absurd})"
         if not is_int(usage[key]) or usage[key] < 0:
             return f"usage.{key} is not a non-negative integer ({usage[key]!r})"
     if usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]:
@@ -104,3 +127,41 @@ def usage_of(exchange: Exchange) -> dict | None:
         return found[-1] if found else None
     usage = exchange.json.get("usage") if isinstance(exchange.json, dict) else None
     return usage if isinstance(usage, dict) else None
+
+
+def reasoning_tokens(usage: Any) -> int:
+    """Reported reasoning tokens (`completion_tokens_details.reasoning_tokens`), 0 when none are reported."""
+    details = usage.get("completion_tokens_details") if isinstance(usage, dict) else None
+    value = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    return value if is_int(value) and value > 0 else 0
+
+
+def finish_reason(exchange: Exchange) -> str | None:
+    """Choice 0's finish_reason: from the reply body, or the last one a stream carried."""
+    if exchange.events:
+        found = None
+        for _, payload in exchange.event_payloads():
+            for choice in payload.get("choices") or [] if isinstance(payload, dict) else []:
+                if isinstance(choice, dict) and choice.get("index", 0) == 0 and choice.get("finish_reason"):
+                    found = choice["finish_reason"]
+        return found if isinstance(found, str) else None
+    body = exchange.json if isinstance(exchange.json, dict) else {}
+    choices = body.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
+    value = first.get("finish_reason")
+    return value if isinstance(value, str) else None
+
+
+def own_budget(exchange: Exchange) -> int | None:
+    """The completion budget relaycheck set on this request (max_completion_tokens or max_tokens), if any."""
+    body = exchange.request_json if isinstance(exchange.request_json, dict) else {}
+    value = body.get("max_completion_tokens") or body.get("max_tokens")
+    return value if is_int(value) else None
+
+
+def cut_by_own_budget(exchange: Exchange) -> str | None:
+    """Why a reply is no evidence of its content: it ended with finish_reason length at relaycheck's own budget."""
+    budget = own_budget(exchange)
+    if budget is not None and finish_reason(exchange) == "length":
+        return f"{exchange.id} was cut at relaycheck's own budget of {budget} tokens (finish_reason length): a cut reply is not evidence"
+    return None

@@ -6,6 +6,7 @@ import httpx
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe
+from relaycheck.exchange import Exchange
 from relaycheck.net import is_loopback_host
 from relaycheck.probes.root import is_api_root
 
@@ -25,9 +26,18 @@ def _root_of(exchange_url: str) -> str:
     return exchange_url.split("?", 1)[0].removesuffix("/models")
 
 
-@check("base.api_root", probes=("root",))
+def _completion_at(inp: CheckInput, base: str) -> Exchange | None:
+    """A chat completion that answered as the API at `base`: the base is right even without a model list."""
+    for x in inp.of("chat"):
+        body = x.json
+        if x.ok and x.url.split("?", 1)[0] == base + "/chat/completions" and isinstance(body, dict) and isinstance(body.get("choices"), list):
+            return x
+    return None
+
+
+@check("base.api_root", probes=("root", "chat"))
 def api_root(inp: CheckInput) -> Verdict:
-    """{base}/models must answer as an API; otherwise name the variant that does."""
+    """{base}/models or {base}/chat/completions must answer as an API; otherwise name the variant that does."""
     root = inp.of("root")
     if not root:
         return Verdict(INCONCLUSIVE, "the root probe did not run")
@@ -37,6 +47,15 @@ def api_root(inp: CheckInput) -> Verdict:
     if first.status is None and first.error_kind in ("connect", "read", "deadline"):
         return Verdict(INCONCLUSIVE, f"the relay could not be reached: {describe(first)}", (first.id,))
     working = next((x for x in root[1:] if is_api_root(x)), None)
+    # The base is judged by every API path tried there: many relays serve chat but no model list.
+    chat = _completion_at(inp, _root_of(first.url)) if working is None else None
+    if chat is not None:
+        return Verdict(
+            PASS,
+            f"{_root_of(first.url)}/chat/completions answers as the API (HTTP {chat.status}); "
+            f"its /models does not ({describe(first)}), see models.list",
+            (first.id, chat.id),
+        )
     if working:
         return Verdict(
             FAIL,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from relaycheck.billing import QUOTA_PER_USD, Reading, moved
+from relaycheck.budget import Budget
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
 from relaycheck.checks._util import is_int, same_model, usage_of
 from relaycheck.checks.models import _reply_models
@@ -69,16 +71,33 @@ def _price_for(pricing: Pricing, *names: object) -> Price | None:
     return None
 
 
-def _expected(inp: CheckInput) -> tuple[float, list[str], list[str]]:
+@dataclass(frozen=True)
+class _Expected:
+    """What the run should have cost, and what could not be priced."""
+
+    total: float
+    unpriced: list[str]
+    unreported: list[str]  # complete replies without usage: their cost is unknown
+    cut_ceiling: float = 0.0  # replies cut after their 200 without usage: billed anywhere from nothing to this
+    cut: tuple[str, ...] = ()
+
+
+def _expected(inp: CheckInput) -> _Expected:
     """Usage x advertised price over what the run's key was billed for; ids unpriced; ids answered without usage."""
     assert inp.target.pricing is not None
-    total, unpriced, unreported = 0.0, [], []
+    total, unpriced, unreported, cut, cut_ceiling = 0.0, [], [], [], 0.0
     for x in inp.exchanges:
-        if not x.ok or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES:
+        replied = x.status is not None and 200 <= x.status < 300
+        if not replied or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES:
             continue
         usage = usage_of(x)
         if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")):
-            unreported.append(x.id)
+            if x.error is not None and isinstance(x.request_json, dict):
+                # Cut after its 200 (a reset or stalled stream): the relay may have billed any part of its ceiling.
+                cut.append(x.id)
+                cut_ceiling += Budget(float("inf"), inp.target.pricing).ceiling(x.request_json)
+            elif x.ok:
+                unreported.append(x.id)
             continue
         requested = x.request_json.get("model") if isinstance(x.request_json, dict) else x.model
         answered = next((n for n in _reply_models(x) if n), None)
@@ -89,7 +108,7 @@ def _expected(inp: CheckInput) -> tuple[float, list[str], list[str]]:
         cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") if isinstance(usage.get("prompt_tokens_details"), dict) else None
         discount = cached * (price.input - price.cached_input) if price.cached_input is not None and is_int(cached) and 0 < cached <= usage["prompt_tokens"] else 0
         total += (usage["prompt_tokens"] * price.input - discount + usage["completion_tokens"] * price.output) / 1_000_000
-    return total, unpriced, unreported
+    return _Expected(total, unpriced, unreported, cut_ceiling, tuple(cut))
 
 
 @check("billing.delta", probes=("balance",))
@@ -107,7 +126,8 @@ def delta(inp: CheckInput) -> Verdict:
     currency = inp.target.pricing.currency
     if before.unit != currency:
         return Verdict(INCONCLUSIVE, f"prices are in {currency} but {name} reports {before.unit}: not compared without a rate", evidence)
-    expected, unpriced, unreported = _expected(inp)
+    bill = _expected(inp)
+    expected, unpriced, unreported = bill.total, bill.unpriced, bill.unreported
     if unpriced:
         return Verdict(INCONCLUSIVE, f"billed replies without an advertised price ({', '.join(unpriced[:5])})", evidence)
     if unreported:
@@ -126,8 +146,15 @@ def delta(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"{name} shows amounts in steps of {step:g} {currency}, too coarse for a run costing {expected:.6f}: {stated}", evidence, metrics)
     if change is None:
         return Verdict(INCONCLUSIVE, f"the balance did not move within billing_settle_s ({stated}): billing may lag longer", evidence, metrics)
+    cut_note = ""
+    if bill.cut:
+        metrics["cut_replies_ceiling"] = round(bill.cut_ceiling, 8)
+        cut_note = f"; {len(bill.cut)} replies cut after their 200 without usage ({', '.join(bill.cut[:3])}) may add up to {bill.cut_ceiling:.6f}"
     if abs(observed - expected) <= tolerance:
-        return Verdict(PASS, f"{change.figure} moved as the usage says: {stated}", evidence, metrics)
+        return Verdict(PASS, f"{change.figure} moved as the usage says: {stated}{cut_note}", evidence, metrics)
+    if bill.cut and expected - tolerance <= observed <= expected + bill.cut_ceiling + tolerance:
+        return Verdict(INCONCLUSIVE, f"{change.figure} moved more than the usage says, by no more than the cut replies could cost: {stated}{cut_note}",
+                       evidence, metrics)
     multiplier = observed / expected if expected else float("inf")
     metrics["multiplier"] = round(multiplier, 3)
-    return Verdict(FAIL, f"charged {multiplier:.2f}x the advertised price: {stated} ({change.figure})", evidence, metrics)
+    return Verdict(FAIL, f"charged {multiplier:.2f}x the advertised price: {stated} ({change.figure}){cut_note}", evidence, metrics)

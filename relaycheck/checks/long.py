@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import describe
+from relaycheck.checks._util import describe, excerpt
+from relaycheck.checks.demands import around_count
+from relaycheck.checks.streamtext import content_pieces, doubled
 from relaycheck.exchange import Exchange, reply_text, streamed_text
 
 _ASKED = re.compile(r"integers from 1 to (\d+)")
@@ -33,6 +35,10 @@ def _completion_tokens(x: Exchange) -> int | None:
     return value if isinstance(value, int) else None
 
 
+# Transport failures after a 200 that cut an answer short; a deadline is relaycheck's own limit, judged elsewhere.
+_BROKEN = ("read", "protocol", "stream_idle")
+
+
 def judge_lines(text: str, expected: int) -> tuple[str, int]:
     """('complete'|'prefix'|'other', lines in order): a clean prefix is what truncation leaves behind."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
@@ -51,6 +57,11 @@ def judge_lines(text: str, expected: int) -> tuple[str, int]:
 
 def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
     path = "stream" if x.label.endswith("stream") else "non-stream"
+    if x.status == 200 and x.error_kind in _BROKEN:
+        # An answer that broke off is evidence: the reply did not arrive whole, whatever it held until then.
+        where = f"after event #{x.events[-1].index} ({x.body_bytes} bytes)" if x.events else f"after {x.body_bytes} bytes"
+        done = "; data: [DONE] never came" if x.events and not any(e.is_done for e in x.events) else ""
+        return FAIL, f"{path}: the answer broke off {where}: {x.error_kind} error: {x.error or 'connection closed'}{done}"
     if not x.ok:
         return INCONCLUSIVE, f"{path}: {describe(x)}"
     text = streamed_text(x) if x.events else reply_text(x)
@@ -60,8 +71,16 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
     finish = _finish_reason(x)
     if kind == "complete":
         return PASS, f"{path}: all {expected} lines in order, finish_reason {finish!r}"
+    if kind == "other" and x.events and doubled(content_pieces(x)):
+        return FAIL, f"{path}: every content chunk arrived twice, so the text is doubled (“{excerpt(text, 40)}”)"
     if kind == "other":
-        return INCONCLUSIVE, f"{path}: the model did not write the lines exactly as asked (first {lines} correct)"
+        around = around_count(text, expected, cut=False)
+        if around is not None:
+            # Every line is there in order: the reply is complete; what surrounds it is chat.injection's to judge.
+            extra = "; ".join(f"{where} them “{excerpt(part, 60)}”" for where, part in zip(("before", "after"), around) if part.strip())
+            return PASS, f"{path}: all {expected} lines in order, finish_reason {finish!r}, with added text {extra}"
+        odd = next((line.strip() for i, line in enumerate(l for l in text.splitlines() if l.strip()) if line.strip() != str(i + 1)), "")
+        return INCONCLUSIVE, f"{path}: the model did not write the lines exactly as asked (first {lines} correct, then “{excerpt(odd, 60)}”)"
     completion, limit = _completion_tokens(x), _limit(x)
     if finish == "length" and completion is not None and limit is not None and completion >= limit:
         return INCONCLUSIVE, f"{path}: the model used all {limit} max_tokens after {lines} of {expected} lines (finish_reason length)"

@@ -27,7 +27,14 @@ def _listed_ids(body: Any) -> list[str] | None:
     return ids if ids or not items else None
 
 
-@check("models.list", probes=("root",))
+def _chat_at_same_base(inp: CheckInput, models: Exchange) -> Exchange | None:
+    """A successful chat completion sent to the base URL whose /models was asked."""
+    base = models.url.split("?", 1)[0].removesuffix("/models")
+    return next((x for x in inp.of("chat") if x.ok and x.url.split("?", 1)[0] == base + "/chat/completions"
+                 and isinstance(x.json, dict) and isinstance(x.json.get("choices"), list)), None)
+
+
+@check("models.list", probes=("root", "chat"))
 def model_list(inp: CheckInput) -> Verdict:
     """GET /models must be {"object": "list", "data": [{"id": ...}]}."""
     ex = _list_exchange(inp)
@@ -38,6 +45,12 @@ def model_list(inp: CheckInput) -> Verdict:
     if ex.status in (401, 403):
         return Verdict(INCONCLUSIVE, f"GET /models refused the key ({describe(ex)})", (ex.id,))
     if not (200 <= ex.status < 300) or not is_api_root(ex):
+        chat = _chat_at_same_base(inp, ex)
+        if ex.status in (404, 405, 501) and chat is not None:
+            # The API is there (chat answered at this base); only the list is not served: tools that discover
+            # models break, calls by model name work.
+            return Verdict(WARN, f"the relay does not serve a model list (GET /models answered {describe(ex)}) while "
+                           f"chat answers at the same base ({chat.id}): model pickers and client.models.list() will fail", (ex.id, chat.id))
         return Verdict(FAIL, f"GET /models answered {describe(ex)}, not a model list", (ex.id,))
     body = ex.json
     if not isinstance(body, dict):

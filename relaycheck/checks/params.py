@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, excerpt, is_int
+from relaycheck.checks._util import cut_by_own_budget, describe, excerpt, is_int, reasoning_tokens
 from relaycheck.exchange import Exchange, reply_text
 from relaycheck.probes.params import HIGH_TEMPERATURE, SMALL_LIMIT, STOP_MARKER
 from relaycheck.tokens import is_reasoning_model
@@ -37,12 +37,20 @@ def max_tokens(inp: CheckInput) -> Verdict:
     metrics = {"limit": SMALL_LIMIT, "completion_tokens": billed, "finish_reason": finish}
     if billed is None:
         return Verdict(INCONCLUSIVE, "the reply reports no completion_tokens: the limit cannot be checked against billing", (x.id,), metrics)
-    if billed > SMALL_LIMIT:
-        return Verdict(FAIL, f"asked for at most {SMALL_LIMIT} tokens, billed {billed} (finish_reason {finish!r}): the limit was not passed on", (x.id,), metrics)
+    reasoning = reasoning_tokens(x.json.get("usage"))
+    metrics["reasoning_tokens"] = reasoning
+    # Two conventions are honest when the reasoning is reported: OpenAI's limit covers reasoning and answer; on
+    # DeepSeek's reasoner (and SiliconFlow) it limits the visible answer and the reasoning is billed on top.
+    if billed > SMALL_LIMIT and billed - reasoning > SMALL_LIMIT:
+        shown = f" ({reasoning} of them reported as reasoning)" if reasoning else ""
+        return Verdict(FAIL, f"asked for at most {SMALL_LIMIT} tokens, billed {billed}{shown} (finish_reason {finish!r}): the limit was not passed on", (x.id,), metrics)
     if finish != "length":
         if not text.strip():
             return Verdict(INCONCLUSIVE, f"an empty reply with finish_reason {finish!r}: nothing shows whether the limit cut it", (x.id,), metrics)
         return Verdict(FAIL, f"{billed} tokens billed but finish_reason {finish!r}, not 'length', for a reply that needs about 79", (x.id,), metrics)
+    if billed > SMALL_LIMIT:
+        return Verdict(PASS, f"stopped at {billed - reasoning} visible tokens of at most {SMALL_LIMIT} with finish_reason 'length', "
+                       f"plus {reasoning} reported reasoning tokens billed on top (the DeepSeek convention)", (x.id,), metrics)
     return Verdict(PASS, f"stopped at {billed} of at most {SMALL_LIMIT} tokens with finish_reason 'length'", (x.id,), metrics)
 
 
@@ -62,6 +70,9 @@ def stop(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"the baseline reply does not contain {STOP_MARKER!r} (“{excerpt(before, 60)}”): nothing to stop at", evidence)
     if STOP_MARKER in after:
         return Verdict(FAIL, f"with stop [{STOP_MARKER!r}] the reply still contains it: “{excerpt(after, 60)}” (the parameter was dropped)", evidence)
+    cut = cut_by_own_budget(stopped)
+    if cut:  # a reply cut before the marker's place cannot show whether the stop sequence was honoured
+        return Verdict(INCONCLUSIVE, f"the stop request: {cut}", evidence)
     if not after.strip():
         return Verdict(INCONCLUSIVE, "the stop request returned an empty reply", evidence)
     return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {_finish(stopped)!r}); the baseline continues past it", evidence)

@@ -7,7 +7,9 @@ import json
 from relaycheck import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, usage_problem
-from relaycheck.exchange import Exchange, streamed_text
+from relaycheck.exchange import Exchange, loads_relay, streamed_text
+
+_NOT_JSON = object()
 
 MIN_TOKENS_TO_JUDGE = 50
 # Real generation of 50+ tokens takes well over this; a buffered reply arrives within a few ms.
@@ -21,13 +23,33 @@ def _stream_to_judge(inp: CheckInput) -> Exchange | Verdict:
         return Verdict(INCONCLUSIVE, "no streaming request was sent")
     ex = found[0]
     if ex.status != 200:
-        return Verdict(INCONCLUSIVE, f"the streaming request did not succeed ({describe(ex)})", (ex.id,))
+        return Verdict(INCONCLUSIVE, f"the streaming request did not succeed ({describe(ex)}); see stream.sse", (ex.id,))
     return ex
 
 
-@check("stream.sse", probes=("stream",))
+# Answers to stream=true that say the relay cannot stream, rather than that this request was unlucky (401, 408, 429).
+_CANNOT_STREAM = (400, 404, 405, 415, 422, 500, 501, 502, 503)
+
+
+def _cannot_stream(inp: CheckInput) -> Verdict | None:
+    """stream=true refused or failing while the same model answers without streaming: streaming is broken."""
+    found = inp.of("stream")
+    ex = found[0] if found else None
+    if ex is None or ex.status is None or ex.status not in _CANNOT_STREAM:
+        return None
+    plain = next((x for x in inp.of("chat") if x.ok and not x.events), None)
+    if plain is None:
+        return None  # nothing works: chat.basic says so, and a stream verdict would only repeat it
+    return Verdict(FAIL, f"the relay cannot stream: stream=true got {describe(ex)} while the same model answers without streaming ({plain.id})",
+                   (ex.id, plain.id))
+
+
+@check("stream.sse", probes=("stream", "chat"))
 def sse(inp: CheckInput) -> Verdict:
     """text/event-stream, and every event before [DONE] is a JSON object without an error."""
+    broken = _cannot_stream(inp)
+    if broken is not None:
+        return broken
     ex = _stream_to_judge(inp)
     if isinstance(ex, Verdict):
         return ex
@@ -46,9 +68,8 @@ def sse(inp: CheckInput) -> Verdict:
             continue
         if event.is_done:
             break
-        try:
-            payload = json.loads(event.data)
-        except ValueError:
+        payload = loads_relay(event.data, default=_NOT_JSON)  # never raises, even on JSON nested 1,000 deep
+        if payload is _NOT_JSON:
             problems.append(f"{where} data is not JSON: “{excerpt(event.data, 40)}”")
             continue
         if not isinstance(payload, dict):

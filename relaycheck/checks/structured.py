@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, excerpt
-from relaycheck.exchange import Exchange, reply_text
+from relaycheck.checks._util import cut_by_own_budget, describe, excerpt
+from relaycheck.exchange import Exchange, loads_relay, reply_text
 from relaycheck.probes.structured import PLACE_SCHEMA, TOOL
 
 _REFUSED = (400, 422)  # an explicit "not supported" is honest, never fraud
@@ -35,10 +34,7 @@ def matches(value: Any, schema: dict) -> bool:
 
 
 def _parsed(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    return loads_relay(text)  # the model's text is relay text: nested 1,000 deep it is "not JSON", not a crash
 
 
 def _unusable(x: Exchange | None, what: str) -> Verdict | None:
@@ -67,6 +63,9 @@ def json_mode(inp: CheckInput) -> Verdict:
         if not text.strip():
             return Verdict(INCONCLUSIVE, f"the {label} reply is empty", tuple(evidence))
         value = _parsed(text)
+        cut = cut_by_own_budget(x)
+        if cut and not isinstance(value, dict):  # half a JSON object is what any budget cut leaves behind
+            return Verdict(INCONCLUSIVE, f"the {label} reply: {cut}", tuple(evidence))
         ok = isinstance(value, dict) and (label == "json_object" or matches(value, PLACE_SCHEMA))
         results.append((label, ok, text))
     bad = [(label, text) for label, ok, text in results if not ok]
@@ -110,6 +109,9 @@ def tools(inp: CheckInput) -> Verdict:
         assert x is not None
         evidence.append(x.id)
         calls = calls_of(x)
+        cut = cut_by_own_budget(x)
+        if cut:  # arguments cut mid-way are not the relay's edit
+            return Verdict(INCONCLUSIVE, f"the forced tool call ({label}): {cut}", tuple(evidence))
         if not calls:
             text = reply_text(x) if label == "tools" else None
             problems.append(f"{label}: no tool_calls" + (f", a text reply instead (“{excerpt(text, 50)}”)" if text else ""))

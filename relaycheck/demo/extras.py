@@ -41,6 +41,8 @@ def _structured(body: dict, fault: str | None) -> str | None:
     if kind == "json_schema" and fault == "prose_for_schema":
         return "The city is Paris, in France."
     if kind in ("json_object", "json_schema"):
+        if fault == "verbose_json":  # an honest model that writes more JSON than the probe's budget allows
+            return json.dumps({**PLACE, "notes": " ".join(["Paris is the capital and largest city of France."] * 20)})
         return json.dumps(PLACE)
     return None
 

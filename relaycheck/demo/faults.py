@@ -38,7 +38,8 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "redirect",
             "GET /v1/models answers 307 to another path instead of the list",
-            {"base.redirects": "fail", "base.api_root": "fail", "models.list": "fail", "models.listed": "inconclusive"},
+            # Chat still answers at the base, so the base itself is right (base.api_root passes); the redirect fails.
+            {"base.redirects": "fail", "models.list": "fail", "models.listed": "inconclusive"},
         ),
         Fault(
             "body_key",
@@ -47,13 +48,23 @@ FAULTS: dict[str, Fault] = {
             # Nor can a GET carry a body: the balance cannot be read with the standard header either.
             {"base.auth_bearer": "fail", "errors.bad_request": "inconclusive", "billing.balance": "fail", "billing.delta": "inconclusive"},
         ),
+        Fault("no_model_list", "serves chat but no model list: GET /v1/models answers 404, as many one-api-style and minimal relays do",
+              {"models.list": "warn", "models.listed": "inconclusive"}),
         Fault("models_shape", "GET /v1/models returns a bare JSON array instead of a list object", {"models.list": "fail"}),
         Fault("unlisted_model", "the model list omits gpt-4o-mini although chat serves it", {"models.listed": "fail"}),
         Fault("wrong_model", "replies name gpt-3.5-turbo whatever was asked for", {"models.echo": "fail"}),
         Fault("missing_fields", "non-stream replies lack id and created", {"chat.basic": "fail"}),
         Fault("extra_fields", "non-stream replies carry extra code/msg fields (tolerated by the SDK)", {"chat.basic": "warn"}),
         Fault("stale_reply", "replays an old cached answer to nonce prompts", {"chat.follows": "fail"}),
+        Fault("replay_cache", "a response cache keyed too loosely answers the long prompts with the first request's reply",
+              {"chat.replay": "fail", "long.complete": "inconclusive"}),
+        Fault("inject_ad", "appends an advert with a link to every reply (stream and non-stream), and bills it",
+              {"chat.injection": "fail"}),
         Fault("usage_total", "non-stream usage.total_tokens is not prompt + completion", {"usage.present": "fail"}),
+        Fault("stream_500", "answers every stream=true request with a 500 while non-stream requests work (as a stock Portkey install does)",
+              {"stream.sse": "fail", "stream.complete": "inconclusive", "stream.incremental": "inconclusive", "stream.usage": "inconclusive",
+               "stream.integrity": "inconclusive", "long.complete": "inconclusive", "long.no_stall": "inconclusive"}),
+        Fault("dup_chunks", "forwards every content chunk of every stream twice (the text arrives doubled)", {"stream.integrity": "fail", "long.complete": "fail", "stream.usage": "fail", "usage.completion": "warn"}),
         Fault("data_ping", "streams interleave `data: ping` frames that the SDK cannot parse", {"stream.sse": "fail"}),
         Fault("no_done", "streams end without data: [DONE]", {"stream.complete": "fail"}),
         Fault("buffered_stream", "fake streaming: the whole reply is buffered and sent at the end", {"stream.incremental": "fail"}),
@@ -78,6 +89,8 @@ FAULTS: dict[str, Fault] = {
         Fault("hidden_prompt", "bills a hidden 300-token system prompt on every request", {"usage.prompt": "fail"}),
         Fault("inflated_usage", "reports 1.5x the completion tokens on non-stream replies", {"usage.completion": "fail"}),
         Fault("truncate_long", "cuts replies after 300 tokens and still says finish_reason stop", {"long.complete": "fail"}),
+        Fault("reset_long_stream", "resets the connection of long streams right after the finish_reason chunk (no usage chunk, no [DONE])",
+              {"long.complete": "fail", "billing.delta": "inconclusive"}),
         Fault("long_stall", "pauses long streams for 1 s halfway (the demo's stall threshold is 0.5 s)", {"long.no_stall": "fail"}),
         Fault("price_multiplier", "charges twice the advertised price", {"billing.delta": "fail"}),
         Fault("drained_more", "reports usage honestly but drains extra balance on every request", {"billing.delta": "fail"}),
@@ -97,9 +110,17 @@ FAULTS: dict[str, Fault] = {
         # inconclusive.
         Fault("long_thinking", "o4-mini spends 1,100 hidden reasoning tokens before writing: a budget of 1,024 "
               "leave its replies empty", {}, models=("o4-mini",), checks=("context.intact", "params.stop", "params.json_mode")),
+        # Not a misbehaviour: DeepSeek's convention, where max_tokens limits the visible answer and the reported
+        # reasoning (reasoning_content, completion_tokens_details.reasoning_tokens) is billed on top.
+        Fault("reasoning_on_top", "o4-mini answers DeepSeek-style: the limit covers the visible answer, reported reasoning is billed on top",
+              {}, models=("o4-mini",), checks=("params.max_tokens", "usage.completion", "stream.usage", "long.complete", "chat.follows", "stream.complete")),
         Fault("cache_full_price", "reports a repeated long prefix as cached tokens and bills them at the full input price",
               {"usage.cache": "fail"}),
         Fault("keep_tail", "forwards only the last 2,000 tokens of a long prompt and bills all of it", {"context.intact": "fail"}),
+        # Not a misbehaviour: JSON longer than the probe's own budget comes back cut (finish_reason length). A reply
+        # cut by relaycheck's budget is never evidence, so params.json_mode cannot be judged: inconclusive, not fail.
+        Fault("verbose_json", "answers JSON requests with a long honest object that relaycheck's own max_tokens cuts",
+              {"params.json_mode": "inconclusive"}),
         Fault("prose_for_schema", "answers json_schema requests with prose", {"params.json_mode": "fail"}),
         Fault("drop_tools", "drops tools and tool_choice: a forced call comes back as text", {"params.tools": "fail"}),
         Fault("ignore_n", "accepts n=2 and returns one choice", {"params.n": "fail"}),

@@ -124,6 +124,7 @@ def complete(
     model: str, messages: list[dict], max_tokens: int | None, reply: str | None = None, prompt_encoding: str | None = None,
     stop: list[str] | None = None, temperature: float = 1.0, noisy: bool = False, seed: int | None = None,
     keep_tail: int | None = None, cache: "PrefixCache | None" = None, reasoning: int | None = None,
+    reasoning_on_top: bool = False,
 ) -> Completion:
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
@@ -142,8 +143,9 @@ def complete(
     thinking = 0 if not tokens.is_reasoning_model(model) else REASONING_TOKENS if reasoning is None else reasoning
     if max_tokens is not None:
         # A reasoning model's budget covers its hidden reasoning first: what is left, if anything, is visible.
-        thinking = min(thinking, max_tokens)
-        visible = max_tokens - thinking
+        # With reasoning_on_top (DeepSeek's reasoner, SiliconFlow) the limit covers the visible answer alone.
+        thinking = thinking if reasoning_on_top else min(thinking, max_tokens)
+        visible = max_tokens if reasoning_on_top else max_tokens - thinking
         if len(ids) > visible:
             ids, finish = ids[:visible], "length"
     pieces: list[str] = []

@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import socket
 import threading
 import time
@@ -27,6 +28,9 @@ from relaycheck.net import is_loopback_host
 MAX_BODY = 4 * 1024 * 1024
 DEMO_RELAY_KEY = "sk-demo-relay"  # what `relaycheck demo-relay` accepts unless --key-env names another key
 STALE_NONCE = "relaycheck-nonce-A1B2C3D4E5"
+NONCE_IN_PROMPT = re.compile(r"relaycheck-nonce-[A-Z0-9]{10}")
+AD_TEXT = "\n\n——本回复由某某AI提供 https://relay.example/"  # the inject_ad fault's advert, appended to every reply
+REASONING_TEXT = "Let me think about what is asked."  # the reasoning_on_top condition's visible reasoning (DeepSeek-style)
 HIDDEN_PROMPT_TOKENS = 300  # the hidden_prompt fault bills this many tokens of a system prompt nobody sent
 TRUNCATE_AT = 300  # the truncate_long fault cuts replies after this many tokens
 HOMEPAGE = (
@@ -74,6 +78,7 @@ class DemoRelay:
         self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
         self.flaky_count = 0  # the flaky fault's counter of reliability samples
+        self.cached_reply: str | None = None  # the replay_cache fault's first nonce reply, served again later
         self.latency_ms = latency_ms  # added before every answer (benchmarks use it to model a slow relay)
         # What each billed completion cost the main key: (SHA-256 of the request body, model, prompt, completion).
         self.usage_log: collections.deque[tuple[str, str, int, int]] = collections.deque(maxlen=10_000)
@@ -312,6 +317,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.fault != "body_key" and self._authorized(None) is None:
             return
+        if self.fault == "no_model_list":
+            self._error(404, "Invalid URL (GET /v1/models)", "invalid_request_error", None)
+            return
         names = [m for m in stand_in.MODELS if not (self.fault == "unlisted_model" and m == stand_in.DEFAULT_MODEL)]
         data = [{"id": m, "object": "model", "created": 1715367049, "owned_by": "demo"} for m in names]
         self._json(200, data if self.fault == "models_shape" else {"object": "list", "data": data})
@@ -345,10 +353,15 @@ class _Handler(BaseHTTPRequestHandler):
         if extras.flaky_fails(body, self.fault, counter):  # as an overloaded upstream would
             self._error(502, "upstream connect error or disconnect/reset before headers", "server_error", None)
             return
+        if body.get("stream") and self.fault == "stream_500":  # as a stock Portkey install answers every stream (unbilled)
+            self._error(500, "Something went wrong", "server_error", None)
+            return
         asked = extras.prepare(body, self.fault)
         override = asked.reply
         if self.fault == "stale_reply" and "Reply with exactly this text" in json.dumps(body["messages"]):
             override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
+        if self.fault == "replay_cache":
+            override = self._replay(body, override)
         if asked.tool_call is not None:
             override = ""  # a forced function call answers with arguments, not text
         prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
@@ -357,12 +370,15 @@ class _Handler(BaseHTTPRequestHandler):
         completion = stand_in.complete(backend, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
                                        asked.temperature, noisy=self.fault == "noisy", seed=asked.seed,
                                        keep_tail=2000 if self.fault == "keep_tail" else None, cache=self.relay.prompt_cache,
-                                       reasoning=stand_in.LONG_REASONING_TOKENS if self.fault == "long_thinking" else None)
+                                       reasoning=stand_in.LONG_REASONING_TOKENS if self.fault == "long_thinking" else None,
+                                       reasoning_on_top=self.fault == "reasoning_on_top")
         if self.fault == "hidden_reasoning" and extras.FLAKY_PROMPT in json.dumps(body["messages"]):
             completion = replace(completion, completion_tokens=completion.completion_tokens + 150)  # billed, never shown
         if asked.tool_call is not None:
             arguments = asked.tool_call["function"]["arguments"]
             completion = replace(completion, completion_tokens=completion.reasoning_tokens + stand_in.count(name, arguments), finish_reason="tool_calls")
+        if self.fault == "inject_ad" and asked.tool_call is None:  # appended after generation, and billed
+            completion = replace(completion, pieces=completion.pieces + (AD_TEXT,), completion_tokens=completion.completion_tokens + stand_in.count(name, AD_TEXT))
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)
@@ -374,6 +390,18 @@ class _Handler(BaseHTTPRequestHandler):
             SSEWriter(self, reply_model, completion, include_usage, asked.tool_call).send()
         else:
             self._completion(reply_model, completion, asked)
+
+    def _replay(self, body: dict, override: str | None) -> str | None:
+        """The replay_cache fault: a response cache keyed too loosely answers the long prompts with the first nonce reply."""
+        text = json.dumps(body["messages"])
+        match = NONCE_IN_PROMPT.search(text)
+        with self.relay._flight_lock:
+            if "Reply with exactly this text" in text and match and self.relay.cached_reply is None:
+                self.relay.cached_reply = match.group()  # what the honest model answers: the nonce itself
+                return override
+            if "Write the integers" in text and "Reference:" in text and self.relay.cached_reply is not None:
+                return self.relay.cached_reply
+        return override
 
     def _usage_faults(self, completion: stand_in.Completion, stream: bool) -> stand_in.Completion:
         """Faults that change what is billed or how much arrives, not how it is framed."""
@@ -401,6 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "index": i,
                     "message": {"role": "assistant", "content": None if asked.tool_call else completion.text, "refusal": None,
+                                **({"reasoning_content": REASONING_TEXT} if self.fault == "reasoning_on_top" and completion.reasoning_tokens else {}),
                                 **({"tool_calls": [asked.tool_call]} if asked.tool_call else {})},
                     "logprobs": extras.logprobs_for(completion.pieces) if asked.logprobs else None,
                     "finish_reason": completion.finish_reason,

@@ -66,6 +66,18 @@ class SSEWriter:
             self.write(self.chunk([{"index": 0, "delta": {"tool_calls": [fragment]}, "logprobs": None, "finish_reason": None}], **extra),
                        self.h.relay.token_ms)
 
+    def _reset(self) -> None:
+        """Drop the connection with a TCP reset right after the finish_reason chunk: no usage, no [DONE]."""
+        import socket
+        import struct
+
+        self.h.wfile.flush()
+        self.h.close_connection = True
+        conn = self.h.connection
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close() now sends RST
+        conn.close()
+        self.h.wfile = _Discard()  # the handler's own final flush must not fail on the closed socket
+
     def send(self) -> None:
         relay = self.h.relay
         self.h.send_response(200)
@@ -80,6 +92,13 @@ class SSEWriter:
             azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
             self.write(self.frame(azure))
         self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
+        if self.fault == "reasoning_on_top" and self.completion.reasoning_tokens:
+            # DeepSeek-style reasoning deltas come before the answer; they are not part of the content.
+            from relaycheck.demo.server import REASONING_TEXT
+
+            for word in REASONING_TEXT.split(" "):
+                reasoning = {"index": 0, "delta": {"reasoning_content": word + " "}, "logprobs": None, "finish_reason": None}
+                self.write(self.chunk([reasoning], **usage_null))
         if self.tool_call is not None:
             self._tool_call_deltas(usage_null)
         pieces = () if self.tool_call is not None else self.completion.pieces
@@ -91,11 +110,16 @@ class SSEWriter:
                 time.sleep(relay.long_stall_s)
             delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
             self.write(self.chunk([delta], **usage_null), relay.token_ms if stand_in.paced(i) else 0.0)
+            if self.fault == "dup_chunks":  # a gateway that forwards every upstream chunk twice
+                self.write(self.chunk([delta], **usage_null))
             if self.fault == "data_ping" and i % 10 == 0:
                 self.write(self.frame("ping"))
             if self.quirks and i % 10 == 5:
                 self.write(f": keep-alive{self.eol}{self.eol}".encode())
         self.write(self.chunk([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": self.completion.finish_reason}], **usage_null))
+        if self.fault == "reset_long_stream" and is_long:
+            self._reset()
+            return
         if self.include_usage:
             self.write(self.chunk([], usage=usage_of(self.completion)))
         if self.fault != "no_done":
@@ -104,3 +128,18 @@ class SSEWriter:
             data = b"".join(self.buffer)
             self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.h.wfile.write(b"0\r\n\r\n")
+
+
+class _Discard:
+    """A write sink for a handler whose connection was reset on purpose."""
+
+    closed = True  # socketserver's finish() then leaves it alone
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 
 from typing import Any
 
-import httpx
-
 from relaycheck.exchange import Exchange
 from relaycheck.probes import prompts
 from relaycheck.targets import Target
-from relaycheck.transport import Auth, RecordingClient, retry_after_seconds
+from relaycheck.transport import Auth, RecordingClient
 
 
 @dataclass(frozen=True)
@@ -68,9 +66,8 @@ async def send(ctx: ProbeContext, method: str, url: str, *, retry_of: str | None
     info = classify(first)
     if info is not None and info.category == INSUFFICIENT_BALANCE:
         return first  # waiting does not refill a balance
-    wait = retry_after_seconds(httpx.Headers(list(first.response_headers)))
-    if wait is None or wait > ctx.client.limits.max_retry_after_s:
-        return first
+    if not ctx.client.retry_granted(first):
+        return first  # no Retry-After, one too long, or the run's budget for waiting is spent (the 429 says which)
     # The client's polite gate holds every request until Retry-After has passed, this one included.
     retried = await ctx.client.request(method, url, retry_of=first.id, **kwargs)
     assert retried is not None

@@ -9,6 +9,7 @@ from relaycheck.i18n import label, severity, status
 from relaycheck.render import svg
 from relaycheck.render.markdown import evidence_lines  # the same ticket facts, as text
 from relaycheck.report import Report, TargetReport, failing, plan_line, reliability_line
+from relaycheck.sanitize import visible
 
 BODY_SHOWN = 16 * 1024  # characters of each body shown inline; the JSON report and the bundle keep what was recorded
 # The policy forbids every fetch: the page cannot reach the network even when opened from a mail client.
@@ -57,7 +58,7 @@ def _details(target: TargetReport, lang: str) -> str:
                  f"<li>{escape(label('observed', lang))}: {escape(c.summary)}</li>",
                  f"<li>{escape(label('why', lang))}: {escape(c.text('rationale', lang) or '')}</li>",
                  f"<li>{escape(label('what_to_do', lang))}: {escape(c.text('remediation', lang) or '')}</li>"]
-        facts = "\n".join(line for xid in c.evidence for line in evidence_lines(target, xid, lang))
+        facts = "\n".join(line for xid in c.evidence for line in evidence_lines(target, xid, lang, plain=True))
         parts.append(f'<div class="ticket"><h4><code>{escape(c.id)}</code> · {escape(c.model or label("all_models", lang))} · '
                      f"{_status(c.status, lang)}</h4><ul>{''.join(items)}</ul><pre>{escape(facts)}</pre></div>")
     return f'<h3>{escape(label("details", lang))}</h3>' + "".join(parts) if parts else ""
@@ -142,7 +143,7 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
     verdict = label("verdict_fail", lang, n=len(blocking), floor=floor) if blocking else label("verdict_ok", lang, floor=floor)
     header = (f"<p>{escape(label('tool', lang))}: relaycheck {escape(report.tool_version)} · {escape(label('run_utc', lang))}: "
               f"{escape(report.started_at)} → {escape(report.finished_at)} · {escape(label('profile', lang))}: {escape(report.profile)}</p>")
-    return (
+    page = (
         f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}"><meta name="viewport" content="width=device-width">'
         f"<title>{escape(label('report_title', lang))}</title><style>{_CSS}</style></head><body>"
@@ -150,3 +151,6 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
         f'<p class="banner {"bad" if blocking else "good"}" id="verdict">{escape(verdict)}</p>'
         + "".join(_target(t, lang) for t in report.targets) + _comparison(report, lang) + "</body></html>\n"
     )
+    # Every string on the page is escaped as HTML; a last pass shows each control and bidi character as an escape,
+    # so relay text can neither reorder what the reader sees nor hide in the page as raw control bytes.
+    return visible(page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Iterator
 
 from relaycheck.report import LazyRecords, Report, to_dict
@@ -17,12 +18,36 @@ PRETTY_DEPTH = 4
 _PIECE_CHARS = 64 * 1024
 
 
+def _finite(value: Any) -> Any:
+    """`value` with every NaN and ±Infinity replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    """json.dumps, always strict JSON: a non-finite float (a relay's 1e999, a ratio over zero) is written as null.
+
+    Python would write the bare words Infinity and NaN, which no JSON parser has to accept. null, not a string:
+    the field keeps one JSON type (a number or nothing), and the finding's summary still says what was seen.
+    Only the rare value that fails the strict dump is walked again, so the common case costs nothing extra.
+    """
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+
+
 def _compact(value: Any) -> Iterator[str]:
     """`json.dumps(value)` in pieces: lazy lists inside are made one record at a time, the rest in one go."""
     if isinstance(value, LazyRecords):
         pending, size = ["["], 1
         for i, item in enumerate(value):
-            text = json.dumps(item, ensure_ascii=False)
+            text = _dumps(item)
             pending.append(f", {text}" if i else text)
             size += len(text) + 2
             if size >= _PIECE_CHARS:
@@ -37,7 +62,7 @@ def _compact(value: Any) -> Iterator[str]:
             yield from _compact(item)
         yield "}"
     else:
-        yield json.dumps(value, ensure_ascii=False)
+        yield _dumps(value)
 
 
 def _chunks(value: Any, depth: int) -> Iterator[str]:

@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+import re
+from typing import Callable
+
 from relaycheck import compare
 from relaycheck.checks._util import error_text, excerpt
 from relaycheck.errorclass import classify
 from relaycheck.i18n import label, severity, status
 from relaycheck.report import Finding, Report, TargetReport, failing, plan_line, reliability_line, request_ids
+from relaycheck.sanitize import visible
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "inconclusive": "❔", "skip": "⏭"}
+# Relay text is shown as text, never as Markdown or HTML: < > & become entities (no tag, comment or entity can
+# start), and the characters that open emphasis, code, links, images, strikethrough, maths or table cells are
+# backslash-escaped. Newlines become spaces, so no line of relay text can start a block (a fake table, a heading).
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# An underscore between two letters or digits opens nothing (finish_reason, req_demo1): it stays as it is.
+_SPECIAL = re.compile(r"[\\`*\[\]|~$&<>]|(?<![^\W_])_|_(?![^\W_])")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def inline(value: str) -> str:
+    """Relay-controlled text for a Markdown line or table cell: visible controls, no markup, one line."""
+    value = visible(value.replace("\r\n", "\n"), lines=True).replace("\n", " ")
+    return _SPECIAL.sub(lambda m: _ENTITIES.get(m.group(), "\\" + m.group()), value)
+
+
+def unescaped(markdown: str) -> str:
+    """The text with our escapes undone, for the final secret scan: a backslash inside a key must not hide it."""
+    text = re.sub(r"\\([\\`*_\[\]|~$])", r"\1", markdown)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def code(value: str, cell: bool = False) -> str:
+    """`value` as an inline code span with enough backticks that nothing inside can close it (`cell`: in a table)."""
+    value = visible(value, lines=False)
+    run = max((len(r) for r in re.findall("`+", value)), default=0)
+    ticks = "`" * (run + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    span = f"{ticks}{pad}{value}{pad}{ticks}"
+    return span.replace("|", "\\|") if cell else span  # GFM splits cells at | even inside code spans
+
+
+def _cell(value: str) -> str:
+    """Our own text (catalogue titles) in a table cell."""
+    return value.replace("|", "\\|").replace("\n", " ")
 
 
 def _fence(text: str) -> str:
@@ -22,39 +55,54 @@ def _fence(text: str) -> str:
     return f"{fence}\n{text}\n{fence}"
 
 
-def evidence_lines(target: TargetReport, xid: str, lang: str = "en") -> list[str]:
-    """One exchange as the facts a support team asks for: time, status, request ids, raw error text."""
+def _plain(value: str, cell: bool = False) -> str:
+    """Text for the HTML page's <pre> of ticket facts: controls made visible, escaped later as HTML."""
+    return visible(value)
+
+
+def _plain_code(value: str, cell: bool = False) -> str:
+    return f"`{visible(value)}`"
+
+
+def evidence_lines(target: TargetReport, xid: str, lang: str = "en", plain: bool = False) -> list[str]:
+    """One exchange as the facts a support team asks for: time, status, request ids, raw error text.
+
+    Relay text is escaped for Markdown; with `plain`, it only has its controls made visible (the HTML page).
+    """
     ex = target.exchange(xid)
     if ex is None:
         return []
-    lines = [f"- **{xid}** `{ex.method} {ex.url}`", f"  - {label('time_utc', lang)}: {ex.timings.started_at}"]
-    code = ex.status if ex.status is not None else label("no_response", lang)
-    lines.append(f"  - {label('http_status', lang)}: {code}" + (f" ({ex.error_kind}: {ex.error})" if ex.error else ""))
+    esc: Callable[[str], str] = _plain if plain else inline
+    span: Callable[[str], str] = _plain_code if plain else code
+    lines = [f"- **{xid}** {span(f'{ex.method} {ex.url}')}", f"  - {label('time_utc', lang)}: {esc(ex.timings.started_at)}"]
+    status_code = ex.status if ex.status is not None else label("no_response", lang)
+    lines.append(f"  - {label('http_status', lang)}: {status_code}" + (f" ({esc(ex.error_kind or '')}: {esc(ex.error)})" if ex.error else ""))
     ids = request_ids(ex)
-    lines.append(f"  - {label('request_ids', lang)}: {', '.join(ids) if ids else label('none_returned', lang)}")
+    lines.append(f"  - {label('request_ids', lang)}: {esc(', '.join(ids)) if ids else label('none_returned', lang)}")
     if ex.status is not None and (ex.status >= 300 or not ex.ok or (isinstance(ex.json, dict) and ex.json.get("error"))):
         raw = excerpt(ex.body, 600) if ex.body else label("empty_body", lang)
         lines += [f"  - {label('raw_error', lang)}:", ""]
-        lines += ["    " + line for line in _fence(raw).splitlines()]
+        # Inside a fence long enough that the body cannot close it, the raw text is shown as it came (controls visible).
+        lines += ["    " + line for line in _fence(visible(raw)).split("\n")]
         message = error_text(ex)
         if message and message != raw:
-            lines.append(f"  - {label('error_message', lang)}: {excerpt(message, 300)}")
+            lines.append(f"  - {label('error_message', lang)}: {esc(excerpt(message, 300))}")
     info = classify(ex)
     if info is not None:
         detail = ", ".join(p for p in (f"{info.dialect} dialect", f"code {info.code}" if info.code else "", f"type {info.type}" if info.type and not info.code else "") if p)
-        lines.append(f"  - {label('classified', lang)}: {info.label} ({detail})")
+        lines.append(f"  - {label('classified', lang)}: {esc(f'{info.label} ({detail})')}")
     return lines
 
 
 def _ticket(target: TargetReport, finding: Finding, lang: str) -> list[str]:
-    model = finding.model or label("all_models", lang)
+    model = inline(finding.model) if finding.model else label("all_models", lang)
     lines = [f"#### `{finding.id}` · {finding.text('title', lang)}", "",
              f"{model} · **{status(finding.status, lang)}** ({label('severity', lang)}: {severity(finding.severity, lang)})", ""]
     expected = finding.text("expected", lang)
     if expected:
-        lines += [f"- {label('expected', lang)}: {expected}", f"- {label('observed', lang)}: {finding.summary}"]
+        lines += [f"- {label('expected', lang)}: {expected}", f"- {label('observed', lang)}: {inline(finding.summary)}"]
     else:
-        lines.append(f"- {label('observed', lang)}: {finding.summary}")
+        lines.append(f"- {label('observed', lang)}: {inline(finding.summary)}")
     for name, key in (("rationale", "why"), ("remediation", "what_to_do")):
         value = finding.text(name, lang)
         if value:
@@ -68,24 +116,25 @@ def _ticket(target: TargetReport, finding: Finding, lang: str) -> list[str]:
 
 def _target(target: TargetReport, lang: str) -> list[str]:
     counts = target.counts()
-    out = [f"## {label('target', lang)} `{target.name}`", "", "| | |", "|---|---|", f"| {label('base_url', lang)} | `{target.base_url}` |"]
+    out = [f"## {label('target', lang)} {code(target.name)}", "", "| | |", "|---|---|",
+           f"| {label('base_url', lang)} | {code(target.base_url, cell=True)} |"]
     if target.effective_base_url != target.base_url:
-        out.append(f"| {label('works_at', lang)} | `{target.effective_base_url}` |")
+        out.append(f"| {label('works_at', lang)} | {code(target.effective_base_url, cell=True)} |")
     out += [
-        f"| {label('key', lang)} | `{target.key_id}` ({label('masked', lang)}) |",
-        f"| {label('key_sent_as', lang)} | {target.auth} |",
-        f"| {label('models', lang)} | {', '.join(f'`{m}`' for m in target.models)} |",
-        f"| {label('plan', lang)} | {plan_line(target, lang)} |",
-        *(f"| {label('fingerprint', lang)} | {_cell(line)} |" for line in target.fingerprint),
-        *(f"| {label('reliability', lang)} | {_cell(line)} |" for line in [reliability_line(target)] if line),
+        f"| {label('key', lang)} | {code(target.key_id, cell=True)} ({label('masked', lang)}) |",
+        f"| {label('key_sent_as', lang)} | {inline(target.auth)} |",
+        f"| {label('models', lang)} | {', '.join(code(m, cell=True) for m in target.models)} |",
+        f"| {label('plan', lang)} | {inline(plan_line(target, lang))} |",
+        *(f"| {label('fingerprint', lang)} | {inline(line)} |" for line in target.fingerprint),
+        *(f"| {label('reliability', lang)} | {inline(line)} |" for line in [reliability_line(target)] if line),
         f"| {label('result', lang)} | {', '.join(f'{n} {status(s, lang)}' for s, n in counts.items() if n)} |",
         "",
         f"| {label('check', lang)} | {label('model', lang)} | {label('status', lang)} | {label('severity', lang)} | {label('summary', lang)} |",
         "|---|---|---|---|---|",
     ]
     for c in target.checks:
-        out.append(f"| `{c.id}` {_cell(c.text('title', lang) or '')} | {c.model or '—'} | {_ICON[c.status]} {status(c.status, lang)} | "
-                   f"{severity(c.severity, lang)} | {_cell(c.summary)} |")
+        out.append(f"| `{c.id}` {_cell(c.text('title', lang) or '')} | {inline(c.model) if c.model else '—'} | {_ICON[c.status]} {status(c.status, lang)} | "
+                   f"{severity(c.severity, lang)} | {inline(c.summary)} |")
     out.append("")
     problems = [c for c in target.checks if c.status in ("fail", "warn")]
     if problems:
@@ -104,7 +153,7 @@ def comparison(report: Report, lang: str) -> list[str]:
             label("tokens_per_s", lang), label("price_multiplier", lang))
     out = [f"## {label('comparison', lang)}", "", "| " + " | ".join(head) + " |", "|---|---|---|---|---|---|"]
     for r in table:
-        out.append(f"| `{_cell(r.name)}` | {r.passed}/{r.judged} | {r.failures} | {compare.cell(r.ttft_ms, fmt='{:.0f}')} | "
+        out.append(f"| {code(r.name, cell=True)} | {r.passed}/{r.judged} | {r.failures} | {compare.cell(r.ttft_ms, fmt='{:.0f}')} | "
                    f"{compare.cell(r.tokens_per_s, fmt='{:.0f}')} | {compare.cell(r.price_multiplier, '×', '{:.2f}')} |")
     return out + [""]
 
@@ -114,9 +163,9 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
     out = [
         f"# {label('report_title', lang)}",
         "",
-        f"- {label('tool', lang)}: relaycheck {report.tool_version}",
-        f"- {label('run_utc', lang)}: {report.started_at} → {report.finished_at}",
-        f"- {label('profile', lang)}: {report.profile} · {label('fail_on', lang)}: {severity(report.fail_on, lang)}",
+        f"- {label('tool', lang)}: relaycheck {inline(report.tool_version)}",
+        f"- {label('run_utc', lang)}: {inline(report.started_at)} → {inline(report.finished_at)}",
+        f"- {label('profile', lang)}: {inline(report.profile)} · {label('fail_on', lang)}: {severity(report.fail_on, lang)}",
         "",
     ]
     for target in report.targets:
@@ -126,4 +175,4 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
     floor = severity(report.fail_on, lang)
     verdict = label("verdict_fail", lang, n=len(blocking), floor=floor) if blocking else label("verdict_ok", lang, floor=floor)
     out += ["---", f"{label('result', lang)}: {verdict}.", ""]
-    return "\n".join(out)
+    return visible("\n".join(out))  # a last pass: no control character of any field reaches the ticket raw

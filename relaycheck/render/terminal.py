@@ -12,12 +12,18 @@ from rich.text import Text
 from relaycheck import compare
 from relaycheck.i18n import label, severity, status
 from relaycheck.report import Report, TargetReport, failing, plan_line, reliability_line
+from relaycheck.sanitize import visible
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta", "skip": "dim"}
 
 
+def _t(value: str, style: str = "", lines: bool = True) -> Text:
+    """Relay-controlled text as a rich Text: never parsed as markup, its control and bidi characters made visible."""
+    return Text(visible(value, lines=lines), style=style)
+
+
 def _target(console: Console, report: Report, target: TargetReport, lang: str) -> None:
-    console.print(Text(f"relaycheck {report.tool_version} · {target.name}", style="bold"))
+    console.print(_t(f"relaycheck {report.tool_version} · {target.name}", "bold", lines=False))
     rows = [(label("base_url", lang), target.base_url)]
     if target.effective_base_url != target.base_url:
         rows.append((label("works_at", lang), target.effective_base_url))
@@ -31,7 +37,7 @@ def _target(console: Console, report: Report, target: TargetReport, lang: str) -
     ]
     for name, value in rows:
         pad = " " * max(1, 14 - cell_len(name))  # CJK characters take two cells: pad by width, not length
-        console.print(f"  {name}{pad}{value}", markup=False)
+        console.print(_t(f"  {name}{pad}{value}", lines=False))  # one line each: a relay cannot add a row
     table = Table(show_lines=False, expand=False)
     table.add_column(label("check", lang), no_wrap=True)
     table.add_column(label("model", lang), no_wrap=True)
@@ -40,7 +46,7 @@ def _target(console: Console, report: Report, target: TargetReport, lang: str) -
     table.add_column(label("summary", lang), overflow="fold")
     for c in target.checks:
         check = c.id if lang == "en" else f"{c.id}\n{c.text('title', lang)}"
-        table.add_row(check, c.model or "—", Text(status(c.status, lang), style=_STYLE[c.status]), severity(c.severity, lang), Text(c.summary))
+        table.add_row(_t(check), _t(c.model or "—"), Text(status(c.status, lang), style=_STYLE[c.status]), severity(c.severity, lang), _t(c.summary))
     console.print(table)
     console.print("  " + ", ".join(f"{n} {status(s, lang)}" for s, n in target.counts().items() if n), markup=False)
     console.print()
@@ -55,7 +61,7 @@ def _comparison(console: Console, report: Report, lang: str) -> None:
                  label("tokens_per_s", lang), label("price_multiplier", lang)):
         table.add_column(head, no_wrap=True)
     for r in table_rows:
-        table.add_row(r.name, f"{r.passed}/{r.judged}", Text(str(r.failures), style="bold red" if r.failures else "green"),
+        table.add_row(_t(r.name), f"{r.passed}/{r.judged}", Text(str(r.failures), style="bold red" if r.failures else "green"),
                       compare.cell(r.ttft_ms, fmt="{:.0f}"), compare.cell(r.tokens_per_s, fmt="{:.0f}"),
                       compare.cell(r.price_multiplier, "×", "{:.2f}"))
     console.print(table)
@@ -65,7 +71,8 @@ def _comparison(console: Console, report: Report, lang: str) -> None:
 def render(report: Report, color: bool = False, width: int = 120, lang: str = "en", **_: object) -> str:
     """Tables of verdicts with a header per target, a comparison of several targets and a closing line."""
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=False)
+    # No emoji codes either: a relay's ":skull:" stays text (relay strings go in as Text, never as markup).
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=False, emoji=False)
     for target in report.targets:
         _target(console, report, target, lang)
     _comparison(console, report, lang)

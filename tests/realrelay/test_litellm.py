@@ -26,10 +26,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 FORWARDED = {
     "base.https": "pass", "base.api_root": "pass", "base.redirects": "pass", "base.auth_bearer": "pass",
     "models.list": "pass", "models.listed": "pass", "models.echo": "pass", "models.tokenizer": "pass",
-    "chat.basic": "pass", "chat.follows": "pass",
+    "chat.basic": "pass", "chat.follows": "pass", "chat.injection": "pass", "chat.replay": "pass",
     "usage.present": "pass", "usage.prompt": "pass", "usage.completion": "pass",
     # LiteLLM's usage chunk carries choices [{"index": 0, "delta": {}}] and an extra usage.cost: tolerated.
-    "stream.sse": "pass", "stream.complete": "pass", "stream.incremental": "pass", "stream.usage": "pass",
+    "stream.sse": "pass", "stream.complete": "pass", "stream.incremental": "pass", "stream.usage": "pass", "stream.integrity": "pass",
     "long.complete": "pass", "long.no_stall": "pass",
     "errors.bad_key": "fail",  # without a database a wrong key gets 400 "No connected db." instead of 401
     "errors.missing_key": "pass", "errors.unknown_model": "pass",  # an unknown model is an honest 400
@@ -39,8 +39,8 @@ FORWARDED = {
 # mock_response: a canned reply, which chat.follows catches; what cannot be counted offline is skipped or inconclusive.
 MOCK = {
     **FORWARDED,
-    "chat.follows": "fail", "models.tokenizer": "skip", "usage.prompt": "skip", "usage.completion": "skip",
-    "stream.incremental": "inconclusive", "stream.usage": "inconclusive", "long.complete": "inconclusive",
+    "chat.follows": "fail", "chat.injection": "inconclusive", "models.tokenizer": "skip", "usage.prompt": "skip", "usage.completion": "skip",
+    "stream.incremental": "inconclusive", "stream.usage": "inconclusive", "long.complete": "inconclusive", "stream.integrity": "inconclusive",
 }
 # An rpm-limited deployment (429 without Retry-After) and one with a 1 s timeout in front of a slow upstream (408).
 LIMITS = {

@@ -1,0 +1,132 @@
+"""Every hostile relay mode in the suite, held to the same bar (issue 14's acceptance).
+
+For each mode of tests/hostile_server.py and of every tests/hostile_*.py module: the real CLI (a child process)
+ends with exit 0 or 1 and a report, within the deadlines plus a margin, under 150 MB, with no traceback, and no
+12-character piece of the canary key, nor a decoded form of one, in stdout, stderr, the JSON report, the evidence
+bundle, or the report re-rendered in every format and language. The mode-specific verdicts are pinned by each
+module's own tests; this one only holds the properties every mode shares.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+import hostile_server
+from test_hostile import _RUN_AND_REPORT_PEAK
+
+HERE = Path(__file__).parent
+CANARY = "sk-cnry-7Hq2Vx9LmP4tR8wZ3kYb6NfJ"  # random-looking: none of its 12-character pieces occurs by chance
+PIECE = 12
+TIMEOUT_S, IDLE_S = 4, 3
+BOUND_S = 5 * TIMEOUT_S + 15  # the quick profile's longest chain of deadlines, start-up, rendering and a margin
+PEAK_MB = 150
+FORMATS = ("terminal", "json", "md", "junit", "html")
+
+
+def _modes() -> list[tuple[str, str]]:
+    """(module, mode) for the base hostile relay and every hostile_*.py module beside this file."""
+    found = [("hostile_server", m) for m in hostile_server.MODES]
+    for path in sorted(HERE.glob("hostile_*.py")):
+        if path.stem == "hostile_server":
+            continue
+        found += [(path.stem, m) for m in importlib.import_module(path.stem).MODES]
+    return found
+
+
+def _relay_class(module: str) -> type:
+    mod = importlib.import_module(module)
+    classes = [v for v in vars(mod).values() if isinstance(v, type) and issubclass(v, hostile_server.HostileRelay)]
+    # The module's own subclass (the most derived one it defines), else the base relay.
+    own = [c for c in classes if c.__module__ == module]
+    return own[-1] if own else hostile_server.HostileRelay
+
+
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _decoded_views(text: str) -> list[str]:
+    """The text and what a reader could decode from it: %XX, HTML references, JSON \\u escapes, base64 runs."""
+    views = [text, urllib.parse.unquote(text), html.unescape(text),
+             _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)]
+    for run in _B64_RUN.findall(text):
+        for start in range(4):
+            chunk = run[start:].rstrip("=")
+            chunk = chunk[: len(chunk) - len(chunk) % 4] if len(chunk) % 4 == 1 else chunk
+            for decode in (base64.b64decode, base64.urlsafe_b64decode):
+                try:
+                    views.append(decode(chunk + "=" * (-len(chunk) % 4)).decode("latin-1"))
+                except (binascii.Error, ValueError):
+                    pass
+    return views
+
+
+def _pieces(secret: str) -> set[str]:
+    return {secret[i : i + PIECE].lower() for i in range(len(secret) - PIECE + 1)}
+
+
+def _leaked_pieces(text: str) -> list[str]:
+    pieces = _pieces(CANARY)
+    return sorted({p for view in _decoded_views(text) for p in pieces if p in view.lower()})
+
+
+def _all_outputs(tmp_path: Path, stdout: str, stderr: str) -> dict[str, str]:
+    from relaycheck.loadreport import load
+    from relaycheck.render import render
+
+    outputs = {"stdout": stdout, "stderr": stderr}
+    for path in sorted(tmp_path.rglob("*")):
+        if path.is_file() and path.name not in ("peak-kb.txt",):
+            outputs[str(path.relative_to(tmp_path))] = path.read_text(encoding="utf-8", errors="replace")
+    report = load(tmp_path / "report.json")
+    for fmt in FORMATS:
+        for lang in ("en", "zh"):
+            outputs[f"rendered {fmt} {lang}"] = render(report, fmt, lang=lang)
+    return outputs
+
+
+@pytest.mark.parametrize("module,mode", _modes(), ids=lambda v: v)
+def test_every_hostile_mode_meets_the_common_bar(module, mode, tmp_path):
+    relay = _relay_class(module)(mode)
+    peak, out = tmp_path / "peak-kb.txt", tmp_path / "report.json"
+    with relay.running() as base_url:
+        argv = [sys.executable, "-c", _RUN_AND_REPORT_PEAK, str(peak), "probe", "--base-url", base_url, "--model", "gpt-4o-mini",
+                "--api-key-env", "HOSTILE_KEY", "--profile", "quick", "--timeout", str(TIMEOUT_S), "--idle-timeout", str(IDLE_S),
+                "--concurrency", "8", "--no-progress", "--format", "json", "--output", str(out), "--bundle", str(tmp_path / "bundle")]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTILE_KEY": CANARY}
+        start = time.monotonic()
+        run = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=BOUND_S * 4)
+        wall = time.monotonic() - start
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.returncode in (0, 1), (run.returncode, run.stderr[-2000:])
+    assert out.exists(), run.stderr[-2000:]
+    json.loads(out.read_text(encoding="utf-8"))  # strict JSON, whatever the relay sent
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*tmp*")), "a temporary file was left behind"
+    assert wall < BOUND_S, f"{mode}: {wall:.1f} s"
+    peak_mb = int(peak.read_text()) / 1024
+    assert peak_mb < PEAK_MB, f"{mode}: peak RSS {peak_mb:.0f} MB"
+    for where, text in _all_outputs(tmp_path, run.stdout, run.stderr).items():
+        leaked = _leaked_pieces(text)
+        assert not leaked, f"{mode}: {where} holds pieces of the key: {leaked[:3]}"
+
+
+def test_the_leak_detector_sees_pieces_and_decoded_forms():
+    # The bar above is only as good as its detector: each of these must be caught.
+    piece = CANARY[5:5 + PIECE]
+    for text in (piece, piece.upper(), urllib.parse.quote(piece, safe=""), "".join(f"&#{ord(c)};" for c in piece),
+                 "".join(f"\\u{ord(c):04x}" for c in piece), base64.b64encode(b"xx" + CANARY.encode()).decode()):
+        assert _leaked_pieces(f"noise {text} noise"), text
+    assert not _leaked_pieces("an ordinary report about gpt-4o-mini and sk-[redacted sk-…6NfJ #0123abcd]")
