@@ -42,6 +42,8 @@ class ProbeOptions:
     rate_limit_requests: int | None = None
     rate_limit_concurrency: int = 4
     idle_timeout_s: float | None = None
+    retry_wait_s: float | None = None  # --retry-wait: the total Retry-After waiting per target
+    deadline_s: float | None = None  # --deadline: the whole run per target
     demo: bool = False
     fault: str | None = None
     profile: str | None = None
@@ -89,6 +91,10 @@ def _validate(opts: ProbeOptions) -> None:
         raise UsageError("--concurrency must be from 1 to 64")
     if opts.timeout_s is not None and not 1 <= opts.timeout_s <= 3600:
         raise UsageError("--timeout must be from 1 to 3600 seconds")
+    if opts.deadline_s is not None and not 1 <= opts.deadline_s <= 86400:
+        raise UsageError("--deadline must be from 1 to 86400 seconds")
+    if opts.retry_wait_s is not None and not 0 <= opts.retry_wait_s <= 3600:
+        raise UsageError("--retry-wait must be from 0 to 3600 seconds")
     if opts.idle_timeout_s is not None and not 0.5 <= opts.idle_timeout_s <= 3600:
         raise UsageError("--idle-timeout must be from 0.5 to 3600 seconds")
     if opts.rate_limit_requests is not None and not 1 <= opts.rate_limit_requests <= 1000:
@@ -140,6 +146,10 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         changes["timeout_s"] = opts.timeout_s
     if opts.idle_timeout_s is not None:
         changes["idle_timeout_s"] = opts.idle_timeout_s
+    if opts.retry_wait_s is not None:
+        changes["retry_wait_s"] = opts.retry_wait_s
+    if opts.deadline_s is not None:
+        changes["deadline_s"] = opts.deadline_s
     if opts.empty_key_env is not None and not opts.demo:
         changes["empty_key_env"] = opts.empty_key_env
     if opts.rate_limit_requests is not None:

@@ -93,6 +93,8 @@ def probe(
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per target (default 4)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
     idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", help="Longest silence allowed: first byte, gaps in a stream (default 30 s)."),
+    retry_wait: Optional[float] = typer.Option(None, "--retry-wait", help="Total seconds per target the run may wait on Retry-After (default 60)."),
+    deadline: Optional[float] = typer.Option(None, "--deadline", help="Seconds for the whole run per target; nothing is sent after (default: none)."),
     body_cap: int = typer.Option(512 * 1024, "--body-cap", help="Bytes of each response kept as evidence."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not show progress while probing."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
@@ -105,7 +107,7 @@ def probe(
     opts = ProbeOptions(
         targets_file=targets, base_url=base_url, models=tuple(model), api_key_env=api_key_env, demo=demo, fault=fault,
         empty_key_env=empty_key_env, rate_limit_requests=rate_limit_probe, rate_limit_concurrency=rate_limit_concurrency,
-        idle_timeout_s=idle_timeout, dry_run=dry_run, max_cost=max_cost, prices=tuple(price), currency=currency,
+        idle_timeout_s=idle_timeout, retry_wait_s=retry_wait, deadline_s=deadline, dry_run=dry_run, max_cost=max_cost, prices=tuple(price), currency=currency,
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
         lang=lang, bundle=bundle,

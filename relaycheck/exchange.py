@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from relaycheck.sse import SSEEvent
 
 # Transport-level failure kinds, shared with the errors checks and the report.
-ERROR_KINDS = ("connect", "read", "stream_idle", "deadline", "body_cap", "protocol", "cost_cap")
+ERROR_KINDS = ("unreachable", "connect", "read", "stream_idle", "deadline", "body_cap", "protocol", "cost_cap", "not_sent", "run_deadline")
 
 # No OpenAI-shaped answer nests more than a dozen levels; deeper JSON from a relay is read as unparseable, so no
 # later walk over it (a repr in a summary, a dump into a report) can meet Python's recursion limit either.

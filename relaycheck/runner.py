@@ -12,6 +12,7 @@ from typing import Awaitable, Callable
 import httpx
 
 from relaycheck import catalog, costguard
+from relaycheck.breaker import NOT_SENT, RUN_DEADLINE
 from relaycheck.budget import Budget
 from relaycheck.checks import FAIL, INCONCLUSIVE, SKIP, CheckInput, Verdict, registry
 from relaycheck.exchange import Exchange
@@ -91,7 +92,8 @@ async def run_target(
     trust_env = not is_loopback_host(httpx.URL(target.base_url).host) and not options.host_map
     cap = costguard.cap_for(plan, options.max_cost)
     budget = Budget(cap, target.pricing) if cap is not None and target.pricing is not None else None
-    client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget)
+    client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget,
+                             run_deadline_s=target.deadline_s)
     base, auth = target.base_url, Auth.BEARER
     billing = None
     async with client:
@@ -124,12 +126,15 @@ def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = Fa
         models: tuple[str | None, ...] = plan.target.models if cat.get(check_id).per_model else (None,)
         for model in models:
             inp = CheckInput(plan.target, model, exchanges)
-            capped = [x.id for p in impls[check_id].probes for x in inp.of(p) if x.error_kind == "cost_cap"]
-            if capped:
-                out.append(CheckResult(check_id, model, _judge_capped(impls[check_id].fn, inp, tuple(capped), debug)))
+            held = [x for p in impls[check_id].probes for x in inp.of(p) if x.error_kind in _HELD_BACK]
+            if held:
+                out.append(CheckResult(check_id, model, _judge_held_back(impls[check_id].fn, inp, tuple(held), debug)))
                 continue
             out.append(CheckResult(check_id, model, _judge(impls[check_id].fn, inp, debug)))
     return tuple(out)
+
+
+_HELD_BACK = ("cost_cap", NOT_SENT, RUN_DEADLINE)
 
 
 def _judge(fn: Callable[[CheckInput], Verdict], inp: CheckInput, debug: bool) -> Verdict:
@@ -141,20 +146,29 @@ def _judge(fn: Callable[[CheckInput], Verdict], inp: CheckInput, debug: bool) ->
         return Verdict(INCONCLUSIVE, f"{CHECK_CRASHED}: {detail}")
 
 
-def _judge_capped(fn: Callable[[CheckInput], Verdict], inp: CheckInput, capped: tuple[str, ...], debug: bool) -> Verdict:
-    """A check some of whose requests the cost cap kept back: a fail on what was received stands, the rest skips.
+def _judge_held_back(fn: Callable[[CheckInput], Verdict], inp: CheckInput, held: tuple[Exchange, ...], debug: bool) -> Verdict:
+    """A check some of whose requests were not sent: a fail on what was received stands, the rest does not judge.
 
-    The cap most often trips because a relay bills absurd usage; that usage is already evidence, and skipping the
-    checks that would judge it would hide the over-billing behind the cap. A pass (or anything short of a fail) on
-    part of the evidence would be a guess, so those skip and say why.
+    The cost cap most often trips because a relay bills absurd usage; that usage is already evidence, and skipping
+    the checks that would judge it would hide the over-billing behind the cap. Likewise a dead relay's first
+    answers are evidence. A pass (or anything short of a fail) on part of the evidence would be a guess: those
+    skip (cost cap) or are inconclusive (the relay stopped being asked), and say why.
     """
-    received = CheckInput(inp.target, inp.model, tuple(x for x in inp.exchanges if x.error_kind != "cost_cap"))
+    ids = tuple(x.id for x in held)
+    received = CheckInput(inp.target, inp.model, tuple(x for x in inp.exchanges if x.error_kind not in _HELD_BACK))
     verdict = _judge(fn, received, debug)
-    stopped = f"the cost cap stopped {len(capped)} of its requests"
+    capped = held[0].error_kind == "cost_cap"
+    were = "was" if len(held) == 1 else "were"
+    stopped = (f"the cost cap stopped {len(held)} of its requests" if capped else
+               f"{len(held)} of its requests {were} not sent or cut by the run's deadline" if any(x.error_kind == RUN_DEADLINE for x in held) else
+               f"{len(held)} of its requests {were} not sent")
     # Only a fail that cites a received exchange is judged on evidence; one that rests on absence is not.
-    if verdict.status == FAIL and set(verdict.evidence) - set(capped):
+    if verdict.status == FAIL and set(verdict.evidence) - set(ids):
         return dataclasses.replace(verdict, summary=f"{verdict.summary} ({stopped}; judged on the replies received)")
-    return Verdict(SKIP, f"cost cap: {stopped}, so it was not judged", capped)
+    if capped:
+        return Verdict(SKIP, f"cost cap: {stopped}, so it was not judged", ids)
+    reason = next((x.error for x in held if x.error_kind == NOT_SENT), held[0].error) or ""
+    return Verdict(INCONCLUSIVE, f"{stopped}: {reason.removeprefix('not sent: ')}", ids)
 
 
 async def run_all(

@@ -19,7 +19,7 @@ from relaycheck.redact import KEY_SHAPE
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
-    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s",
+    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -70,6 +70,7 @@ class Target:
     timeout_s: float = 90.0
     idle_timeout_s: float = 30.0  # longest silence: time to first byte, and gaps inside a stream
     retry_wait_s: float = 60.0  # seconds per run this target's requests may be held by Retry-After, all waits together
+    deadline_s: float | None = None  # the whole run against this target (--deadline); nothing is sent past it
     empty_key_env: str | None = None  # opt-in: a key with no balance, for errors.insufficient_balance
     rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
     pricing: Pricing | None = None  # advertised prices: the plan then knows its maximum cost
@@ -221,6 +222,7 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         timeout_s=float(timeout),
         idle_timeout_s=float(idle),
         retry_wait_s=float(retry_wait),
+        deadline_s=float(_number(raw, "deadline_s", None, 1, 86400, where)) if raw.get("deadline_s") is not None else None,
         empty_key_env=empty_env,
         rate_limit_probe=parse_rate_limit_probe(raw.get("rate_limit_probe"), f"{where}.rate_limit_probe"),
         long_reply_tokens=int(long_tokens),

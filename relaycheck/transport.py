@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import httpx
 
 from relaycheck import __version__
+from relaycheck.breaker import NOT_SENT, RUN_DEADLINE, UNREACHABLE, Breaker
 from relaycheck.evidence import EvidenceBudget
 from relaycheck.exchange import Exchange
 from relaycheck.recorder import Recorder
@@ -146,6 +147,7 @@ class RecordingClient:
         trust_env: bool = True,
         on_exchange: Callable[[Exchange], None] | None = None,
         budget: "Budget | None" = None,
+        run_deadline_s: float | None = None,
     ) -> None:
         self._key = key
         self._budget = budget
@@ -153,6 +155,7 @@ class RecordingClient:
         self.exchanges: list[Exchange] = []
         self.keys_used: set[str] = {key} if key else set()
         self.evidence = EvidenceBudget()  # bodies and events kept across all this client's exchanges
+        self.breaker = Breaker(run_deadline_s)  # stops the run early against a dead relay, and at --deadline
         self._on_exchange = on_exchange
         self._sem = asyncio.Semaphore(limits.concurrency)
         self._counter = 0
@@ -235,9 +238,18 @@ class RecordingClient:
                     retry_of=retry_of,
                     evidence=self.evidence,
                 )
-                billable = self._budget is not None and isinstance(json_body, dict) and "messages" in json_body
+                stop = self.breaker.why_not()
+                left = self.breaker.remaining_s()
+                clipped = left is not None and stop is None and left < deadline
+                if clipped:
+                    deadline = max(left, 0.001)  # type: ignore[arg-type]  # no request outlives the run's --deadline
+                billable = stop is None and self._budget is not None and isinstance(json_body, dict) and "messages" in json_body
                 reserved = self._budget.reserve(json_body) if billable else None  # type: ignore[union-attr, arg-type]
-                if billable and reserved is None:
+                if stop is not None:
+                    rec.method, rec.url = method, url
+                    rec.request_body = json.dumps(json_body, ensure_ascii=False) if json_body is not None else None
+                    rec.fail(NOT_SENT, stop)
+                elif billable and reserved is None:
                     rec.method, rec.url = method, url
                     rec.request_body = json.dumps(json_body, ensure_ascii=False)  # what would have been sent
                     rec.fail("cost_cap", "not sent: its worst case would take the run past the cost cap")
@@ -245,12 +257,16 @@ class RecordingClient:
                     try:
                         await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented), timeout=deadline)
                     except asyncio.TimeoutError:
-                        rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
+                        if clipped:  # relaycheck's own limit cut it, not the relay's slowness
+                            rec.fail(RUN_DEADLINE, f"cut at the run's deadline of {self.breaker.run_deadline_s:g} s before it finished")
+                        else:
+                            rec.fail("deadline", f"no complete answer within the {deadline:g} s deadline")
                 rec.end_ms = rec.now_ms()
                 exchange = rec.freeze(deadline)
                 if reserved is not None:
                     self._budget.settle(reserved, json_body, exchange)  # type: ignore[union-attr, arg-type]
                 exchange = self._heed(exchange, started)
+                self.breaker.observe(exchange)
         self.exchanges.append(exchange)
         if self._on_exchange:
             self._on_exchange(exchange)
@@ -333,8 +349,8 @@ class RecordingClient:
         except httpx.UnsupportedProtocol as exc:
             rec.fail("protocol", f"invalid URL: {exc}")
             return
-        except httpx.ConnectError as exc:
-            rec.fail("connect", f"connection failed: {exc}")
+        except httpx.ConnectError as exc:  # refused, no such host, TLS failure: unreachable, not slow
+            rec.fail(UNREACHABLE, f"connection failed: {exc}")
             return
         except Exception as exc:  # anything else a broken peer or URL provokes is evidence, never a crash
             rec.fail("protocol", f"{type(exc).__name__}: {exc}")

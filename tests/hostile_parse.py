@@ -160,8 +160,9 @@ class ParseRelay(HostileRelay):
         _sane(conn, streaming)
 
 
-# The two 429-forever modes are left out: a run against them is bounded by its Retry-After budget (retry_wait_s,
-# 60 s by default), not by the request deadlines every mode in MODES is held to; test_hostile_parse runs them
-# with a small budget.
 MODES = ("nested_models", "nested_chat", "nested_error", "nested_sse_event", "retry_after_word", "retry_after_leap_second",
-         "cookie_session", "cookie_utf8", "usage_huge", "balance_infinite")
+         "cookie_session", "cookie_utf8", "usage_huge", "balance_infinite", "retry_after_forever", "retry_after_2s_forever")
+# A run against the two 429-forever modes is bounded by its Retry-After budget (60 s by default), not by the
+# request deadlines: the sweep (tests/test_hostile_sweep.py) gives them a small one, and its time on top.
+SWEEP_ARGS = {"retry_after_forever": ("--retry-wait", "5"), "retry_after_2s_forever": ("--retry-wait", "5")}
+SWEEP_EXTRA_S = {"retry_after_forever": 5.0, "retry_after_2s_forever": 5.0}

@@ -19,9 +19,23 @@ def test_wrong_key_outcomes():
     assert verdict("errors.bad_key", err("wrong key", 403, {"error": {"message": "forbidden"}}), model=None).status == "warn"
     accepted = err("wrong key", 200, {"choices": [{"message": {"content": "OK"}}]})
     assert verdict("errors.bad_key", accepted, model=None).status == "fail"
-    # LiteLLM without a database: a wrong key is a 400 "No connected db." -- reported precisely, not passed.
+    # LiteLLM without a database: a wrong key is a 400 "No connected db." -- refused, with the wrong status: a warn, never
+    # the critical "anyone can get in" (issue 15, case 5), and reported precisely.
     litellm = verdict("errors.bad_key", err("wrong key", 400, {"error": {"message": "No connected db.", "type": "no_db_connection", "code": "400"}}), model=None)
-    assert litellm.status == "fail" and "HTTP 400 instead of 401" in litellm.summary and "No connected db." in litellm.summary
+    assert litellm.status == "warn" and "HTTP 400 instead of 401" in litellm.summary and "No connected db." in litellm.summary
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}, "pass"),
+    ({"error": {"message": "Incorrect API key"}}, "pass"),  # the SDKs read error.message: readable
+    ({"error": "some string"}, "warn"),
+    ({"status": "failure", "message": "bad key"}, "warn"),
+])
+def test_error_shapes_outside_every_known_dialect_warn_and_are_named(body, status):
+    found = verdict("errors.shape", err("wrong key", 401, body), model=None)
+    assert found.status == status, found
+    if status == "warn":
+        assert ('{"error": <string>}' if "error" in body else '{"message", "status"}') in found.summary
 
 
 def test_missing_key_html_page_fails_even_with_401():

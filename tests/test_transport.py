@@ -97,11 +97,15 @@ def test_connection_refused_and_invalid_url_become_fields():
     async def go():
         async with RecordingClient(KEY, Limits(connect_s=2)) as client:
             refused = await client.request("GET", "http://127.0.0.1:9/v1/models", probe="p")
+            after = await client.request("GET", "http://127.0.0.1:9/v1/models", probe="p")
+        async with RecordingClient(KEY, Limits(connect_s=2)) as client:
             invalid = [await client.request("GET", url, probe="p") for url in ("relay/v1", "http://127.0.0.1:99999/v1")]
-            return refused, invalid
+        return refused, after, invalid
 
-    refused, invalid = run(go())
-    assert refused.error_kind == "connect" and refused.status is None
+    refused, after, invalid = run(go())
+    # Refused is unreachable, not slow; nothing more is sent to an address that refuses (recorded as not sent).
+    assert refused.error_kind == "unreachable" and refused.status is None
+    assert after.error_kind == "not_sent" and "unreachable" in (after.error or "")
     assert [x.error_kind for x in invalid] == ["protocol", "protocol"]
 
 

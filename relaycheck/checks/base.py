@@ -44,6 +44,9 @@ def api_root(inp: CheckInput) -> Verdict:
     first = root[0]
     if is_api_root(first):
         return Verdict(PASS, f"{_root_of(first.url)}/models answers as an OpenAI API root (HTTP {first.status})", (first.id,))
+    if first.error_kind == "unreachable":
+        # Refused, no such host, TLS failure: nothing answers there, which is the one clear finding of such a run.
+        return Verdict(FAIL, f"nothing answers at {_root_of(first.url)}: {first.error}", (first.id,))
     if first.status is None and first.error_kind in ("connect", "read", "deadline"):
         return Verdict(INCONCLUSIVE, f"the relay could not be reached: {describe(first)}", (first.id,))
     working = next((x for x in root[1:] if is_api_root(x)), None)
@@ -75,11 +78,12 @@ def api_root(inp: CheckInput) -> Verdict:
 @check("base.redirects", probes=("root",))
 def redirects(inp: CheckInput) -> Verdict:
     """Any redirect on an API path fails; relaycheck never follows one, so the key stays put."""
-    if not inp.exchanges:
-        return Verdict(INCONCLUSIVE, "no requests were recorded")
-    redirected = [x for x in inp.exchanges if x.status is not None and 300 <= x.status < 400]
+    answered = [x for x in inp.exchanges if x.status is not None]
+    if not answered:  # nothing answered (unreachable, not sent): a pass would be a guess
+        return Verdict(INCONCLUSIVE, "no response was received, so no redirect could be seen")
+    redirected = [x for x in answered if 300 <= x.status < 400]  # type: ignore[operator]
     if not redirected:
-        return Verdict(PASS, f"none of {len(inp.exchanges)} requests was redirected")
+        return Verdict(PASS, f"none of {len(answered)} answered requests was redirected")
     first = redirected[0]
     return Verdict(
         FAIL,

@@ -43,6 +43,11 @@ def _refusal(ex: Exchange | None, what: str) -> Verdict:
         return Verdict(PASS, f"refused with 401: {_message(info)}", (ex.id,))
     if ex.status == 403:
         return Verdict(WARN, f"refused with 403 (401 expected): {_message(info)}", (ex.id,))
+    if 400 <= ex.status < 500:
+        # Refused all the same, only with the wrong status: clients will not treat it as an authentication failure.
+        # The critical "anyone can get in" is kept for a request that was served.
+        return Verdict(WARN, f"{what} was refused, but with HTTP {ex.status} instead of 401 (clients do not read it as an "
+                             f"authentication failure): {_message(info)}", (ex.id,), {"status": ex.status})
     return Verdict(FAIL, f"{what} got HTTP {ex.status} instead of 401: {_message(info)}", (ex.id,), {"status": ex.status})
 
 
@@ -137,6 +142,7 @@ def shape(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, "no error response was seen in this run")
     bad = [(x, i) for x, i in found if not i.parseable and i.shape != "empty"]
     empty = [(x, i) for x, i in found if i.shape == "empty"]
+    odd = [(x, i) for x, i in found if i.parseable and i.dialect == "unknown" and not _openai_shaped(x)]
     dialects = sorted({i.dialect for _, i in found})
     metrics = {"error_responses": len(found), "dialects": dialects}
     if bad:
@@ -145,7 +151,28 @@ def shape(inp: CheckInput) -> Verdict:
     if empty:
         listed = ", ".join(f"{x.id} (HTTP {x.status})" for x, _ in empty[:6])
         return Verdict(WARN, f"{len(empty)} of {len(found)} error responses have no body: {listed}", tuple(x.id for x, _ in empty), metrics)
+    if odd:
+        # A message can be dug out, but not where the official SDKs look for it (error.message).
+        listed = ", ".join(f"{x.id} (HTTP {x.status}, {_shape_words(x)})" for x, _ in odd[:6])
+        return Verdict(WARN, f"{len(odd)} of {len(found)} error responses are JSON in no known dialect, which the official SDKs "
+                             f"cannot read a message from: {listed}", tuple(x.id for x, _ in odd), metrics)
     return Verdict(PASS, f"all {len(found)} error responses are JSON error objects ({', '.join(dialects)} dialect)", (), metrics)
+
+
+def _openai_shaped(x: Exchange) -> bool:
+    """{"error": {"message": "..."}}: what the official SDKs read, whatever else the object carries."""
+    err = x.json.get("error") if isinstance(x.json, dict) else None
+    return isinstance(err, dict) and isinstance(err.get("message"), str)
+
+
+def _shape_words(x: Exchange) -> str:
+    """The top-level shape of a JSON error body, e.g. {"error": <string>} or {"message", "status"}."""
+    body = x.json
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return '{"error": <string>}'
+    keys = sorted(str(k) for k in body) if isinstance(body, dict) else []
+    shown = ", ".join(f'"{excerpt(k, 20)}"' for k in keys[:5]) + (", …" if len(keys) > 5 else "")
+    return "{" + shown + "}"
 
 
 @check("errors.key_echo", probes=("errors",))
@@ -242,9 +269,14 @@ def insufficient_balance(inp: CheckInput) -> Verdict:
 @check("errors.timeout")
 def timeout(inp: CheckInput) -> Verdict:
     """Every request finished within its deadline; the ones that did not are classified."""
-    if not inp.exchanges:
-        return Verdict(INCONCLUSIVE, "no requests were recorded")
-    late = [x for x in inp.exchanges if x.error_kind in TIMEOUT_KINDS]
+    sent = [x for x in inp.exchanges if x.error_kind not in ("not_sent", "cost_cap", "run_deadline")]
+    if not sent:
+        return Verdict(INCONCLUSIVE, "no requests were sent")
+    # A refused connection or an unknown host is not slowness: base.api_root and chat.basic name it.
+    tried = [x for x in sent if x.error_kind != "unreachable"]
+    if not tried:
+        return Verdict(INCONCLUSIVE, f"the relay could not be reached ({sent[0].id}: {sent[0].error}): no deadline was tested", (sent[0].id,))
+    late = [x for x in tried if x.error_kind in TIMEOUT_KINDS]
     metrics = {kind: sum(1 for x in late if x.error_kind == kind) for kind in TIMEOUT_KINDS}
     if late:
         parts = []
@@ -253,6 +285,6 @@ def timeout(inp: CheckInput) -> Verdict:
             if x.error_kind == "stream_idle" and x.events:
                 detail += f" after event #{x.events[-1].index} at {x.events[-1].t_ms:.0f} ms"
             parts.append(f"{x.id} {x.probe} {detail}")
-        return Verdict(FAIL, f"{len(late)} of {len(inp.exchanges)} requests did not finish in time: {'; '.join(parts)}", tuple(x.id for x in late), metrics)
-    slowest = max(inp.exchanges, key=lambda x: x.timings.end_ms or 0.0)
-    return Verdict(PASS, f"all {len(inp.exchanges)} requests finished within their deadlines (slowest {slowest.timings.end_ms or 0:.0f} ms, {slowest.id})", (), metrics)
+        return Verdict(FAIL, f"{len(late)} of {len(tried)} requests did not finish in time: {'; '.join(parts)}", tuple(x.id for x in late), metrics)
+    slowest = max(tried, key=lambda x: x.timings.end_ms or 0.0)
+    return Verdict(PASS, f"all {len(tried)} requests finished within their deadlines (slowest {slowest.timings.end_ms or 0:.0f} ms, {slowest.id})", (), metrics)

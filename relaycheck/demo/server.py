@@ -194,6 +194,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
         rid = f"req_demo{self.relay.next_id()}"
+        if self.fault == "odd_error_shape" and status == 401:  # a home-grown gateway's own error format
+            self._json(status, {"status": "failure", "message": message}, {"x-request-id": rid})
+            return
+        if self.fault == "wrong_key_400" and etype == "invalid_request_error" and code == "invalid_api_key":
+            self._json(400, {"error": {"message": "No connected db.", "type": "no_db_connection", "param": None, "code": "400"}}, {"x-request-id": rid})
+            return
         self._json(status, {"error": {"message": message, "type": etype, "param": param, "code": code}}, {"x-request-id": rid})
 
     def _read_body(self) -> bytes | None:

@@ -31,7 +31,7 @@ FORWARDED = {
     # LiteLLM's usage chunk carries choices [{"index": 0, "delta": {}}] and an extra usage.cost: tolerated.
     "stream.sse": "pass", "stream.complete": "pass", "stream.incremental": "pass", "stream.usage": "pass", "stream.integrity": "pass",
     "long.complete": "pass", "long.no_stall": "pass",
-    "errors.bad_key": "fail",  # without a database a wrong key gets 400 "No connected db." instead of 401
+    "errors.bad_key": "warn",  # without a database a wrong key gets 400 "No connected db." instead of 401: refused, wrong status
     "errors.missing_key": "pass", "errors.unknown_model": "pass",  # an unknown model is an honest 400
     "errors.bad_request": "pass", "errors.shape": "pass", "errors.key_echo": "pass", "errors.timeout": "pass",
     "errors.rate_limit": "skip", "errors.insufficient_balance": "skip", "billing.balance": "skip", "billing.delta": "skip",
