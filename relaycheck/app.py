@@ -17,6 +17,7 @@ from relaycheck.exchange import Exchange
 from relaycheck.plan import TargetPlan, plan_target
 from relaycheck.redact import GuardedStream, Redactor, register, register_secrets
 from relaycheck.output import OutputOptions, emit
+from relaycheck.render.plan import render_plan
 from relaycheck.output import validate as validate_output
 from relaycheck.report import failing
 from relaycheck.runner import RunOptions, run_all_sync
@@ -196,7 +197,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         plans = tuple(plan_target(t, check_ids) for t in targets)
         costguard.enforce(plans, opts.max_cost)  # before the first request
         if opts.dry_run:
-            out.write(redactor.assert_clean(costguard.render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
+            out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
             out.flush()
             return 0
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug, max_cost=opts.max_cost)

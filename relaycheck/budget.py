@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from relaycheck.exchange import Exchange
+from relaycheck.exchange import Exchange, is_int, usage_of
 from relaycheck.targets import Price, Pricing
 
 DEFAULT_COMPLETION_CEILING = 4096  # a request without max_tokens could be billed for about this much
@@ -68,8 +68,6 @@ class Budget:
 
 
 def _usage(exchange: Exchange) -> tuple[int, int] | None:
-    from relaycheck.checks._util import is_int, usage_of
-
     usage = usage_of(exchange)
     if usage and is_int(usage.get("prompt_tokens")) and is_int(usage.get("completion_tokens")):
         return usage["prompt_tokens"], usage["completion_tokens"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relaycheck.exchange import Exchange
+from relaycheck.text import excerpt
 
 AUTHENTICATION = "authentication"
 PERMISSION = "permission"
@@ -168,3 +169,18 @@ def classify(exchange: Exchange) -> ErrorInfo | None:
         message=message,
         shape=shape,
     )
+
+
+def error_text(exchange: Exchange) -> str:
+    """The error message a relay returned, from the usual JSON shapes, else the body excerpt."""
+    body = exchange.json
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return err["message"]
+        if isinstance(err, str):
+            return err
+        for key in ("message", "msg", "detail"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return excerpt(exchange.body)

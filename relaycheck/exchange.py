@@ -154,3 +154,22 @@ def reply_text(exchange: Exchange) -> str | None:
     message = choices[0].get("message")
     content = message.get("content") if isinstance(message, dict) else None
     return content if isinstance(content, str) else None
+
+
+# Integers a JSON number carries exactly everywhere (JavaScript's MAX_SAFE_INTEGER + 1). A relay may send 10**400,
+# which Python parses exactly but no float can hold: any mean, ratio or price of it would raise OverflowError.
+MAX_SAFE_INT = 2**53
+
+
+def is_int(value: Any) -> bool:
+    """An integer that is not a bool, and small enough (|n| < 2**53) that arithmetic on it stays finite."""
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_SAFE_INT < value < MAX_SAFE_INT
+
+
+def usage_of(exchange: Exchange) -> dict | None:
+    """The usage object of a reply: the last usage chunk of a stream, or the body's usage."""
+    if exchange.events:
+        found = [p["usage"] for _, p in exchange.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
+        return found[-1] if found else None
+    usage = exchange.json.get("usage") if isinstance(exchange.json, dict) else None
+    return usage if isinstance(usage, dict) else None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from relaycheck import catalog
 from relaycheck.checks import registry
-from relaycheck.probes import (ProbeCost, balance, burst, cache, chat, context, errors, long, params, reliability, root, slope, stream, structured,
-                               tokenizer, twins)
+from relaycheck.probes import ProbeCost
+from relaycheck.probes.registry import Scope
+from relaycheck.probes.registry import registry as probe_registry
 from relaycheck.targets import Target
 
-PROBE_ORDER = ("root", "balance", "chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "twins", "reliability", "errors",
-               "burst", "cache")
+# Every probe, in the order the plan lists them (each module declares its place: relaycheck.probes.registry).
+PROBE_ORDER = tuple(probe_registry())
 
 
 @dataclass(frozen=True)
@@ -75,39 +75,18 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
     """Derive the probes from the selected checks; ceilings come from each probe's own cost()."""
     impls = registry()
     needed = {p for cid in check_ids for p in impls[cid].probes}
+    specs = [spec for name, spec in probe_registry().items() if name in needed and spec.when(target)]
     costs: list[tuple[str, str | None, ProbeCost]] = []
-    if "root" in needed:
-        costs.append(("root", None, root.cost("")))
-    if "balance" in needed and target.billing is not None:
-        costs.append(("balance", None, balance.cost(target.billing)))
+    # Listed by scope: the target-level probes, every model's own, then those run once with the first model.
+    for spec in specs:
+        if spec.scope is Scope.TARGET:
+            costs.append((spec.name, None, spec.cost(target, None, True)))
     for i, model in enumerate(target.models):
-        if "chat" in needed:
-            costs.append(("chat", model, chat.cost(model, discover_auth=(i == 0))))
-        if "stream" in needed:
-            costs.append(("stream", model, stream.cost(model)))
-        if "tokenizer" in needed:
-            costs.append(("tokenizer", model, tokenizer.cost(model)))
-        if "slope" in needed:
-            costs.append(("slope", model, slope.cost(model)))
-        if "long" in needed:
-            costs.append(("long", model, long.cost(model, target.long_reply_tokens)))
-        if "params" in needed:
-            costs.append(("params", model, params.cost(model)))
-        if "structured" in needed:
-            costs.append(("structured", model, structured.cost(model)))
-        if "context" in needed:
-            costs.append(("context", model, context.cost(model, target.context_depths)))
-        if "twins" in needed and len(target.models) > 1:
-            costs.append(("twins", model, twins.cost(model)))
+        costs += [(spec.name, model, spec.cost(target, model, i == 0)) for spec in specs if spec.scope is Scope.EACH_MODEL]
     first = target.models[0]
-    if "reliability" in needed:
-        costs.append(("reliability", first, reliability.cost(first)))
-    if "errors" in needed:
-        costs.append(("errors", first, errors.cost(first, with_empty_key=target.empty_key_env is not None)))
-    if "burst" in needed and target.rate_limit_probe is not None:
-        costs.append(("burst", first, burst.cost(first, target.rate_limit_probe)))
-    if "cache" in needed:
-        costs.append(("cache", first, cache.cost(first, target.billing)))
+    for spec in specs:
+        if spec.scope is Scope.FIRST_MODEL:
+            costs.append((spec.name, first, spec.cost(target, first, True)))
     steps = tuple(ProbeStep(name, model, c.requests, c.prompt_tokens, c.completion_tokens, _price(target, model, c)) for name, model, c in costs)
     return TargetPlan(target=target, check_ids=check_ids, steps=steps)
 
@@ -120,7 +99,3 @@ def _price(target: Target, model: str | None, cost: ProbeCost) -> float | None:
     if price is None:
         return None
     return (cost.prompt_tokens * price.input + cost.completion_tokens * price.output) / 1_000_000
-
-def per_model(check_id: str) -> bool:
-    """Whether a check runs once per configured model."""
-    return catalog.load().get(check_id).per_model

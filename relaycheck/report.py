@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from relaycheck.catalog import SEVERITIES
 from relaycheck.checks import STATUSES
-from relaycheck.errorclass import classify
 from relaycheck.exchange import Exchange
 from relaycheck.sse import SSEEvent
 
@@ -42,6 +41,19 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Judged:
+    """What the judge step (relaycheck.seal) concluded about one exchange, so that renderers never classify."""
+
+    error_text: str  # the relay's error message, from the usual JSON shapes, else the body excerpt
+    category: str | None = None  # the error classification (relaycheck.errorclass), when the exchange is an error
+    label: str | None = None
+    dialect: str | None = None
+    type: str | None = None
+    code: str | None = None
+    shape: str | None = None
+
+
+@dataclass(frozen=True)
 class TargetReport:
     """One target's results."""
 
@@ -58,6 +70,7 @@ class TargetReport:
     fingerprint: tuple[str, ...] = ()
     max_cost: float | None = None
     currency: str | None = None
+    judged: dict[str, Judged] = field(default_factory=dict)  # by exchange id
 
     def exchange(self, xid: str) -> Exchange | None:
         """Look up an exchange by id."""
@@ -102,8 +115,8 @@ def _event_dict(e: SSEEvent) -> dict[str, Any]:
             **({"raw": e.raw_text} if e.raw_text is not None else {})}
 
 
-def exchange_dict(x: Exchange, lazy: bool = False) -> dict[str, Any]:
-    """The JSON form of one exchange; with `lazy`, its SSE events are made only as they are written."""
+def exchange_dict(x: Exchange, lazy: bool = False, judged: Judged | None = None) -> dict[str, Any]:
+    """The JSON form of one exchange (with what the judge step concluded); with `lazy`, SSE events are made as written."""
     sse = None
     if x.events or x.events_total or x.sse_tail or x.sse_comments:
         sse = {
@@ -134,7 +147,7 @@ def exchange_dict(x: Exchange, lazy: bool = False) -> dict[str, Any]:
                     "first_event_ms": _ms(t.first_event_ms), "end_ms": _ms(t.end_ms)},
         "deadline_s": x.deadline_s,
         "error": {"kind": x.error_kind, "message": x.error} if x.error else None,
-        "error_class": _error_class(x),
+        "error_class": _error_class(judged),
         "retry_of": x.retry_of,
         "key_echoed": x.key_echoed,
         "request_ids": request_ids(x),
@@ -142,11 +155,10 @@ def exchange_dict(x: Exchange, lazy: bool = False) -> dict[str, Any]:
     }
 
 
-def _error_class(x: Exchange) -> dict[str, Any] | None:
-    info = classify(x)
-    if info is None:
+def _error_class(judged: Judged | None) -> dict[str, Any] | None:
+    if judged is None or judged.category is None:
         return None
-    return {"category": info.category, "dialect": info.dialect, "type": info.type, "code": info.code, "shape": info.shape}
+    return {"category": judged.category, "dialect": judged.dialect, "type": judged.type, "code": judged.code, "shape": judged.shape}
 
 
 def _ms(value: float | None) -> float | None:
@@ -166,8 +178,11 @@ class LazyRecords:
         return len(self.items)
 
 
-def _lazy_exchange_dict(x: Exchange) -> dict[str, Any]:
-    return exchange_dict(x, lazy=True)
+class _LazyExchanges(LazyRecords):
+    """A target's exchanges in JSON, made one at a time as the document is written."""
+
+    def __init__(self, target: "TargetReport") -> None:
+        super().__init__(lambda x: exchange_dict(x, lazy=True, judged=target.judged.get(x.id)), target.exchanges)
 
 
 def to_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
@@ -191,7 +206,7 @@ def to_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
                 "fingerprint": list(t.fingerprint),
                 "summary": t.counts(),
                 "checks": [_finding_dict(c) for c in t.checks],
-                "exchanges": LazyRecords(_lazy_exchange_dict, t.exchanges) if lazy else [exchange_dict(x) for x in t.exchanges],
+                "exchanges": _LazyExchanges(t) if lazy else [exchange_dict(x, judged=t.judged.get(x.id)) for x in t.exchanges],
             }
             for t in report.targets
         ],

@@ -7,7 +7,7 @@ import dataclasses
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from typing import Callable
 
 import httpx
 
@@ -18,8 +18,8 @@ from relaycheck.checks import FAIL, INCONCLUSIVE, SKIP, CheckInput, Verdict, reg
 from relaycheck.exchange import Exchange
 from relaycheck.net import LoopbackMapTransport, is_loopback_host
 from relaycheck.plan import TargetPlan
-from relaycheck.probes import (ProbeContext, balance, burst, cache, chat, context, errors, long, params, reliability, root, slope, stream, structured,
-                               tokenizer, twins)
+from relaycheck.probes import ProbeContext
+from relaycheck.probes.registry import registry as probe_registry
 from relaycheck.schedule import Job, schedule
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth, Limits, RecordingClient
@@ -63,20 +63,9 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _job(ctx: ProbeContext, job: Job, keys: TargetKeys) -> Awaitable[object]:
-    """The coroutine of one job of a concurrent stage."""
-    model = job.model or ""
-    if job.probe == "chat":
-        return chat.run(ctx, model)
-    if job.probe == "long":
-        return long.run(ctx, model, ctx.target.long_reply_tokens)
-    if job.probe == "errors":
-        return errors.run(ctx, model, keys)
-    if job.probe == "burst":
-        assert ctx.target.rate_limit_probe is not None
-        return burst.run(ctx, model, ctx.target.rate_limit_probe)
-    return {"stream": stream.run, "tokenizer": tokenizer.run, "slope": slope.run, "params": params.run, "structured": structured.run, "context": context.run,
-            "reliability": reliability.run, "twins": twins.run}[job.probe](ctx, model)
+async def _job(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeContext | None:
+    """Run one job through its probe's step; a new context when it learned something later stages need."""
+    return await probe_registry()[job.probe].step(job.step).run(ctx, job, keys)
 
 
 async def run_target(
@@ -94,27 +83,17 @@ async def run_target(
     budget = Budget(cap, target.pricing) if cap is not None and target.pricing is not None else None
     client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget,
                              run_deadline_s=target.deadline_s)
-    base, auth = target.base_url, Auth.BEARER
-    billing = None
+    ctx = ProbeContext(client, target, target.base_url, Auth.BEARER)
     async with client:
         for stage in schedule(plan):
-            ctx = ProbeContext(client, target, base, auth)
-            if stage.name == "root":
-                base = await root.run(ctx) or base
-            elif stage.name == "balance before":
-                billing = await balance.before(ctx, target.billing)
-            elif stage.name == "auth":
-                auth = await chat.run(ctx, stage.jobs[0].model or "", discover_auth=True)
-            elif stage.name == "balance after":
-                if billing is not None:  # no reading before the run: nothing to compare with
-                    await balance.after(ctx, billing[0], billing[1], target.billing_settle_s)
-            elif stage.name == "cache":
-                await cache.run(ctx, stage.jobs[0].model or "", billing, target.billing_settle_s)
-            else:
+            if stage.concurrent:
                 await asyncio.gather(*(_job(ctx, job, keys) for job in stage.jobs))
+                continue
+            for job in stage.jobs:  # one after another: each stage sees what the one before learned
+                ctx = await _job(ctx, job, keys) or ctx
     exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))
     results = evaluate(plan, exchanges, options.debug)
-    return TargetRun(plan, base, auth, exchanges, results, frozenset(client.keys_used))
+    return TargetRun(plan, ctx.base_url, ctx.auth, exchanges, results, frozenset(client.keys_used))
 
 
 def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = False) -> tuple[CheckResult, ...]:

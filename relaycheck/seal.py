@@ -1,11 +1,15 @@
-"""Build the Report from raw runs: the single place where redaction happens."""
+"""Build the Report from raw runs: the judge step (error classes, error texts), then the one redaction."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from relaycheck import __version__, catalog
+from relaycheck.errorclass import classify, error_text
+from relaycheck.exchange import Exchange
 from relaycheck.fingerprint import fingerprint
 from relaycheck.redact import Redactor, key_id
-from relaycheck.report import SCHEMA_VERSION, Finding, Report, TargetReport
+from relaycheck.report import SCHEMA_VERSION, Finding, Judged, Report, TargetReport
 from relaycheck.runner import TargetRun
 from relaycheck.sanitize import clean
 from relaycheck.targets import TargetKeys
@@ -64,7 +68,24 @@ def build_report(
         fail_on=fail_on,
         targets=tuple(targets),
     )
-    return redactor.scrub(clean(raw))  # lone surrogates out first: every format must be able to encode it
+    return _judged(redactor.scrub(clean(raw)))  # lone surrogates out first: every format must be able to encode it
+
+
+def _judged(report: Report) -> Report:
+    """The sealed Report with each target's exchanges judged (on the redacted exchanges, so no text needs redacting)."""
+    # Parsed JSON can hold what the raw text only escaped (a lone surrogate written as \\ud83d): clean it too.
+    return dataclasses.replace(report, targets=tuple(dataclasses.replace(t, judged=clean(judge(t.exchanges))) for t in report.targets))
+
+
+def judge(exchanges: tuple[Exchange, ...]) -> dict[str, Judged]:
+    """Classify every exchange once, before sealing: renderers and the JSON writer only read the result."""
+    out = {}
+    for x in exchanges:
+        info = classify(x)
+        out[x.id] = Judged(error_text=error_text(x)) if info is None else Judged(
+            error_text=error_text(x), category=info.category, label=info.label, dialect=info.dialect, type=info.type, code=info.code,
+            shape=info.shape)
+    return out
 
 
 def reseal(tool_version: str, started_at: str, finished_at: str, profile: str, fail_on: str, targets: tuple[TargetReport, ...]) -> Report:
@@ -77,4 +98,4 @@ def reseal(tool_version: str, started_at: str, finished_at: str, profile: str, f
         schema_version=SCHEMA_VERSION, tool_name="relaycheck", tool_version=tool_version, started_at=started_at,
         finished_at=finished_at, profile=profile, fail_on=fail_on, targets=targets,
     )
-    return Redactor(()).scrub(clean(raw))
+    return _judged(Redactor(()).scrub(clean(raw)))

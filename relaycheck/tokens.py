@@ -11,7 +11,7 @@ import threading
 from importlib import resources
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the encoder (and tiktoken's definitions) load only when an encoding is needed
+if TYPE_CHECKING:  # the encoder loads only when an encoding is needed
     from .bpe import Encoder
 
 # The hashes tiktoken itself expects (tiktoken_ext.openai_public); verified again at load time.
@@ -82,29 +82,13 @@ def get_encoding(name: str) -> "Encoder":
             return _cache[name]
         if name not in EXPECTED_SHA256:
             raise TokenizerUnavailable(f"no offline data for encoding {name!r}")
-        from tiktoken_ext import openai_public
-
         from .bpe import Encoder
+        from .tokentables import PATTERNS
 
         data, _ = verified_bytes(name)
         ranks = _parse_ranks(data)
         del data
-
-        def offline_loader(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
-            # tiktoken's own definition passes the hash it expects: it must be the one we verified.
-            if expected_hash != EXPECTED_SHA256[name]:
-                raise TokenizerUnavailable(f"{name}: tiktoken expects {expected_hash}, data verified against another hash")
-            return ranks
-
-        # tiktoken's definition of the encoding supplies the pre-tokenising pattern; its loader is swapped for
-        # one that returns the verified ranks, so nothing is fetched.
-        original = openai_public.load_tiktoken_bpe
-        openai_public.load_tiktoken_bpe = offline_loader
-        try:
-            params = getattr(openai_public, name)()
-        finally:
-            openai_public.load_tiktoken_bpe = original
-        encoding = Encoder(name, ranks, params["pat_str"])
+        encoding = Encoder(name, ranks, PATTERNS[name])
         _cache[name] = encoding
         return encoding
 
@@ -118,9 +102,9 @@ _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "da
 
 
 def encoding_for(model: str) -> str:
-    """Encoding name for a model: tiktoken's mapping, o200k for newer OpenAI names, else 'unknown'."""
+    """Encoding name for a model: tiktoken's mapping (relaycheck.tokentables), o200k for newer OpenAI names, else 'unknown'."""
     name = base_model_name(model)
-    from tiktoken.model import encoding_name_for_model  # a dict lookup; no data loaded
+    from relaycheck.tokentables import encoding_name_for_model  # a dict lookup; no data loaded
 
     try:
         encoding = encoding_name_for_model(name)

@@ -95,6 +95,17 @@ def test_markdown_ticket_has_what_support_needs(tmp_path):
         assert needed in section, needed
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Interrupt a served demo relay; kill it if it has not gone within 10 s, so a failed test never leaves one running."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+        raise
+
+
 def test_demo_relay_serves_until_interrupted():
     proc = subprocess.Popen(
         [sys.executable, "-m", "relaycheck", "demo-relay", "--port", "0", "--fault", "no_done"],
@@ -110,8 +121,7 @@ def test_demo_relay_serves_until_interrupted():
         assert httpx.get(base + "/models", timeout=10).status_code == 401
         assert httpx.get(base + "/models", headers={"authorization": "Bearer other"}, timeout=10).status_code == 401
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        _stop(proc)
     assert proc.returncode == 0
 
 
@@ -129,5 +139,4 @@ def test_probe_against_a_separately_served_demo_relay(tmp_path):
         assert {statuses.pop(i) for i in opt_in} == {"skip"}  # not configured in this targets file
         assert set(statuses.values()) == {"pass"}
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        _stop(proc)

@@ -68,3 +68,24 @@ def test_a_run_follows_the_schedule(tmp_path):
     concurrent = [i for p in ("chat", "stream", "tokenizer", "slope", "long", "errors") for i in by_probe.get(p, [])]
     assert max(by_probe["auth"]) < min(concurrent)
     assert peak == 3  # the cap was reached by independent probes, and not exceeded
+
+
+def test_the_deep_plan_lists_and_schedules_every_probe_in_its_declared_place():
+    # Pinned from before the probe registry: the plan's listing (target-level, each model's, then the first model's)
+    # and the concurrent stage's "longest first" order, which the semaphore turns into the critical path.
+    target = replace(_target(billing="auto", rate_limit_probe=RateLimitProbe(10, 2)), models=("gpt-4o-mini", "claude-sonnet-4-5"))
+    plan = plan_target(target, catalog.load().select("deep"))
+    each = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "twins")
+    m1, m2 = target.models
+    listed = [("root", None), ("balance", None), *((p, m1) for p in each), *((p, m2) for p in each),
+              ("reliability", m1), ("errors", m1), ("burst", m1), ("cache", m1)]
+    assert [(s.probe, s.model) for s in plan.steps] == listed
+    stages = schedule(plan)
+    assert [s.name for s in stages] == ["root", "balance before", "auth", "probes", "burst", "balance after", "cache"]
+    assert [s.jobs for s in stages if s.name != "probes"] == [
+        (Job("root"),), (Job("balance", step="before"),), (Job("chat", m1, step="auth"),), (Job("burst", m1),), (Job("balance", step="after"),),
+        (Job("cache", m1),)]
+    longest_first = ("long", "context", "stream", "slope", "tokenizer", "params", "structured", "twins")
+    concurrent = [Job(p, m) for p in longest_first for m in target.models] + [Job("chat", m2), Job("reliability", m1), Job("errors", m1)]
+    assert list(next(s for s in stages if s.name == "probes").jobs) == concurrent
+    assert [s.concurrent for s in stages] == [s.name == "probes" for s in stages]

@@ -155,3 +155,36 @@ def test_chat_prompt_count_uses_the_openai_framing():
     assert tokens.count_chat_prompt(messages, "o200k_base") == 3 + 3 + 1 + 2
     named = [{"role": "user", "name": "bob", "content": "hello world"}]
     assert tokens.count_chat_prompt(named, "o200k_base") == 9 + 1 + 1
+
+
+def test_the_vendored_tables_are_tiktokens_own():
+    # relaycheck/tokentables.py carries tiktoken's patterns and model map so tiktoken need not be installed to run;
+    # the installed tiktoken (a test dependency) is the reference they must equal.
+    import unittest.mock
+
+    import tiktoken.model
+    from tiktoken_ext import openai_public
+
+    from relaycheck import tokentables
+
+    assert tokentables.MODEL_TO_ENCODING == tiktoken.model.MODEL_TO_ENCODING
+    assert list(tokentables.MODEL_PREFIX_TO_ENCODING.items()) == list(tiktoken.model.MODEL_PREFIX_TO_ENCODING.items())
+    for name in ("o200k_base", "cl100k_base"):
+        with unittest.mock.patch.object(openai_public, "load_tiktoken_bpe", lambda *a, **k: {}):
+            assert tokentables.PATTERNS[name] == getattr(openai_public, name)()["pat_str"]
+    for model in ("gpt-4o-2024-08-06", "gpt-4-0613", "o3-mini", "gpt-5.1", "ft:gpt-4o-mini:org::id"):
+        assert tokentables.encoding_name_for_model(model) == tiktoken.model.encoding_name_for_model(model), model
+
+
+def test_relaycheck_runs_without_tiktoken_installed():
+    # Not a runtime dependency: counting works with tiktoken made unimportable in a fresh interpreter.
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['tiktoken'] = None; sys.modules['tiktoken_ext'] = None\n"
+            "from relaycheck import tokens\n"
+            "assert tokens.encoding_for('gpt-4o') == 'o200k_base'\n"
+            "print(tokens.count_text('hello world', 'o200k_base'), tokens.count_text('hello world', 'cl100k_base'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2", "2"]

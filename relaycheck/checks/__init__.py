@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -11,7 +12,6 @@ from relaycheck.targets import Target
 
 PASS, WARN, FAIL, INCONCLUSIVE, SKIP = "pass", "warn", "fail", "inconclusive", "skip"
 STATUSES = (PASS, WARN, FAIL, INCONCLUSIVE, SKIP)
-_MODULES = ("base", "models", "chat", "injection", "replay", "usage", "stream", "streamtext", "long", "errors", "billing", "params", "reliability", "structured", "context", "reasoning", "cache", "twins")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def check(check_id: str, probes: tuple[str, ...] = ()) -> Callable[[Callable[[Ch
 
 
 def registry() -> dict[str, CheckImpl]:
-    """All implemented checks (importing the area modules registers them)."""
-    for name in _MODULES:
-        importlib.import_module(f"relaycheck.checks.{name}")
+    """All implemented checks (importing every module of the package registers them: a new one needs no list)."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
     return REGISTRY

@@ -5,38 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relaycheck.exchange import Exchange
-from relaycheck.redact import redact_known
+from relaycheck.exchange import MAX_SAFE_INT, Exchange, is_int, usage_of  # noqa: F401  (re-exported for the checks)
+from relaycheck.errorclass import error_text  # noqa: F401  (re-exported for the checks)
+from relaycheck.text import excerpt  # noqa: F401
 from relaycheck.tokens import base_model_name
 
 _SNAPSHOT_SUFFIX = re.compile(
     r"^(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{2}-\d{2}|latest|preview|preview-\d{2}-\d{2}|exp-\d{2}-\d{2}|v\d+(:\d+)?)$"
 )
-
-
-def excerpt(text: str, limit: int = 160) -> str:
-    """One line of at most `limit` characters (the run's known keys redacted before the cut)."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    # Cutting first would leave a fragment of a key that no longer matches it: redact, then cut.
-    flat = redact_known(flat)
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def error_text(exchange: Exchange) -> str:
-    """The error message a relay returned, from the usual JSON shapes, else the body excerpt."""
-    body = exchange.json
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return err["message"]
-        if isinstance(err, str):
-            return err
-        for key in ("message", "msg", "detail"):
-            if isinstance(body.get(key), str):
-                return body[key]
-    return excerpt(exchange.body)
 
 
 def describe(exchange: Exchange) -> str:
@@ -70,16 +46,6 @@ def same_model(requested: str, replied: str) -> bool:
         if longer.startswith(shorter + "-") and _SNAPSHOT_SUFFIX.match(longer[len(shorter) + 1 :]):
             return True
     return False
-
-
-# Integers a JSON number carries exactly everywhere (JavaScript's MAX_SAFE_INTEGER + 1). A relay may send 10**400,
-# which Python parses exactly but no float can hold: any mean, ratio or price of it would raise OverflowError.
-MAX_SAFE_INT = 2**53
-
-
-def is_int(value: Any) -> bool:
-    """An integer that is not a bool, and small enough (|n| < 2**53) that arithmetic on it stays finite."""
-    return isinstance(value, int) and not isinstance(value, bool) and -MAX_SAFE_INT < value < MAX_SAFE_INT
 
 
 def _absurd(value: Any) -> str | None:
@@ -118,15 +84,6 @@ def prompt_tokens(exchange: Exchange) -> int | None:
     usage = exchange.json.get("usage") if exchange.ok and isinstance(exchange.json, dict) else None
     value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
     return value if is_int(value) else None
-
-
-def usage_of(exchange: Exchange) -> dict | None:
-    """The usage object of a reply: the last usage chunk of a stream, or the body's usage."""
-    if exchange.events:
-        found = [p["usage"] for _, p in exchange.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
-        return found[-1] if found else None
-    usage = exchange.json.get("usage") if isinstance(exchange.json, dict) else None
-    return usage if isinstance(usage, dict) else None
 
 
 def reasoning_tokens(usage: Any) -> int:

@@ -9,10 +9,11 @@ from relaycheck.billing import QUOTA_PER_USD, Reading, moved
 from relaycheck.budget import Budget
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
 from relaycheck.checks._util import is_int, same_model, usage_of
-from relaycheck.checks.models import _reply_models
+from relaycheck.checks.models import reply_models
 from relaycheck.targets import Price, Pricing
 from relaycheck.exchange import Exchange
 from relaycheck.probes.balance import adapters_for
+from relaycheck.probes.registry import billed_after_the_bill, billed_in_the_delta
 
 TOLERANCE = 0.10
 NOT_BILLED_TO_THE_KEY = {"wrong key", "no key", "empty-balance key"}  # presented other keys, or none
@@ -56,12 +57,13 @@ def balance(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"{name} balance endpoint answered: {figures} {before.unit}{limit}", evidence, {"adapter": name, "unit": before.unit})
 
 
-BILLED_PROBES = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors", "burst", "twins")
-# Probes that run after the run's last balance reading (they read the balance themselves): not in its delta.
-AFTER_THE_BILL = ("cache",)
+# Each probe declares whether it is billed to the key and where it runs (relaycheck.probes.registry): those that run
+# after the run's last balance reading (they read the balance themselves) are not in its delta.
+BILLED_PROBES = billed_in_the_delta()
+AFTER_THE_BILL = billed_after_the_bill()
 
 
-def _price_for(pricing: Pricing, *names: object) -> Price | None:
+def price_for(pricing: Pricing, *names: object) -> Price | None:
     """The advertised price of the requested model, else of the model that answered (a dated snapshot counts)."""
     for name in names:
         if isinstance(name, str) and name:
@@ -100,8 +102,8 @@ def _expected(inp: CheckInput) -> _Expected:
                 unreported.append(x.id)
             continue
         requested = x.request_json.get("model") if isinstance(x.request_json, dict) else x.model
-        answered = next((n for n in _reply_models(x) if n), None)
-        price = _price_for(inp.target.pricing, requested, answered)
+        answered = next((n for n in reply_models(x) if n), None)
+        price = price_for(inp.target.pricing, requested, answered)
         if price is None:
             unpriced.append(x.id)
             continue

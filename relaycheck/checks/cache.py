@@ -7,7 +7,7 @@ import re
 from relaycheck.billing import Reading, moved
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import is_int, usage_of
-from relaycheck.checks.billing import TOLERANCE, _price_for
+from relaycheck.checks.billing import TOLERANCE, price_for
 from relaycheck.exchange import Exchange
 from relaycheck.probes.balance import adapters_for
 from relaycheck.targets import Price
@@ -77,7 +77,7 @@ def cache(inp: CheckInput) -> Verdict:
     if cached > prompt:
         return Verdict(INCONCLUSIVE, f"{reported}: more than the prompt has, so the figure cannot be priced", ids, metrics)
     pricing, model = inp.target.pricing, repeat.model
-    price = _price_for(pricing, model) if pricing is not None else None
+    price = price_for(pricing, model) if pricing is not None else None
     if inp.target.billing is None or price is None or price.cached_input is None:
         return Verdict(INCONCLUSIVE, f"{reported}; what they cost needs billing: and a cached_input price for {model} in pricing:", ids, metrics)
     (start, after_first, after_repeat), evidence = _readings(inp)

@@ -88,7 +88,8 @@ def model_listed(inp: CheckInput) -> Verdict:
     return Verdict(FAIL, f"{inp.model} is not among the {len(ids)} listed models ({sample or 'empty list'})", (ex.id,))
 
 
-def _reply_models(exchange: Exchange) -> list[str]:
+def reply_models(exchange: Exchange) -> list[str]:
+    """The model names a reply claims: the body's model, or every chunk's in a stream."""
     if exchange.probe == "stream":
         names = [p.get("model") for _, p in exchange.event_payloads() if isinstance(p, dict)]
     else:
@@ -104,7 +105,7 @@ def model_echo(inp: CheckInput) -> Verdict:
     seen: dict[str, list[str]] = {}
     for ex in inp.of("chat") + inp.of("stream"):
         if ex.status is not None and 200 <= ex.status < 300:
-            for name in _reply_models(ex):
+            for name in reply_models(ex):
                 ids = seen.setdefault(name, [])
                 if ex.id not in ids:
                     ids.append(ex.id)

@@ -83,6 +83,25 @@ def sse(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"{ex.events_total} events, all consumable by the SDK ({ex.sse_comments} comment lines ignored)", (ex.id,), metrics)
 
 
+def _finish_after_done(ex: Exchange) -> tuple[int, str] | None:
+    """(event index, finish_reason) of the first finish chunk after [DONE], read from the raw events.
+
+    event_payloads stops at [DONE] as the SDKs do, so such a chunk is invisible to every client: the stream has no
+    finish_reason for them, and the check names the misplaced chunk so the relay's operator can see why.
+    """
+    after = False
+    for event in ex.events:
+        if event.is_done:
+            after = True
+            continue
+        payload = loads_relay(event.data) if after else None
+        choices = payload.get("choices") if isinstance(payload, dict) else None
+        for choice in choices if isinstance(choices, list) else []:
+            if isinstance(choice, dict) and isinstance(choice.get("finish_reason"), str) and choice["finish_reason"]:
+                return event.index, choice["finish_reason"]
+    return None
+
+
 @check("stream.complete", probes=("stream",))
 def complete(inp: CheckInput) -> Verdict:
     """A chunk with a non-null finish_reason, then data: [DONE], and no transport cut."""
@@ -100,11 +119,12 @@ def complete(inp: CheckInput) -> Verdict:
     if ex.error:
         problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
     if finish_at is None:
-        problems.append("no chunk carried a finish_reason")
+        late = _finish_after_done(ex)
+        problems.append("no chunk carried a finish_reason" if late is None else
+                        f"no chunk before [DONE] carried a finish_reason; event #{late[0]} after [DONE] carries {late[1]!r}, "
+                        "which SDKs never read (they stop at [DONE])")
     if done_at is None:
         problems.append("no data: [DONE]" + (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
-    elif finish_at is not None and done_at < finish_at:
-        problems.append("[DONE] came before the finish_reason chunk")
     if problems:
         return Verdict(FAIL, "; ".join(problems), (ex.id,))
     return Verdict(PASS, f"finish_reason {finish_reason!r} at event #{finish_at}, then [DONE]", (ex.id,), {"finish_reason": finish_reason})

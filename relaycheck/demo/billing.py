@@ -6,35 +6,37 @@ import threading
 import time
 from typing import Any
 
+from relaycheck.demo.behaviour import Behaviour
+
 # What the demo advertises per 1M tokens (USD): input, output, cached input. `probe --demo` configures the same.
 PRICES = {"gpt-4o-mini": (0.15, 0.60, 0.075), "gpt-4o": (2.50, 10.00, 1.25), "gpt-4.1-mini": (0.40, 1.60, 0.10),
           "gpt-4-turbo": (10.00, 30.00, 5.00), "claude-sonnet-4-5": (3.00, 15.00, 0.30),
           "o4-mini": (1.10, 4.40, 0.275)}
 GRANT_USD = 10.0
-DELAY_S = 1.5  # the delayed_billing fault books charges this much later
-DRAIN_PER_REQUEST = 0.00005  # the drained_more fault's extra charge per billed request
 
 
 class Ledger:
     """Charges of the relay's main key; faults change how much is booked and when."""
 
-    def __init__(self, fault: str | None) -> None:
-        self.fault = fault
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
         self._lock = threading.Lock()
         self._entries: list[tuple[float, float]] = []  # (booked at, amount)
 
     def charge(self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> None:
-        """Book one billed reply at the advertised price (or not, as the fault decides)."""
+        """Book one billed reply at the advertised price (or not, as the behaviour decides)."""
         price_in, price_out, price_cached = PRICES.get(model, PRICES["gpt-4o-mini"])
-        if self.fault == "cache_full_price":
+        b = self.behaviour
+        if b.cached_at_full_price:
             price_cached = price_in  # reports the cache hit, bills it as fresh input
         fresh = prompt_tokens - cached_tokens
         amount = (fresh * price_in + cached_tokens * price_cached + completion_tokens * price_out) / 1_000_000
-        if self.fault == "price_multiplier":
-            amount *= 2
-        if self.fault == "drained_more":
-            amount += DRAIN_PER_REQUEST
-        when = time.monotonic() + (DELAY_S if self.fault == "delayed_billing" else 0.0)
+        # Each only when set: the honest relay's figures must stay bit-for-bit what they were.
+        if b.price_factor != 1.0:
+            amount *= b.price_factor
+        if b.drain_per_request:
+            amount += b.drain_per_request
+        when = time.monotonic() + b.billing_delay_s
         with self._lock:
             self._entries.append((when, amount))
 

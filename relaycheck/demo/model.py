@@ -22,9 +22,9 @@ SNAPSHOTS = {
     "o4-mini": "o4-mini-2025-04-16",  # a reasoning model: hidden reasoning tokens come before the visible reply
 }
 # How many hidden reasoning tokens the reasoning model spends before it writes anything (a budget below this
-# leaves the reply empty, cut with finish_reason "length"); the long_thinking fault makes it think longer.
+# leaves the reply empty, cut with finish_reason "length"); the long_thinking fault makes it think longer
+# (behaviour.LONG_REASONING_TOKENS).
 REASONING_TOKENS = 200
-LONG_REASONING_TOKENS = 1100
 MODELS = tuple(SNAPSHOTS)
 DEFAULT_MODEL = "gpt-4o-mini"
 OTHER_VENDOR_MODEL = "claude-sonnet-4-5"

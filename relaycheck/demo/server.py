@@ -18,6 +18,7 @@ from typing import Any
 
 from relaycheck.demo import extras
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.behaviour import HONEST, Behaviour
 from relaycheck.demo.billing import Ledger, endpoint
 from relaycheck.demo.faults import Fault
 from relaycheck.demo.cache import PrefixCache
@@ -29,10 +30,7 @@ MAX_BODY = 4 * 1024 * 1024
 DEMO_RELAY_KEY = "sk-demo-relay"  # what `relaycheck demo-relay` accepts unless --key-env names another key
 STALE_NONCE = "relaycheck-nonce-A1B2C3D4E5"
 NONCE_IN_PROMPT = re.compile(r"relaycheck-nonce-[A-Z0-9]{10}")
-AD_TEXT = "\n\n——本回复由某某AI提供 https://relay.example/"  # the inject_ad fault's advert, appended to every reply
 REASONING_TEXT = "Let me think about what is asked."  # the reasoning_on_top condition's visible reasoning (DeepSeek-style)
-HIDDEN_PROMPT_TOKENS = 300  # the hidden_prompt fault bills this many tokens of a system prompt nobody sent
-TRUNCATE_AT = 300  # the truncate_long fault cuts replies after this many tokens
 HOMEPAGE = (
     "<!doctype html><html><head><title>Demo Relay</title></head><body><h1>Demo Relay</h1>"
     "<p>Cheap GPT, Claude and Gemini. API base: <code>/v1</code></p></body></html>"
@@ -73,7 +71,7 @@ class DemoRelay:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
         self.host, self.port = host, port
-        self.fault = fault.name if fault else None
+        self.behaviour: Behaviour = fault.behaviour if fault else HONEST  # what the fault changes, as named switches
         self.key = key
         self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
@@ -85,10 +83,10 @@ class DemoRelay:
         self.stall_s = stall_s
         self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 0.5 s threshold, below its idle timeout
         # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
-        self.rate_limit = 3 if self.fault == "strict_rate_limit" else 15
-        self.ledger = Ledger(self.fault)
+        self.rate_limit = self.behaviour.rate_limit
+        self.ledger = Ledger(self.behaviour)
         self.prompt_cache = PrefixCache()
-        self.billing_mode = {"litellm_billing": "litellm", "openrouter_billing": "openrouter", "no_balance_endpoint": "none"}.get(self.fault or "", "oneapi")
+        self.billing_mode = self.behaviour.balance_style
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start second, requests counted in it)
         self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
         self.in_flight = 0
@@ -176,8 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.relay
 
     @property
-    def fault(self) -> str | None:
-        return self.relay.fault
+    def behaviour(self) -> Behaviour:
+        return self.relay.behaviour
 
     # ---- plumbing -------------------------------------------------------------------------------
     def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
@@ -194,10 +192,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
         rid = f"req_demo{self.relay.next_id()}"
-        if self.fault == "odd_error_shape" and status == 401:  # a home-grown gateway's own error format
+        if self.behaviour.error_shape_401 == "flat" and status == 401:  # a home-grown gateway's own error format
             self._json(status, {"status": "failure", "message": message}, {"x-request-id": rid})
             return
-        if self.fault == "wrong_key_400" and etype == "invalid_request_error" and code == "invalid_api_key":
+        if self.behaviour.no_db_on_bad_key and etype == "invalid_request_error" and code == "invalid_api_key":
             self._json(400, {"error": {"message": "No connected db.", "type": "no_db_connection", "param": None, "code": "400"}}, {"x-request-id": rid})
             return
         self._json(status, {"error": {"message": message, "type": etype, "param": param, "code": code}}, {"x-request-id": rid})
@@ -216,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
         return token.strip() or None if scheme.lower() == "bearer" else None
 
     def _presented(self, body: dict | None) -> str | None:
-        if self.fault == "body_key":
+        if self.behaviour.key_in_body:
             value = body.get("api_key") if isinstance(body, dict) else None
             return value if isinstance(value, str) and value else None
         return self._bearer()
@@ -227,30 +225,30 @@ class _Handler(BaseHTTPRequestHandler):
         relay = self.relay
         if presented and presented == relay.empty_key:
             return "empty"
-        if presented and (relay.key is None or presented == relay.key or self.fault == "any_key"):
+        if presented and (relay.key is None or presented == relay.key or self.behaviour.accept_any_key):
             return "ok"
         if not presented:
-            if self.fault == "missing_key_500":
+            if self.behaviour.crash_on_missing_key:
                 self._error(500, "runtime error: invalid memory address or nil pointer dereference", "server_error", None)
             else:
-                where = "in the request body as api_key" if self.fault == "body_key" else "as Authorization: Bearer YOUR_KEY"
+                where = "in the request body as api_key" if self.behaviour.key_in_body else "as Authorization: Bearer YOUR_KEY"
                 self._error(401, f"You didn't provide an API key. Send it {where}.", "invalid_request_error", None)
             return None
         # OpenAI masks the key it refuses; the key_echo fault repeats it in full, as careless relays do.
-        shown = presented if self.fault == "key_echo" else (presented[:3] + "*" * 8 + presented[-4:] if len(presented) > 10 else "***")
+        shown = presented if self.behaviour.echo_key else (presented[:3] + "*" * 8 + presented[-4:] if len(presented) > 10 else "***")
         self._error(401, f"Incorrect API key provided: {shown}.", "invalid_request_error", "invalid_api_key")
         return None
 
     def _no_balance(self) -> None:
-        if self.fault == "empty_balance_500":
+        if self.behaviour.crash_on_empty_balance:
             self._error(500, "upstream error: do request failed", "server_error", None)
             return
-        who = f" for key {self.relay.empty_key}" if self.fault == "key_echo" else ""
+        who = f" for key {self.relay.empty_key}" if self.behaviour.echo_key else ""
         self._error(429, f"You exceeded your current quota{who}, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")
 
     def _rate_limited(self, reset_s: float) -> None:
         headers = {}
-        if self.fault != "bare_429":
+        if self.behaviour.rate_limit_headers:
             headers = {
                 "retry-after": str(max(1, math.ceil(reset_s))),
                 "x-ratelimit-limit-requests": str(self.relay.rate_limit),
@@ -261,9 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(429, {"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}}, headers)
 
     def _bad_request(self, message: str, param: str | None = None) -> None:
-        if self.fault == "bad_json_500":
+        if self.behaviour.bad_request_reply == "json_500":
             self._error(500, f"internal error: {message}", "server_error", None)
-        elif self.fault == "html_errors":  # an nginx in front answering for the app
+        elif self.behaviour.bad_request_reply == "nginx_html":  # an nginx in front answering for the app
             self._send(400, b"<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>", "text/html")
         else:
             self._error(400, message, "invalid_request_error", None, param)
@@ -300,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if not allowed:
                     self._rate_limited(reset_s)
                     return
-            balance = endpoint(path, self.relay.billing_mode, self.relay.ledger, self.fault == "unlimited_key") if method == "GET" else None
+            balance = endpoint(path, self.relay.billing_mode, self.relay.ledger, self.behaviour.unlimited_balance) if method == "GET" else None
             if balance is not None:
                 if self._authorized(None) is not None:
                     self._json(200, balance)
@@ -318,17 +316,18 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _models(self) -> None:
-        if self.fault == "redirect":
+        if self.behaviour.models_redirect:
             self._send(307, b"", "text/plain", {"location": f"{self.relay.origin}/moved/v1/models"})
             return
-        if self.fault != "body_key" and self._authorized(None) is None:
+        # A relay that wants the key in the body cannot get one with a GET: it serves its list to anyone.
+        if not self.behaviour.key_in_body and self._authorized(None) is None:
             return
-        if self.fault == "no_model_list":
-            self._error(404, "Invalid URL (GET /v1/models)", "invalid_request_error", None)
+        if self.behaviour.models_status != 200:
+            self._error(self.behaviour.models_status, "Invalid URL (GET /v1/models)", "invalid_request_error", None)
             return
-        names = [m for m in stand_in.MODELS if not (self.fault == "unlisted_model" and m == stand_in.DEFAULT_MODEL)]
+        names = [m for m in stand_in.MODELS if m not in self.behaviour.hidden_models]
         data = [{"id": m, "object": "model", "created": 1715367049, "owned_by": "demo"} for m in names]
-        self._json(200, data if self.fault == "models_shape" else {"object": "list", "data": data})
+        self._json(200, data if self.behaviour.models_bare_array else {"object": "list", "data": data})
 
     def _chat(self, raw: bytes) -> None:
         try:
@@ -349,48 +348,49 @@ class _Handler(BaseHTTPRequestHandler):
             return
         name = body.get("model")
         if name not in stand_in.MODELS:
-            if self.fault != "default_model":
+            if not self.behaviour.unknown_model_fallback:
                 self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
                 return
             name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
         with self.relay._flight_lock:
             counter = self.relay.flaky_count
             self.relay.flaky_count += extras.FLAKY_PROMPT in json.dumps(body["messages"])
-        if extras.flaky_fails(body, self.fault, counter):  # as an overloaded upstream would
+        if extras.flaky_fails(body, self.behaviour, counter):  # as an overloaded upstream would
             self._error(502, "upstream connect error or disconnect/reset before headers", "server_error", None)
             return
-        if body.get("stream") and self.fault == "stream_500":  # as a stock Portkey install answers every stream (unbilled)
-            self._error(500, "Something went wrong", "server_error", None)
+        if body.get("stream") and self.behaviour.stream_error_status is not None:  # as a stock Portkey install answers every stream (unbilled)
+            self._error(self.behaviour.stream_error_status, "Something went wrong", "server_error", None)
             return
-        asked = extras.prepare(body, self.fault)
+        asked = extras.prepare(body, self.behaviour)
         override = asked.reply
-        if self.fault == "stale_reply" and "Reply with exactly this text" in json.dumps(body["messages"]):
+        if self.behaviour.stale_nonce_reply and "Reply with exactly this text" in json.dumps(body["messages"]):
             override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
-        if self.fault == "replay_cache":
+        if self.behaviour.replay_cache:
             override = self._replay(body, override)
         if asked.tool_call is not None:
             override = ""  # a forced function call answers with arguments, not text
-        prompt_encoding = stand_in.swapped_encoding(name) if self.fault == "tokenizer_swap" else None
-        # one_backend: the second vendor's name is answered by the first model (the reply still claims the name).
-        backend = stand_in.DEFAULT_MODEL if self.fault == "one_backend" and name == stand_in.OTHER_VENDOR_MODEL else name
+        prompt_encoding = stand_in.swapped_encoding(name) if self.behaviour.swap_tokenizer else None
+        # One backend behind two names: the second vendor's name is answered by the first model (the reply still claims the name).
+        backend = dict(self.behaviour.backends).get(name, name)
         completion = stand_in.complete(backend, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
-                                       asked.temperature, noisy=self.fault == "noisy", seed=asked.seed,
-                                       keep_tail=2000 if self.fault == "keep_tail" else None, cache=self.relay.prompt_cache,
-                                       reasoning=stand_in.LONG_REASONING_TOKENS if self.fault == "long_thinking" else None,
-                                       reasoning_on_top=self.fault == "reasoning_on_top")
-        if self.fault == "hidden_reasoning" and extras.FLAKY_PROMPT in json.dumps(body["messages"]):
-            completion = replace(completion, completion_tokens=completion.completion_tokens + 150)  # billed, never shown
+                                       asked.temperature, noisy=self.behaviour.noisy, seed=asked.seed,
+                                       keep_tail=self.behaviour.keep_prompt_tail, cache=self.relay.prompt_cache,
+                                       reasoning=self.behaviour.reasoning_tokens,
+                                       reasoning_on_top=self.behaviour.reasoning_on_top)
+        if self.behaviour.hidden_reasoning_tokens and extras.FLAKY_PROMPT in json.dumps(body["messages"]):  # billed, never shown
+            completion = replace(completion, completion_tokens=completion.completion_tokens + self.behaviour.hidden_reasoning_tokens)
         if asked.tool_call is not None:
             arguments = asked.tool_call["function"]["arguments"]
             completion = replace(completion, completion_tokens=completion.reasoning_tokens + stand_in.count(name, arguments), finish_reason="tool_calls")
-        if self.fault == "inject_ad" and asked.tool_call is None:  # appended after generation, and billed
-            completion = replace(completion, pieces=completion.pieces + (AD_TEXT,), completion_tokens=completion.completion_tokens + stand_in.count(name, AD_TEXT))
+        appended = self.behaviour.append_text
+        if appended is not None and asked.tool_call is None:  # appended after generation, and billed
+            completion = replace(completion, pieces=completion.pieces + (appended,), completion_tokens=completion.completion_tokens + stand_in.count(name, appended))
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)
             digest = hashlib.sha256(self._raw_body).hexdigest()
             self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
-        reply_model = "gpt-3.5-turbo-0125" if self.fault == "wrong_model" else stand_in.SNAPSHOTS[name]
+        reply_model = self.behaviour.reply_model or stand_in.SNAPSHOTS[name]
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             SSEWriter(self, reply_model, completion, include_usage, asked.tool_call).send()
@@ -411,21 +411,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _usage_faults(self, completion: stand_in.Completion, stream: bool) -> stand_in.Completion:
         """Faults that change what is billed or how much arrives, not how it is framed."""
-        if self.fault == "hidden_prompt":
-            completion = replace(completion, prompt_tokens=completion.prompt_tokens + HIDDEN_PROMPT_TOKENS)
-        if self.fault == "inflated_usage" and not stream:
-            completion = replace(completion, completion_tokens=round(completion.completion_tokens * 1.5))
-        if self.fault == "truncate_long" and len(completion.pieces) > TRUNCATE_AT:
+        b = self.behaviour
+        if b.hidden_prompt_tokens:
+            completion = replace(completion, prompt_tokens=completion.prompt_tokens + b.hidden_prompt_tokens)
+        if b.usage_completion_factor != 1.0 and not stream:
+            completion = replace(completion, completion_tokens=round(completion.completion_tokens * b.usage_completion_factor))
+        if b.truncate_at is not None and len(completion.pieces) > b.truncate_at:
             # A proxy output cap: the reply stops early and still says "stop".
-            completion = replace(completion, pieces=completion.pieces[:TRUNCATE_AT], completion_tokens=TRUNCATE_AT, finish_reason="stop")
+            completion = replace(completion, pieces=completion.pieces[: b.truncate_at], completion_tokens=b.truncate_at, finish_reason="stop")
         return completion
 
     def _completion(self, reply_model: str, completion: stand_in.Completion, asked: extras.Request) -> None:
         time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
         n = self.relay.next_id()
         usage = usage_of(completion)
-        if self.fault == "usage_total":
-            usage["total_tokens"] += 7
+        usage["total_tokens"] += self.behaviour.total_tokens_offset
         payload: dict[str, Any] = {
             "id": f"chatcmpl-demo{n}",
             "object": "chat.completion",
@@ -435,7 +435,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "index": i,
                     "message": {"role": "assistant", "content": None if asked.tool_call else completion.text, "refusal": None,
-                                **({"reasoning_content": REASONING_TEXT} if self.fault == "reasoning_on_top" and completion.reasoning_tokens else {}),
+                                **({"reasoning_content": REASONING_TEXT} if self.behaviour.reasoning_on_top and completion.reasoning_tokens else {}),
                                 **({"tool_calls": [asked.tool_call]} if asked.tool_call else {})},
                     "logprobs": extras.logprobs_for(completion.pieces) if asked.logprobs else None,
                     "finish_reason": completion.finish_reason,
@@ -445,8 +445,7 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": usage,
             "system_fingerprint": "fp_demo",
         }
-        if self.fault == "missing_fields":
-            del payload["id"], payload["created"]
-        if self.fault == "extra_fields":
-            payload.update({"code": 0, "msg": "success"})
+        for dropped in self.behaviour.drop_reply_fields:
+            del payload[dropped]
+        payload.update(self.behaviour.extra_reply_fields)
         self._json(200, payload, {"x-request-id": f"req_demo{n}"})

@@ -29,13 +29,13 @@ class SSEWriter:
                  tool_call: dict | None = None) -> None:
         self.h = handler
         self.tool_call = tool_call
-        self.fault = handler.fault
+        self.behaviour = handler.behaviour
         self.completion = completion
-        self.include_usage = include_usage and self.fault != "no_stream_usage"
+        self.include_usage = include_usage and not self.behaviour.drop_stream_usage
         n = handler.relay.next_id()
         self.request_id = f"req_demo{n}"
         self.base = {"id": f"chatcmpl-demo{n}", "object": "chat.completion.chunk", "created": int(time.time()), "model": reply_model, "system_fingerprint": "fp_demo"}
-        self.quirks = self.fault == "sse_quirks"
+        self.quirks = self.behaviour.sse_quirks
         self.eol = "\r\n" if self.quirks else "\n"
         self.buffer: list[bytes] = []
 
@@ -48,7 +48,7 @@ class SSEWriter:
         return self.frame({**self.base, "choices": choices, **extra})
 
     def write(self, data: bytes, delay_ms: float = 0.0) -> None:
-        if self.fault == "buffered_stream":
+        if self.behaviour.buffer_stream:
             self.buffer.append(data)  # fake streaming: hold everything back
             time.sleep(delay_ms / 1000.0)
             return
@@ -92,7 +92,7 @@ class SSEWriter:
             azure = {"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
             self.write(self.frame(azure))
         self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
-        if self.fault == "reasoning_on_top" and self.completion.reasoning_tokens:
+        if self.behaviour.reasoning_on_top and self.completion.reasoning_tokens:
             # DeepSeek-style reasoning deltas come before the answer; they are not part of the content.
             from relaycheck.demo.server import REASONING_TEXT
 
@@ -103,26 +103,27 @@ class SSEWriter:
             self._tool_call_deltas(usage_null)
         pieces = () if self.tool_call is not None else self.completion.pieces
         is_long = len(pieces) >= stand_in.LONG_REPLY_PIECES
+        b = self.behaviour
         for i, piece in enumerate(pieces):
-            if self.fault == "stall_stream" and not is_long and i == STALL_AFTER_PIECES:
+            if b.stall_short_streams and not is_long and i == STALL_AFTER_PIECES:
                 time.sleep(relay.stall_s)  # the client's idle timeout gives up first
-            if self.fault == "long_stall" and is_long and i == len(pieces) // 2:
+            if b.pause_long_streams and is_long and i == len(pieces) // 2:
                 time.sleep(relay.long_stall_s)
             delta = {"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}
             self.write(self.chunk([delta], **usage_null), relay.token_ms if stand_in.paced(i) else 0.0)
-            if self.fault == "dup_chunks":  # a gateway that forwards every upstream chunk twice
+            if b.duplicate_chunks:  # a gateway that forwards every upstream chunk twice
                 self.write(self.chunk([delta], **usage_null))
-            if self.fault == "data_ping" and i % 10 == 0:
+            if b.ping_frames and i % 10 == 0:
                 self.write(self.frame("ping"))
             if self.quirks and i % 10 == 5:
                 self.write(f": keep-alive{self.eol}{self.eol}".encode())
         self.write(self.chunk([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": self.completion.finish_reason}], **usage_null))
-        if self.fault == "reset_long_stream" and is_long:
+        if b.reset_long_streams and is_long:
             self._reset()
             return
         if self.include_usage:
             self.write(self.chunk([], usage=usage_of(self.completion)))
-        if self.fault != "no_done":
+        if not b.omit_done:
             self.write(self.frame("[DONE]"))
         if self.buffer:
             data = b"".join(self.buffer)

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relaycheck.exchange import Exchange
 from relaycheck.probes import prompts
 from relaycheck.targets import Target
 from relaycheck.transport import Auth, RecordingClient
 
+if TYPE_CHECKING:
+    from relaycheck.billing import Adapter, Reading
+
 
 @dataclass(frozen=True)
 class ProbeContext:
-    """What a probe needs: the recording client, the target, and the base URL and auth in effect."""
+    """What a probe needs: the recording client, the target, and what earlier stages learned (base URL, auth, balance)."""
 
     client: RecordingClient
     target: Target
     base_url: str
     auth: Auth = Auth.BEARER
+    billing: tuple[Adapter, Reading] | None = None  # the adapter that answered before the run, with its reading
 
     def url(self, path: str) -> str:
         """Join the effective base URL and an API path."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import httpx
 
 from relaycheck.billing import ADAPTERS, AUTO_ORDER, Adapter, Reading, custom_adapter, moved
 from relaycheck.probes import ProbeContext, ProbeCost, send
+from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
+from relaycheck.targets import TargetKeys
 
 NAME = "balance"
 MAX_POLLS = 8
@@ -79,3 +82,24 @@ async def settle(ctx: ProbeContext, adapter: Adapter, first: Reading, settle_s: 
         await asyncio.sleep(wait)
         wait = min(wait * 2, 4.0)
     return reading
+
+
+async def _before(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeContext | None:
+    """Later stages (balance after, cache) read on from the adapter that answered."""
+    assert ctx.target.billing is not None  # the probe runs only on targets with billing:
+    found = await before(ctx, ctx.target.billing)
+    return replace(ctx, billing=found) if found else None
+
+
+async def _after(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
+    if ctx.billing is not None:  # no reading before the run: nothing to compare with
+        await after(ctx, ctx.billing[0], ctx.billing[1], ctx.target.billing_settle_s)
+
+
+PROBE = ProbeSpec(
+    NAME, order=2, scope=Scope.TARGET, billed=False, when=lambda target: target.billing is not None,
+    cost=lambda target, model, first: cost(target.billing), steps=(  # type: ignore[arg-type]  # `when` holds it set
+        Step(Phase.BEFORE_SPEND, _before, name="before", stage=f"{NAME} before", because="before anything is spent"),
+        Step(Phase.AFTER_SPEND, _after, name="after", stage=f"{NAME} after", because="after the last billed request"),
+    ),
+)

@@ -6,7 +6,8 @@ import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, request_cost
 from relaycheck.probes.errors import MINIMAL_TOKENS, PROMPT, REASONING_MINIMUM, minimal_body
-from relaycheck.targets import RateLimitProbe
+from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
+from relaycheck.targets import RateLimitProbe, TargetKeys
 
 NAME = "burst"
 
@@ -34,3 +35,15 @@ async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
                 stop.set()  # measuring, not hammering: the first 429 answers the question
 
     await asyncio.gather(*(worker() for _ in range(min(spec.concurrency, ctx.target.concurrency))))
+
+
+async def _burst(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
+    assert ctx.target.rate_limit_probe is not None  # the probe runs only on targets with rate_limit_probe:
+    await run(ctx, job.model or "", ctx.target.rate_limit_probe)
+
+
+PROBE = ProbeSpec(
+    NAME, order=14, scope=Scope.FIRST_MODEL, billed=True, when=lambda target: target.rate_limit_probe is not None,
+    cost=lambda target, model, first: cost(model or "", target.rate_limit_probe),  # type: ignore[arg-type]  # `when` holds it set
+    steps=(Step(Phase.PROVOKE_LIMIT, _burst, stage=NAME, because="last but billing: a limit it provokes must not spoil other verdicts"),),
+)

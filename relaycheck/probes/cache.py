@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from relaycheck.billing import Adapter, Reading
 from relaycheck.probes import ProbeContext, ProbeCost, balance, prompts, send
+from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
+from relaycheck.targets import TargetKeys
 
 NAME = "cache"
 PREFIX_TOKENS = 1300  # above the 1,024 tokens OpenAI needs before it caches, with room for a relay's framing
@@ -46,3 +48,14 @@ async def run(ctx: ProbeContext, model: str, billing: tuple[Adapter, Reading] | 
             return  # the pair is broken: nothing more to learn, nothing more to spend
         if billing is not None and last is not None:
             last = await balance.settle(ctx, billing[0], last, settle_s, f"after {word}", probe=NAME)
+
+
+async def _pair(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
+    await run(ctx, job.model or "", ctx.billing, ctx.target.billing_settle_s)
+
+
+# Billed to the key, but after the run's last balance reading: billing.delta leaves it out.
+PROBE = ProbeSpec(NAME, order=15, scope=Scope.FIRST_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.billing), steps=(
+    Step(Phase.ALONE_LAST, _pair, stage=NAME,
+         because="alone at the end: what each of its two requests cost is read off the balance between them"),
+))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step, for_each_model
+from relaycheck.targets import TargetKeys
 from relaycheck.transport import ALTERNATIVE_AUTH, Auth
 
 NAME = "chat"
@@ -32,3 +36,18 @@ async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Aut
         if exchange.status is not None and exchange.status not in _REFUSED:
             return placement
     return ctx.auth
+
+
+async def _find_auth(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeContext:
+    """Later stages present the key where this first request found it accepted."""
+    return replace(ctx, auth=await run(ctx, job.model or "", discover_auth=True))
+
+
+# The first model's request discovers auth in a stage of its own; the other models' run with the rest.
+PROBE = ProbeSpec(
+    NAME, order=3, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first),
+    steps=(
+        Step(Phase.FIND_AUTH, _find_auth, models=(0, 1), name="auth", stage="auth", because="finds where the key is accepted, for every later request"),
+        Step(Phase.CONCURRENT, for_each_model(run), models=(1, None), rank=9),
+    ),
+)

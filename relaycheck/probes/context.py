@@ -6,6 +6,7 @@ import re
 import secrets
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, retry_cost, send_reply
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "context"
 DEPTHS = (2000, 8000)  # default prompt tokens between the two markers (a target's context_depths overrides)
@@ -59,3 +60,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
                               json_body=body(model, head, tail, depth), auth=ctx.auth)
         if not exchange.ok or not both_repeated(reply_text(exchange) or "", head, tail):
             return  # stop at the first failure: a deeper prompt would cost more and prove nothing new
+
+
+PROBE = ProbeSpec(NAME, order=10, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.context_depths),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=2),))

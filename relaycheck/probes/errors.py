@@ -7,6 +7,7 @@ import json
 import secrets
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
 from relaycheck.targets import TargetKeys
 from relaycheck.transport import Auth
 
@@ -49,3 +50,12 @@ async def run(ctx: ProbeContext, model: str, keys: TargetKeys) -> None:
     if keys.empty:
         jobs.append(send(ctx, "POST", url, label="empty-balance key", json_body=body, auth=ctx.auth, key=keys.empty, **common))
     await asyncio.gather(*jobs)
+
+
+async def _provoke(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
+    await run(ctx, job.model or "", keys)
+
+
+PROBE = ProbeSpec(NAME, order=13, scope=Scope.FIRST_MODEL, billed=True,
+                  cost=lambda target, model, first: cost(model or "", with_empty_key=target.empty_key_env is not None),
+                  steps=(Step(Phase.CONCURRENT, _provoke, rank=11),))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "long"
 REASONING_ALLOWANCE = 2048
@@ -34,3 +35,7 @@ async def run(ctx: ProbeContext, model: str, reply_tokens: int) -> None:
         send(ctx, "POST", url, probe=NAME, model=model, label="long stream", json_body=body(model, reply_tokens, nonce, True),
              auth=ctx.auth, expect_sse=True),
     )
+
+
+PROBE = ProbeSpec(NAME, order=7, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.long_reply_tokens),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(lambda ctx, model: run(ctx, model, ctx.target.long_reply_tokens)), rank=1),))

@@ -6,6 +6,7 @@ import asyncio
 
 from relaycheck import tokens
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, reply_cost, send, send_reply
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "params"
 SMALL_LIMIT = 10  # far below the ~79 tokens of "1..40": an honoured limit cuts the reply with finish_reason length
@@ -63,3 +64,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
             body = temperature_body(model, temperature)
             jobs.append(send_reply(ctx, url, probe=NAME, model=model, label=f"{name} #{i}", json_body=body, auth=ctx.auth))
     await asyncio.gather(*jobs)
+
+
+PROBE = ProbeSpec(NAME, order=8, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=6),))

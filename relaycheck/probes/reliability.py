@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "reliability"
 SAMPLES = 8
@@ -25,3 +26,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
         ctx.client.request("POST", url, probe=NAME, model=model, label=f"sample #{i + 1}", json_body=body, auth=ctx.auth)
         for i in range(SAMPLES)
     ))
+
+
+PROBE = ProbeSpec(NAME, order=12, scope=Scope.FIRST_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=10),))

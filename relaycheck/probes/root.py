@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from relaycheck.exchange import Exchange
 from relaycheck.probes import ProbeContext, ProbeCost, send
+from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
+from relaycheck.targets import TargetKeys
 
 NAME = "root"
 
@@ -54,3 +58,14 @@ async def run(ctx: ProbeContext) -> str | None:
         if is_api_root(exchange):
             return candidate
     return None
+
+
+async def _find_base(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeContext | None:
+    """Later stages send to the base URL that answered (the configured one when none did)."""
+    found = await run(ctx)
+    return replace(ctx, base_url=found) if found else None
+
+
+PROBE = ProbeSpec(NAME, order=1, scope=Scope.TARGET, billed=False, cost=lambda target, model, first: cost(""), steps=(
+    Step(Phase.FIND_BASE, _find_base, stage=NAME, because="first: it finds the working base URL every later request uses"),
+))

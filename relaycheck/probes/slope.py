@@ -6,6 +6,7 @@ import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "slope"
 
@@ -32,3 +33,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
         *(send(ctx, "POST", url, probe=NAME, model=model, label=f"units {u}", json_body=body(model, u, nonce), auth=ctx.auth)
           for u in prompts.SLOPE_UNITS)
     )
+
+
+PROBE = ProbeSpec(NAME, order=6, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=4),))

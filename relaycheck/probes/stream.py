@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "stream"
 
@@ -21,3 +22,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
         "POST", ctx.url("chat/completions"), probe=NAME, model=model, label="stream", json_body=body,
         auth=ctx.auth, expect_sse=True,
     )
+
+
+PROBE = ProbeSpec(NAME, order=4, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=3),))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, retry_cost, send, send_reply
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "structured"
 VISIBLE, REASONING_BUDGET = 60, 1024
@@ -70,3 +71,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
         send_reply(ctx, url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth)
         for label in REQUESTS
     ))
+
+
+PROBE = ProbeSpec(NAME, order=9, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=7),))

@@ -6,6 +6,7 @@ import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "tokenizer"
 
@@ -33,3 +34,7 @@ async def run(ctx: ProbeContext, model: str) -> None:
         send(ctx, "POST", url, probe=NAME, model=model, label="base", json_body=base, auth=ctx.auth),
         send(ctx, "POST", url, probe=NAME, model=model, label="with probe text", json_body=probe, auth=ctx.auth),
     )
+
+
+PROBE = ProbeSpec(NAME, order=5, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=5),))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, reply_cost, send_reply
+from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "twins"
 # Open-ended on purpose: a question with one right answer would make two honest models agree.
@@ -41,3 +42,8 @@ async def run(ctx: ProbeContext, model: str) -> None:
         send_reply(ctx, url, probe=NAME, model=model, label=label(i, k), json_body=body(model, prompt), auth=ctx.auth)
         for i, prompt in enumerate(PROMPTS) for k in range(ASKS)
     ))
+
+
+PROBE = ProbeSpec(NAME, order=11, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+                  when=lambda target: len(target.models) > 1,  # nothing to compare with one model
+                  steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=8),))

@@ -6,8 +6,7 @@ import re
 from typing import Callable
 
 from relaycheck import compare
-from relaycheck.checks._util import error_text, excerpt
-from relaycheck.errorclass import classify
+from relaycheck.text import excerpt
 from relaycheck.i18n import label, severity, status
 from relaycheck.report import Finding, Report, TargetReport, failing, plan_line, reliability_line, request_ids
 from relaycheck.sanitize import visible
@@ -72,6 +71,7 @@ def evidence_lines(target: TargetReport, xid: str, lang: str = "en", plain: bool
     ex = target.exchange(xid)
     if ex is None:
         return []
+    judged = target.judged.get(xid)  # classified before sealing (relaycheck.seal.judge): never here
     esc: Callable[[str], str] = _plain if plain else inline
     span: Callable[[str], str] = _plain_code if plain else code
     lines = [f"- **{xid}** {span(f'{ex.method} {ex.url}')}", f"  - {label('time_utc', lang)}: {esc(ex.timings.started_at)}"]
@@ -84,13 +84,13 @@ def evidence_lines(target: TargetReport, xid: str, lang: str = "en", plain: bool
         lines += [f"  - {label('raw_error', lang)}:", ""]
         # Inside a fence long enough that the body cannot close it, the raw text is shown as it came (controls visible).
         lines += ["    " + line for line in _fence(visible(raw)).split("\n")]
-        message = error_text(ex)
+        message = judged.error_text if judged else ""
         if message and message != raw:
             lines.append(f"  - {label('error_message', lang)}: {esc(excerpt(message, 300))}")
-    info = classify(ex)
-    if info is not None:
-        detail = ", ".join(p for p in (f"{info.dialect} dialect", f"code {info.code}" if info.code else "", f"type {info.type}" if info.type and not info.code else "") if p)
-        lines.append(f"  - {label('classified', lang)}: {esc(f'{info.label} ({detail})')}")
+    if judged is not None and judged.category is not None:
+        detail = ", ".join(p for p in (f"{judged.dialect} dialect", f"code {judged.code}" if judged.code else "",
+                                       f"type {judged.type}" if judged.type and not judged.code else "") if p)
+        lines.append(f"  - {label('classified', lang)}: {esc(f'{judged.label} ({detail})')}")
     return lines
 
 
