@@ -129,18 +129,23 @@ class Exchange:
             yield event, loads_relay(event.data)
 
 
-def streamed_text(exchange: Exchange) -> str:
-    """Concatenate delta content of choice 0 across a chat stream."""
-    parts: list[str] = []
+def content_pieces(exchange: Exchange) -> list[str]:
+    """Choice 0's non-empty content deltas of a chat stream, in arrival order."""
+    pieces: list[str] = []
     for _, payload in exchange.event_payloads():
         if not isinstance(payload, dict):
             continue
         for choice in payload.get("choices") or []:
             if isinstance(choice, dict) and choice.get("index", 0) == 0:
                 content = (choice.get("delta") or {}).get("content")
-                if isinstance(content, str):
-                    parts.append(content)
-    return "".join(parts)
+                if isinstance(content, str) and content:
+                    pieces.append(content)
+    return pieces
+
+
+def streamed_text(exchange: Exchange) -> str:
+    """Concatenate delta content of choice 0 across a chat stream."""
+    return "".join(content_pieces(exchange))
 
 
 def reply_text(exchange: Exchange) -> str | None:

@@ -93,20 +93,14 @@ def reasoning_tokens(usage: Any) -> int:
     return value if is_int(value) and value > 0 else 0
 
 
-def finish_reason(exchange: Exchange) -> str | None:
-    """Choice 0's finish_reason: from the reply body, or the last one a stream carried."""
+def finish_reason(exchange: Exchange) -> Any:
+    """The reply's finish_reason: choice 0's in a body, or the last non-null one a stream carried."""
     if exchange.events:
-        found = None
-        for _, payload in exchange.event_payloads():
-            for choice in payload.get("choices") or [] if isinstance(payload, dict) else []:
-                if isinstance(choice, dict) and choice.get("index", 0) == 0 and choice.get("finish_reason"):
-                    found = choice["finish_reason"]
-        return found if isinstance(found, str) else None
-    body = exchange.json if isinstance(exchange.json, dict) else {}
-    choices = body.get("choices")
-    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
-    value = first.get("finish_reason")
-    return value if isinstance(value, str) else None
+        reasons = [c.get("finish_reason") for _, p in exchange.event_payloads() if isinstance(p, dict)
+                   for c in (p.get("choices") or []) if isinstance(c, dict) and c.get("finish_reason")]
+        return reasons[-1] if reasons else None
+    choices = exchange.json.get("choices") if isinstance(exchange.json, dict) else None
+    return choices[0].get("finish_reason") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
 
 
 def own_budget(exchange: Exchange) -> int | None:
@@ -122,3 +116,10 @@ def cut_by_own_budget(exchange: Exchange) -> str | None:
     if budget is not None and finish_reason(exchange) == "length":
         return f"{exchange.id} was cut at relaycheck's own budget of {budget} tokens (finish_reason length): a cut reply is not evidence"
     return None
+
+
+def completion_beside(models: Exchange, chats: list[Exchange]) -> Exchange | None:
+    """A successful chat completion sent to the base URL whose GET {base}/models this is: the API is there."""
+    base = models.url.split("?", 1)[0].removesuffix("/models")
+    return next((x for x in chats if x.ok and x.url.split("?", 1)[0] == base + "/chat/completions"
+                 and isinstance(x.json, dict) and isinstance(x.json.get("choices"), list)), None)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe
-from relaycheck.exchange import Exchange
+from relaycheck.checks._util import completion_beside, describe
 from relaycheck.net import is_loopback_host
 from relaycheck.probes.root import is_api_root
 
@@ -26,15 +25,6 @@ def _root_of(exchange_url: str) -> str:
     return exchange_url.split("?", 1)[0].removesuffix("/models")
 
 
-def _completion_at(inp: CheckInput, base: str) -> Exchange | None:
-    """A chat completion that answered as the API at `base`: the base is right even without a model list."""
-    for x in inp.of("chat"):
-        body = x.json
-        if x.ok and x.url.split("?", 1)[0] == base + "/chat/completions" and isinstance(body, dict) and isinstance(body.get("choices"), list):
-            return x
-    return None
-
-
 @check("base.api_root", probes=("root", "chat"))
 def api_root(inp: CheckInput) -> Verdict:
     """{base}/models or {base}/chat/completions must answer as an API; otherwise name the variant that does."""
@@ -51,7 +41,7 @@ def api_root(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"the relay could not be reached: {describe(first)}", (first.id,))
     working = next((x for x in root[1:] if is_api_root(x)), None)
     # The base is judged by every API path tried there: many relays serve chat but no model list.
-    chat = _completion_at(inp, _root_of(first.url)) if working is None else None
+    chat = completion_beside(first, inp.of("chat")) if working is None else None
     if chat is not None:
         return Verdict(
             PASS,

@@ -88,6 +88,7 @@ def _expected(inp: CheckInput) -> _Expected:
     """Usage x advertised price over what the run's key was billed for; ids unpriced; ids answered without usage."""
     assert inp.target.pricing is not None
     total, unpriced, unreported, cut, cut_ceiling = 0.0, [], [], [], 0.0
+    ceilings = Budget(float("inf"), inp.target.pricing)  # prices a request's worst case, as the cost guard does
     for x in inp.exchanges:
         replied = x.status is not None and 200 <= x.status < 300
         if not replied or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES:
@@ -97,7 +98,7 @@ def _expected(inp: CheckInput) -> _Expected:
             if x.error is not None and isinstance(x.request_json, dict):
                 # Cut after its 200 (a reset or stalled stream): the relay may have billed any part of its ceiling.
                 cut.append(x.id)
-                cut_ceiling += Budget(float("inf"), inp.target.pricing).ceiling(x.request_json)
+                cut_ceiling += ceilings.ceiling(x.request_json)
             elif x.ok:
                 unreported.append(x.id)
             continue

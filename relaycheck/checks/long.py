@@ -5,27 +5,12 @@ from __future__ import annotations
 import re
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, excerpt
+from relaycheck.checks._util import describe, excerpt, finish_reason, own_budget
 from relaycheck.checks.demands import around_count
-from relaycheck.checks.streamtext import content_pieces, doubled
-from relaycheck.exchange import Exchange, reply_text, streamed_text
+from relaycheck.checks.streamtext import doubled
+from relaycheck.exchange import Exchange, content_pieces, reply_text, streamed_text
 
 _ASKED = re.compile(r"integers from 1 to (\d+)")
-
-
-def _finish_reason(x: Exchange) -> str | None:
-    if x.events:
-        reasons = [c.get("finish_reason") for _, p in x.event_payloads() if isinstance(p, dict)
-                   for c in (p.get("choices") or []) if isinstance(c, dict) and c.get("finish_reason")]
-        return reasons[-1] if reasons else None
-    choices = x.json.get("choices") if isinstance(x.json, dict) else None
-    return choices[0].get("finish_reason") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
-
-
-def _limit(x: Exchange) -> int | None:
-    body = x.request_json if isinstance(x.request_json, dict) else {}
-    value = body.get("max_tokens") or body.get("max_completion_tokens")
-    return value if isinstance(value, int) else None
 
 
 def _completion_tokens(x: Exchange) -> int | None:
@@ -68,7 +53,7 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
     if text is None:
         return INCONCLUSIVE, f"{path}: no reply text"
     kind, lines = judge_lines(text, expected)
-    finish = _finish_reason(x)
+    finish = finish_reason(x)
     if kind == "complete":
         return PASS, f"{path}: all {expected} lines in order, finish_reason {finish!r}"
     if kind == "other" and x.events and doubled(content_pieces(x)):
@@ -81,7 +66,7 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
             return PASS, f"{path}: all {expected} lines in order, finish_reason {finish!r}, with added text {extra}"
         odd = next((line.strip() for i, line in enumerate(l for l in text.splitlines() if l.strip()) if line.strip() != str(i + 1)), "")
         return INCONCLUSIVE, f"{path}: the model did not write the lines exactly as asked (first {lines} correct, then “{excerpt(odd, 60)}”)"
-    completion, limit = _completion_tokens(x), _limit(x)
+    completion, limit = _completion_tokens(x), own_budget(x)
     if finish == "length" and completion is not None and limit is not None and completion >= limit:
         return INCONCLUSIVE, f"{path}: the model used all {limit} max_tokens after {lines} of {expected} lines (finish_reason length)"
     ending = f"finish_reason {finish!r}" if finish else "no finish_reason" + (f" ({x.error_kind} error)" if x.error else "")

@@ -6,7 +6,7 @@ from typing import Any
 
 from relaycheck import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, prompt_tokens, same_model
+from relaycheck.checks._util import completion_beside, describe, prompt_tokens, same_model
 from relaycheck.exchange import Exchange
 from relaycheck.probes.root import is_api_root
 
@@ -27,13 +27,6 @@ def _listed_ids(body: Any) -> list[str] | None:
     return ids if ids or not items else None
 
 
-def _chat_at_same_base(inp: CheckInput, models: Exchange) -> Exchange | None:
-    """A successful chat completion sent to the base URL whose /models was asked."""
-    base = models.url.split("?", 1)[0].removesuffix("/models")
-    return next((x for x in inp.of("chat") if x.ok and x.url.split("?", 1)[0] == base + "/chat/completions"
-                 and isinstance(x.json, dict) and isinstance(x.json.get("choices"), list)), None)
-
-
 @check("models.list", probes=("root", "chat"))
 def model_list(inp: CheckInput) -> Verdict:
     """GET /models must be {"object": "list", "data": [{"id": ...}]}."""
@@ -45,7 +38,7 @@ def model_list(inp: CheckInput) -> Verdict:
     if ex.status in (401, 403):
         return Verdict(INCONCLUSIVE, f"GET /models refused the key ({describe(ex)})", (ex.id,))
     if not (200 <= ex.status < 300) or not is_api_root(ex):
-        chat = _chat_at_same_base(inp, ex)
+        chat = completion_beside(ex, inp.of("chat"))
         if ex.status in (404, 405, 501) and chat is not None:
             # The API is there (chat answered at this base); only the list is not served: tools that discover
             # models break, calls by model name work.

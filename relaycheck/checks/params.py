@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import cut_by_own_budget, describe, excerpt, is_int, reasoning_tokens
+from relaycheck.checks._util import cut_by_own_budget, describe, excerpt, finish_reason, is_int, reasoning_tokens
 from relaycheck.exchange import Exchange, reply_text
 from relaycheck.probes.params import HIGH_TEMPERATURE, SMALL_LIMIT, STOP_MARKER
 from relaycheck.tokens import is_reasoning_model
@@ -11,12 +11,6 @@ from relaycheck.tokens import is_reasoning_model
 
 def _labelled(inp: CheckInput, label: str) -> Exchange | None:
     return next((x for x in inp.of("params") if x.label == label and x.model == inp.model), None)
-
-
-def _finish(x: Exchange) -> str | None:
-    body = x.json if isinstance(x.json, dict) else {}
-    choices = body.get("choices") if isinstance(body.get("choices"), list) else []
-    return choices[0].get("finish_reason") if choices and isinstance(choices[0], dict) else None
 
 
 def _completion_tokens(x: Exchange) -> int | None:
@@ -33,7 +27,7 @@ def max_tokens(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, "the max_tokens request was not sent")
     if not x.ok or not isinstance(x.json, dict):
         return Verdict(INCONCLUSIVE, f"the max_tokens request did not succeed ({describe(x)})", (x.id,))
-    billed, finish, text = _completion_tokens(x), _finish(x), reply_text(x) or ""
+    billed, finish, text = _completion_tokens(x), finish_reason(x), reply_text(x) or ""
     metrics = {"limit": SMALL_LIMIT, "completion_tokens": billed, "finish_reason": finish}
     if billed is None:
         return Verdict(INCONCLUSIVE, "the reply reports no completion_tokens: the limit cannot be checked against billing", (x.id,), metrics)
@@ -75,7 +69,7 @@ def stop(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"the stop request: {cut}", evidence)
     if not after.strip():
         return Verdict(INCONCLUSIVE, "the stop request returned an empty reply", evidence)
-    return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {_finish(stopped)!r}); the baseline continues past it", evidence)
+    return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {finish_reason(stopped)!r}); the baseline continues past it", evidence)
 
 
 @check("params.temperature", probes=("params",))

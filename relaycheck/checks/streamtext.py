@@ -5,19 +5,7 @@ from __future__ import annotations
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt, finish_reason
 from relaycheck.checks.demands import around_count, demand_of
-from relaycheck.exchange import Exchange, streamed_text
-
-def content_pieces(exchange: Exchange) -> list[str]:
-    """Choice 0's content deltas of a stream, in arrival order."""
-    pieces: list[str] = []
-    for _, payload in exchange.event_payloads():
-        for choice in payload.get("choices") or [] if isinstance(payload, dict) else []:
-            if isinstance(choice, dict) and choice.get("index", 0) == 0:
-                content = (choice.get("delta") or {}).get("content")
-                if isinstance(content, str) and content:
-                    pieces.append(content)
-    return pieces
-
+from relaycheck.exchange import content_pieces, streamed_text
 
 def doubled(pieces: list[str]) -> bool:
     """Every content delta arrives twice in a row (a relay that forwards each chunk twice)."""
