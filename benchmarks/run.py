@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the hostile relays live with the tests
 
-from relaycheck import catalog  # noqa: E402
+from relaycheck.core import checklist  # noqa: E402
 from relaycheck.checks import registry  # noqa: E402
 from relaycheck.demo.server import DemoRelay  # noqa: E402
-from relaycheck.plan import plan_target  # noqa: E402
-from relaycheck.runner import RunOptions, run_all_sync  # noqa: E402
-from relaycheck.targets import Target, TargetKeys  # noqa: E402
+from relaycheck.run.plan import plan_target  # noqa: E402
+from relaycheck.run.runner import RunOptions, run_all_sync  # noqa: E402
+from relaycheck.config.targets import Target, TargetKeys  # noqa: E402
 
 KEY = "sk-benchmark-demo-key-0001"
 SEQUENTIAL_STAGES = ("root", "balance before", "auth", "balance after", "burst")
@@ -52,7 +52,7 @@ def _run(targets: list[Target], check_ids: tuple[str, ...]):
 
 
 def _stage(x, first_model: str | None) -> str:
-    """The schedule stage (relaycheck.schedule) an exchange ran in."""
+    """The schedule stage (relaycheck.run.schedule) an exchange ran in."""
     if x.probe == "root":
         return "root"
     if x.probe == "balance":
@@ -100,7 +100,7 @@ def _report_run(label: str, wall: float, records, names: tuple[str, ...], cap: i
 
 def bench_critical_path(quick: bool) -> None:
     print("1. Critical path (demo relay: 300 ms per request, 3 ms per streamed token, full default checklist)")
-    checks = catalog.load().select("full")
+    checks = checklist.load().select("full")
     with DemoRelay(key=KEY, latency_ms=300) as relay:
         for concurrency in (4, 1):
             relay.max_in_flight = 0
@@ -202,7 +202,7 @@ def _child(argv: list[str]) -> None:
     base, long_tokens = argv[0], int(argv[1])
     target = Target(name="child", base_url=base, api_key_env="K", models=("gpt-4o-mini",), long_reply_tokens=long_tokens,
                     timeout_s=120, idle_timeout_s=30)
-    plan = plan_target(target, catalog.load().select("full" if long_tokens <= 20_000 else "quick") + (("long.complete",) if long_tokens > 20_000 else ()))
+    plan = plan_target(target, checklist.load().select("full" if long_tokens <= 20_000 else "quick") + (("long.complete",) if long_tokens > 20_000 else ()))
     run_all_sync((plan,), {"child": TargetKeys(main=KEY)}, RunOptions())
 
 
@@ -243,7 +243,7 @@ def bench_tokens(quick: bool) -> None:
     probes_of = {cid: impl.probes for cid, impl in registry().items()}
     for profile, limit in (("full", 4000), ("quick", 200)):
         with DemoRelay(key=KEY) as relay:
-            _, runs, _ = _run([_target(relay)], catalog.load().select(profile))
+            _, runs, _ = _run([_target(relay)], checklist.load().select(profile))
             usage = list(relay.usage_log)
         probe_of_body = {hashlib.sha256((x.request_body or "").encode()).hexdigest(): x.probe for x in runs[0].exchanges}
         per_probe: dict[str, int] = {}
@@ -252,7 +252,7 @@ def bench_tokens(quick: bool) -> None:
             per_probe[probe] = per_probe.get(probe, 0) + prompt + completion
         total = sum(per_probe.values())
         _row(f"{profile} profile, total", f"{total} tokens", f"<= {limit}", total <= limit)
-        chosen = set(catalog.load().select(profile))
+        chosen = set(checklist.load().select(profile))
         for probe, tokens in sorted(per_probe.items(), key=lambda kv: -kv[1]):
             served = sorted(c for c, ps in probes_of.items() if probe in ps and c in chosen)
             print(f"      {probe:<10} {tokens:>6} tokens  for {', '.join(served)}")

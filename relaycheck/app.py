@@ -10,20 +10,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Mapping
 
-from relaycheck import catalog, costguard
-from relaycheck.catalog import SEVERITIES
-from relaycheck.errors import UsageError
-from relaycheck.exchange import Exchange
-from relaycheck.plan import TargetPlan, plan_target
-from relaycheck.redact import GuardedStream, Redactor, register, register_secrets
-from relaycheck.output import OutputOptions, emit
+from relaycheck.core import checklist
+
+from relaycheck.run import costcap
+from relaycheck.core.checklist import SEVERITIES
+from relaycheck.core.exits import UsageError
+from relaycheck.wire.exchange import Exchange
+from relaycheck.run.plan import TargetPlan, plan_target
+from relaycheck.redaction.redact import GuardedStream, Redactor, register, register_secrets
+from relaycheck.output.write import OutputOptions, emit
 from relaycheck.render.plan import render_plan
-from relaycheck.output import validate as validate_output
-from relaycheck.report import failing
-from relaycheck.runner import RunOptions, run_all_sync
-from relaycheck.seal import build_report
+from relaycheck.output.write import validate as validate_output
+from relaycheck.report.model import failing
+from relaycheck.run.runner import RunOptions, run_all_sync
+from relaycheck.report.seal import build_report
 from relaycheck.probes.errors import wrong_key
-from relaycheck.targets import ENV_NAME, MIN_KEY_LENGTH, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
+from relaycheck.config.targets import ENV_NAME, MIN_KEY_LENGTH, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
 
 DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
 FAIL_ON = (*SEVERITIES, "none")
@@ -178,7 +180,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
     _validate(opts)
     output_opts = _output_options(opts, streams)
     validate_output(output_opts)
-    cat = catalog.load()
+    cat = checklist.load()
     with ExitStack() as stack:
         host_map: tuple[tuple[str, str], ...] = ()
         if opts.demo:
@@ -195,7 +197,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         out = GuardedStream(streams.stdout, redactor, "stdout")
         err = GuardedStream(streams.stderr, redactor, "stderr")
         plans = tuple(plan_target(t, check_ids) for t in targets)
-        costguard.enforce(plans, opts.max_cost)  # before the first request
+        costcap.enforce(plans, opts.max_cost)  # before the first request
         if opts.dry_run:
             out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
             out.flush()
@@ -218,7 +220,7 @@ DEMO_STALL_THRESHOLD_S = 0.5  # the demo's pacing gaps are milliseconds; its lon
 def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     """Start the demo relay; return its target (with both opt-ins configured), keys and host mapping."""
     from relaycheck.demo import faults
-    from relaycheck.demo.billing import PRICES as DEMO_PRICES
+    from relaycheck.demo.ledger import PRICES as DEMO_PRICES
     from relaycheck.demo.model import DEFAULT_MODEL, MODELS
     from relaycheck.demo.server import DemoRelay
 

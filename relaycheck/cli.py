@@ -10,7 +10,7 @@ from typing import Any, Callable, List, Optional
 import typer
 
 from relaycheck import __version__
-from relaycheck.errors import SecretLeakError, UsageError
+from relaycheck.core.exits import SecretLeakError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -26,7 +26,7 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        from relaycheck.redact import redact_known
+        from relaycheck.redaction.redact import redact_known
 
         try:
             fn(*args, **kwargs)
@@ -125,9 +125,9 @@ def checks(
     """List the checklist: ids, severities, titles (English and Chinese)."""
     import json
 
-    from relaycheck import catalog
+    from relaycheck.core import checklist
 
-    cat = catalog.load()
+    cat = checklist.load()
     ids = cat.select(profile) if profile else cat.ids
     specs = [cat.get(i) for i in ids]
     if as_json:
@@ -150,7 +150,7 @@ def report_cmd(
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
 ) -> None:
     """Render a saved JSON report in any format, without probing again."""
-    from relaycheck.output import OutputOptions, rerender
+    from relaycheck.output.write import OutputOptions, rerender
 
     use_color = color if color is not None else sys.stdout.isatty()
     raise typer.Exit(rerender(source, OutputOptions(fmt=fmt, output=output, lang=lang, color=use_color, bundle=bundle), sys.stdout))
@@ -160,7 +160,7 @@ def report_cmd(
 @_guarded
 def verify_bundle(directory: Path = typer.Argument(..., help="A directory written by --bundle.")) -> None:
     """Check an evidence bundle against its MANIFEST.sha256: exit 0 when intact, 1 when anything changed."""
-    from relaycheck.bundle import verify
+    from relaycheck.output.bundle import verify
 
     result = verify(directory)
     for problem in result.problems:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from conftest import run_probe
-from relaycheck.loadreport import from_dict
+from relaycheck.report.load import from_dict
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 # A fixed key makes the masked key id stable; it is a test key for the demo relay only.

@@ -150,7 +150,7 @@ class ParseRelay(HostileRelay):
         conn.sendall(_json(text.encode()))
 
     def _whole_balance_infinite(self, conn, method, path, head, body, streaming) -> None:
-        # one-api's two billing endpoints (relaycheck.billing's oneapi adapter); the usage total overflows a float.
+        # one-api's two billing endpoints (relaycheck.config.balances's oneapi adapter); the usage total overflows a float.
         if path.endswith("/dashboard/billing/subscription"):
             return conn.sendall(_json(b'{"object": "billing_subscription", "hard_limit_usd": 100.0}'))
         if path.endswith("/dashboard/billing/usage"):

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks.long import judge_lines
 from relaycheck.checks.models import TOKENIZER_TOLERANCE, tokenizer_candidates
 from relaycheck.probes import prompts, slope, tokenizer

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_probe
-from relaycheck.billing import ADAPTERS, QUOTA_PER_USD, custom_adapter, moved
-from relaycheck.errors import UsageError
-from relaycheck.targets import load_targets
+from relaycheck.config.balances import ADAPTERS, QUOTA_PER_USD, custom_adapter, moved
+from relaycheck.core.exits import UsageError
+from relaycheck.config.targets import load_targets
 
 
 def test_oneapi_reads_dollars_from_cents_and_ignores_errors_sent_as_200():

@@ -13,10 +13,10 @@ import pytest
 
 from conftest import make_canary, run_probe
 from relaycheck.demo.faults import FAULTS
-from relaycheck.loadreport import from_dict
-from relaycheck.output import OutputOptions, rerender
+from relaycheck.report.load import from_dict
+from relaycheck.output.write import OutputOptions, rerender
 from relaycheck.render import render
-from relaycheck.redact import Redactor, key_id
+from relaycheck.redaction.redact import Redactor, key_id
 
 FORMATS = ("terminal", "json", "md", "junit", "html")
 

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from relaycheck import catalog
+from relaycheck.core import checklist
 from relaycheck.checks import registry
 from relaycheck.demo.faults import FAULTS
 
@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_catalogue_and_registry_match_one_to_one():
-    assert sorted(catalog.load().ids) == sorted(registry())
+    assert sorted(checklist.load().ids) == sorted(registry())
 
 
 def test_every_check_has_bilingual_texts_and_a_valid_severity():
-    for spec in catalog.load().specs:
-        assert spec.severity in catalog.SEVERITIES
+    for spec in checklist.load().specs:
+        assert spec.severity in checklist.SEVERITIES
         for field in ("title", "rationale", "remediation"):
             assert spec.text(field, "en") and spec.text(field, "zh"), (spec.id, field)
             assert spec.text(field, "zh") != spec.text(field, "en"), (spec.id, field)
@@ -28,18 +28,18 @@ def test_every_check_has_bilingual_texts_and_a_valid_severity():
 
 def test_every_check_is_flipped_by_some_demo_fault():
     targeted = {check_id for fault in FAULTS.values() for check_id in fault.expect}
-    assert set(catalog.load().ids) <= targeted
+    assert set(checklist.load().ids) <= targeted
 
 
 def test_fault_expectations_name_real_checks_and_statuses():
     for fault in FAULTS.values():
         for check_id, status in fault.expect.items():
-            catalog.load().get(check_id)
+            checklist.load().get(check_id)
             assert status in ("warn", "fail", "inconclusive"), (fault.name, check_id)
 
 
 def test_profiles_select_known_checks_and_quick_is_smaller():
-    cat = catalog.load()
+    cat = checklist.load()
     assert cat.default_profile == "full"
     assert set(cat.profiles) >= {"full", "quick", "ci"}
     assert set(cat.select("quick")) < set(cat.select("full"))
@@ -47,7 +47,7 @@ def test_profiles_select_known_checks_and_quick_is_smaller():
 
 
 def test_probe_dependencies_exist():
-    from relaycheck.plan import PROBE_ORDER
+    from relaycheck.run.plan import PROBE_ORDER
 
     for impl in registry().values():
         assert set(impl.probes) <= set(PROBE_ORDER), impl.id
@@ -76,7 +76,7 @@ def test_report_is_only_built_by_the_sealing_step():
 def test_every_probe_that_sends_completions_counts_for_billing():
     # billing.delta prices every billed reply: a probe missing from its list would look like overcharging.
     from relaycheck.checks.billing import AFTER_THE_BILL, BILLED_PROBES
-    from relaycheck.plan import PROBE_ORDER
+    from relaycheck.run.plan import PROBE_ORDER
 
     assert set(PROBE_ORDER) - {"root", "balance"} - set(AFTER_THE_BILL) == set(BILLED_PROBES)
     assert not set(AFTER_THE_BILL) & set(BILLED_PROBES)

@@ -8,9 +8,9 @@ import pytest
 
 from relaycheck.checks import CheckInput, registry
 from relaycheck.checks._util import same_model
-from relaycheck.exchange import Exchange, Timings
-from relaycheck.sse import SSEReader
-from relaycheck.targets import Target
+from relaycheck.wire.exchange import Exchange, Timings
+from relaycheck.wire.sse import SSEReader
+from relaycheck.config.targets import Target
 
 TARGET = Target(name="t", base_url="https://relay.example/v1", api_key_env="K", models=("gpt-4o-mini",))
 

@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from relaycheck import catalog
+from relaycheck.core import checklist
 
 
 def cli(*args: str, env: dict[str, str] | None = None, cwd=None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -28,10 +28,10 @@ def test_version_and_help():
 
 def test_checks_lists_every_id_with_both_languages():
     out = cli("checks").stdout
-    for spec in catalog.load().specs:
+    for spec in checklist.load().specs:
         assert spec.id in out and spec.title["en"] in out and spec.title["zh"] in out
     listed = json.loads(cli("checks", "--json", "--profile", "quick").stdout)
-    assert [c["id"] for c in listed] == list(catalog.load().select("quick"))
+    assert [c["id"] for c in listed] == list(checklist.load().select("quick"))
 
 
 def _bad(tmp_path):

@@ -9,10 +9,10 @@ import threading
 import pytest
 
 from conftest import run_probe
-from relaycheck import catalog
-from relaycheck.errors import UsageError
-from relaycheck.plan import plan_target
-from relaycheck.targets import Price, Pricing, Target, load_targets
+from relaycheck.core import checklist
+from relaycheck.core.exits import UsageError
+from relaycheck.run.plan import plan_target
+from relaycheck.config.targets import Price, Pricing, Target, load_targets
 
 PRICE = ("gpt-4o-mini=0.15/0.6",)
 
@@ -113,7 +113,7 @@ def _spend(target: dict, price: Price) -> float:
 def test_real_spend_never_exceeds_a_cap_set_at_the_plan(tmp_path):
     plan = plan_target(
         Target("t", "http://127.0.0.1/v1", "K", ("gpt-4o-mini",), pricing=Pricing("USD", {"gpt-4o-mini": Price(0.15, 0.6)})),
-        catalog.load().select("full"),
+        checklist.load().select("full"),
     )
     run = run_probe(tmp_path, demo=True, prices=PRICE, max_cost=0.0025)  # the demo plan (with its opt-ins) fits
     target = run.report["targets"][0]
@@ -156,8 +156,8 @@ def test_a_relay_ignoring_max_tokens_cannot_spend_past_the_cap():
 
     import respx
 
-    from relaycheck.budget import Budget
-    from relaycheck.transport import RecordingClient
+    from relaycheck.probes.budget import Budget
+    from relaycheck.transport.client import RecordingClient
 
     pricing = Pricing("USD", {"m": Price(1.0, 1.0)})
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}
@@ -179,8 +179,8 @@ def test_a_relay_ignoring_max_tokens_cannot_spend_past_the_cap():
 
 
 def test_checks_whose_requests_were_capped_are_skipped_with_the_reason():
-    from relaycheck.plan import plan_target
-    from relaycheck.runner import evaluate
+    from relaycheck.run.plan import plan_target
+    from relaycheck.run.runner import evaluate
     from test_checks_unit import ex
 
     target = Target("t", "https://r/v1", "K", ("gpt-4o-mini",))

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from conftest import run_probe, verdicts
-from relaycheck import catalog
+from relaycheck.core import checklist
 from relaycheck.demo.faults import FAULTS
 from relaycheck.demo.server import DemoRelay
-from relaycheck.runner import CHECK_CRASHED
+from relaycheck.run.runner import CHECK_CRASHED
 
 
 @pytest.mark.parametrize("profile", ["full", "deep"])
@@ -18,15 +18,15 @@ def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
     run = run_probe(tmp_path, demo=True, profile=profile)
     assert run.code == 0, run.stderr
     found = verdicts(run.report)
-    assert {cid for cid, _ in found} == set(catalog.load().select(profile))
+    assert {cid for cid, _ in found} == set(checklist.load().select(profile))
     assert {k: v for k, v in found.items() if v != "pass"} == ({("models.twins", None): "skip"} if profile == "deep" else {})
-    deep = {s.id for s in catalog.load().specs if s.deep}
+    deep = {s.id for s in checklist.load().specs if s.deep}
     assert deep and (deep <= {cid for cid, _ in found}) == (profile == "deep")  # deep checks only in the deep profile
 
 
 def _profile_for(fault) -> str:
     """A fault that flips a deep check is judged with the deep profile, every other one with the default."""
-    return "deep" if any(catalog.load().get(cid).deep for cid in fault.expect) else "full"
+    return "deep" if any(checklist.load().get(cid).deep for cid in fault.expect) else "full"
 
 
 # With one model there is nothing to compare: the fault-free verdict of models.twins is then a skip.
@@ -42,7 +42,7 @@ def test_each_fault_flips_exactly_its_checks(tmp_path, name):
     report = run.report
     checks = report["targets"][0]["checks"]
     got = {c["id"]: c["status"] for c in checks}
-    chosen = fault.checks or catalog.load().select(profile)
+    chosen = fault.checks or checklist.load().select(profile)
     one_model = len(fault.models) < 2
     expected = {cid: fault.expect.get(cid, "skip" if one_model and cid in ONE_MODEL_SKIPS else "pass") for cid in chosen}
     assert got == expected, {c["id"]: c["summary"] for c in checks if c["status"] != expected[c["id"]]}
@@ -51,7 +51,7 @@ def test_each_fault_flips_exactly_its_checks(tmp_path, name):
         if c["status"] in ("fail", "warn") and c["id"] != "base.https":
             assert c["evidence"], c  # a finding cites the exchanges it rests on
     severities = {c["id"]: c["severity"] for c in checks}
-    blocking = [cid for cid, st in got.items() if st == "fail" and catalog.SEVERITIES.index(severities[cid]) >= catalog.SEVERITIES.index("medium")]
+    blocking = [cid for cid, st in got.items() if st == "fail" and checklist.SEVERITIES.index(severities[cid]) >= checklist.SEVERITIES.index("medium")]
     assert run.code == (1 if blocking else 0)
 
 
@@ -80,7 +80,7 @@ def test_several_models_run_each_model_check_per_model(tmp_path):
     assert found[("stream.usage", "gpt-4-turbo")] == "pass"  # counted in cl100k_base
     assert found[("models.echo", "gpt-4o-mini")] == "pass"
     assert found[("base.https", None)] == "pass"
-    per_model = [s.id for s in catalog.load().specs if s.per_model]
+    per_model = [s.id for s in checklist.load().specs if s.per_model]
     assert all((cid, m) in found for cid in per_model for m in ("gpt-4o-mini", "gpt-4-turbo"))
 
 
@@ -89,7 +89,7 @@ def test_the_quick_profile_sends_no_long_replies_and_plans_less(tmp_path):
     full = run_probe(tmp_path, demo=True).report["targets"][0]
     assert {x["probe"] for x in quick["exchanges"]} == {"root", "chat", "stream", "errors"}
     assert quick["plan"]["max_tokens"] < full["plan"]["max_tokens"]
-    assert {c["id"] for c in quick["checks"]} == set(catalog.load().select("quick"))
+    assert {c["id"] for c in quick["checks"]} == set(checklist.load().select("quick"))
 
 
 def test_only_the_selected_check_and_its_probes_run(tmp_path):
@@ -170,15 +170,15 @@ def test_progress_and_debug_lines_on_a_terminal(tmp_path, canary):
 def test_the_readme_states_what_a_run_really_plans():
     from pathlib import Path
 
-    from relaycheck.plan import plan_target
-    from relaycheck.targets import Target
+    from relaycheck.run.plan import plan_target
+    from relaycheck.config.targets import Target
 
-    plan = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), catalog.load().select("full"))
+    plan = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), checklist.load().select("full"))
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert f"at most {plan.max_requests} requests and about {round(plan.max_tokens, -1)} tokens" in readme
-    quick = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), catalog.load().select("quick"))
+    quick = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), checklist.load().select("quick"))
     assert f"at most {quick.max_requests} requests and about {round(quick.max_tokens, -1)} tokens" in readme
-    again = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), catalog.load().select("full"))
+    again = plan_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o-mini",)), checklist.load().select("full"))
     assert again.max_tokens == plan.max_tokens  # the ceiling does not depend on the random nonces
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from relaycheck import errorclass as ec
-from relaycheck.exchange import Exchange, Timings
+from relaycheck.wire import errorclass as ec
+from relaycheck.wire.exchange import Exchange, Timings
 
 
 def response(status, body, headers=()):

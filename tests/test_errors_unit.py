@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from relaycheck.targets import RateLimitProbe
+from relaycheck.config.targets import RateLimitProbe
 from test_checks_unit import TARGET, ex, verdict
 
 

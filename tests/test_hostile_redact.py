@@ -21,7 +21,7 @@ import pytest
 
 from conftest import make_canary
 from hostile_redact import MODES, RedactRelay
-from relaycheck.loadreport import from_dict
+from relaycheck.report.load import from_dict
 from relaycheck.render import render
 
 CHECKS = ("chat.basic", "stream.sse", "stream.complete", "errors.bad_key", "errors.unknown_model", "errors.key_echo")

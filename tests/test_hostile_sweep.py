@@ -84,7 +84,7 @@ def _leaked_pieces(text: str) -> list[str]:
 
 
 def _all_outputs(tmp_path: Path, stdout: str, stderr: str) -> dict[str, str]:
-    from relaycheck.loadreport import load
+    from relaycheck.report.load import load
     from relaycheck.render import render
 
     outputs = {"stdout": stdout, "stderr": stderr}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_probe
-from relaycheck.loadreport import from_dict
+from relaycheck.report.load import from_dict
 from relaycheck.render import render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -72,10 +72,10 @@ def test_the_page_has_its_tables_and_pictures(stalled):
 
 
 def test_the_chinese_page_uses_the_checklist_texts(stalled):
-    from relaycheck import catalog
+    from relaycheck.core import checklist
 
     html = render(stalled, "html", lang="zh")
-    assert 'lang="zh-CN"' in html and catalog.load().get("long.no_stall").title["zh"] in html
+    assert 'lang="zh-CN"' in html and checklist.load().get("long.no_stall").title["zh"] in html
     assert "流式输出时间线" in html and "计费：预期与实际" in html
 
 

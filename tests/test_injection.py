@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from relaycheck.checks import CheckInput, registry
-from relaycheck.exchange import Exchange, Timings
+from relaycheck.wire.exchange import Exchange, Timings
 from relaycheck.probes import prompts
-from relaycheck.targets import Target
+from relaycheck.config.targets import Target
 
 TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=("gpt-4o-mini",))
 NONCE = "relaycheck-nonce-AB12CD34EF"

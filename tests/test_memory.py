@@ -23,10 +23,10 @@ _PEAK = (
 _CLI = _PEAK + "sys.argv = ['relaycheck'] + sys.argv[2:]\nfrom relaycheck.cli import main\nmain()\n"
 # A target file cannot ask for more than 20,000 reply tokens; the library can, as the benchmark does.
 _LONG = _PEAK + (
-    "from relaycheck import catalog\n"
-    "from relaycheck.plan import plan_target\n"
-    "from relaycheck.runner import RunOptions, run_all_sync\n"
-    "from relaycheck.targets import Target, TargetKeys\n"
+    "from relaycheck.core import checklist\n"
+    "from relaycheck.run.plan import plan_target\n"
+    "from relaycheck.run.runner import RunOptions, run_all_sync\n"
+    "from relaycheck.config.targets import Target, TargetKeys\n"
     "target = Target(name='m', base_url=sys.argv[2], api_key_env='K', models=('gpt-4o-mini',), long_reply_tokens=100_000,\n"
     "                timeout_s=120, idle_timeout_s=30)\n"
     "_, _, runs = run_all_sync((plan_target(target, ('long.complete', 'long.no_stall')),), {'m': TargetKeys(main=sys.argv[3])}, RunOptions())\n"

@@ -1,4 +1,4 @@
-"""relaycheck.sanitize and the renderers' escaping, unit by unit (the end-to-end cases are in test_hostile_output.py)."""
+"""relaycheck.text.sanitize and the renderers' escaping, unit by unit (the end-to-end cases are in test_hostile_output.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 
 from relaycheck.render import render
 from relaycheck.render.markdown import code, inline
-from relaycheck.report import Finding, Report, TargetReport
-from relaycheck.sanitize import clean, encodable, json_safe, visible
+from relaycheck.report.model import Finding, Report, TargetReport
+from relaycheck.text.sanitize import clean, encodable, json_safe, visible
 
 
 def test_encodable_replaces_lone_surrogates_and_joins_pairs():
@@ -111,8 +111,8 @@ def test_a_relay_cannot_add_a_header_row_to_the_terminal_report():
 
 
 def test_stdout_json_has_no_raw_c1_or_bidi():
-    from relaycheck.output import OutputOptions, emit
-    from relaycheck.redact import Redactor
+    from relaycheck.output.write import OutputOptions, emit
+    from relaycheck.redaction.redact import Redactor
 
     buffer = io.StringIO()
     emit(_hostile_report("\x9b31m\u202e"), OutputOptions(fmt="json"), buffer, Redactor(()))
@@ -121,7 +121,7 @@ def test_stdout_json_has_no_raw_c1_or_bidi():
 
 
 def test_reseal_replaces_lone_surrogates_before_any_renderer_sees_them():
-    from relaycheck.seal import reseal
+    from relaycheck.report.seal import reseal
 
     hostile = _hostile_report("gpt\ud83d")
     report = reseal("0.0.0", "a", "b", "quick", "medium", hostile.targets)
@@ -146,9 +146,9 @@ def test_build_report_replaces_lone_surrogates_from_a_live_relay(tmp_path, monke
 
 
 def test_markdown_escaping_cannot_hide_a_secret_from_the_final_scan(tmp_path):
-    from relaycheck.errors import SecretLeakError
-    from relaycheck.output import OutputOptions, emit
-    from relaycheck.redact import Redactor
+    from relaycheck.core.exits import SecretLeakError
+    from relaycheck.output.write import OutputOptions, emit
+    from relaycheck.redaction.redact import Redactor
 
     secret = "Abcdef*Hijklm*Opqrst*Vwxyz1"  # escaped as Abcdef\*Hijklm\*…: no piece of 8 characters is left whole
     plain = _hostile_report("")

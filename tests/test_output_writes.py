@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from relaycheck import bundle
-from relaycheck.errors import UsageError
-from relaycheck.loadreport import from_dict
-from relaycheck.output import OutputOptions, atomic_text, emit, write_file
-from relaycheck.redact import Redactor
+from relaycheck.output import bundle
+from relaycheck.core.exits import UsageError
+from relaycheck.report.load import from_dict
+from relaycheck.output.write import OutputOptions, atomic_text, emit, write_file
+from relaycheck.redaction.redact import Redactor
 
 VICTIM_TEXT = "the victim's own contents\n"
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from relaycheck.checks import CheckInput, registry
-from relaycheck.exchange import Exchange, Timings
-from relaycheck.targets import Target
+from relaycheck.wire.exchange import Exchange, Timings
+from relaycheck.config.targets import Target
 
 TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=("gpt-4o-mini",))
 LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline", "stop"),
@@ -152,9 +152,9 @@ def test_structured_checks_follow_the_evidence():
 
 
 def test_every_deep_check_is_covered_here():
-    from relaycheck import catalog
+    from relaycheck.core import checklist
 
-    assert {s.id for s in catalog.load().specs if s.deep} == set(LABELS)
+    assert {s.id for s in checklist.load().specs if s.deep} == set(LABELS)
 
 
 def test_context_verdicts_follow_the_markers():

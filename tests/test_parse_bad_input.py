@@ -23,7 +23,7 @@ def test_a_deeply_nested_targets_file_is_one_line_and_exit_2(tmp_path, text):
 
 
 def test_an_ordinary_targets_file_is_not_too_deep(tmp_path):
-    from relaycheck.targets import load_targets
+    from relaycheck.config.targets import load_targets
 
     path = tmp_path / "targets.yaml"
     path.write_text(f"targets:\n  - {GOOD[:-1]}, pricing: {{currency: USD, gpt-4o-mini: {{input: 0.15, output: 0.6}}}}, "

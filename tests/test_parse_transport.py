@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
-from relaycheck import transport
-from relaycheck.exchange import loads_relay
-from relaycheck.transport import DEFAULT_RETRY_AFTER_S, Limits, RecordingClient, read_retry_after
+from relaycheck.transport import client as transport
+from relaycheck.wire.exchange import loads_relay
+from relaycheck.transport.client import DEFAULT_RETRY_AFTER_S, Limits, RecordingClient, read_retry_after
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx"
 

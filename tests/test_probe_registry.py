@@ -12,7 +12,7 @@ from relaycheck.probes.registry import HELPERS, Phase, ProbeSpec, registry
 ROOT = Path(__file__).resolve().parent.parent / "relaycheck"
 PROBES_DIR = ROOT / "probes"
 # Modules that read the registry instead of naming probes.
-READERS = ("plan.py", "schedule.py", "runner.py")
+READERS = ("run/plan.py", "run/schedule.py", "run/runner.py")
 CITING = ("checks/billing.py",)  # a check module: it may cite probes (probes=..., inp.of(...)), nothing else
 
 

@@ -9,10 +9,10 @@ import httpx
 import respx
 
 from relaycheck.checks import CheckInput
-from relaycheck.plan import plan_target
+from relaycheck.run.plan import plan_target
 from relaycheck.probes import EMPTY_RETRY_FACTOR, ProbeContext, twins
-from relaycheck.targets import Target
-from relaycheck.transport import RecordingClient
+from relaycheck.config.targets import Target
+from relaycheck.transport.client import RecordingClient
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx"
 URL = "https://relay.test/v1/chat/completions"

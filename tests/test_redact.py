@@ -8,8 +8,8 @@ import urllib.parse
 
 import pytest
 
-from relaycheck.errors import SecretLeakError
-from relaycheck.redact import GuardedStream, Redactor, key_id
+from relaycheck.core.exits import SecretLeakError
+from relaycheck.redaction.redact import GuardedStream, Redactor, key_id
 
 KEY = "sk-canary-0123456789abcdefABCDEF"
 
@@ -48,8 +48,8 @@ def test_credential_headers_are_masked_even_with_unknown_values():
 
 
 def test_scrub_reaches_nested_dataclasses():
-    from relaycheck.exchange import Exchange, Timings
-    from relaycheck.sse import SSEEvent
+    from relaycheck.wire.exchange import Exchange, Timings
+    from relaycheck.wire.sse import SSEEvent
 
     ex = Exchange(
         id="x1", probe="chat", model="m", label="", method="POST", url=f"http://h/v1?key={KEY}",

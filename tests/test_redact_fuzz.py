@@ -14,16 +14,16 @@ import urllib.parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relaycheck import bundle
-from relaycheck.exchange import Exchange, Timings
-from relaycheck.plan import plan_target
-from relaycheck.redact import Redactor
+from relaycheck.output import bundle
+from relaycheck.wire.exchange import Exchange, Timings
+from relaycheck.run.plan import plan_target
+from relaycheck.redaction.redact import Redactor
 from relaycheck.render import FORMATS, render
-from relaycheck.runner import TargetRun, evaluate
-from relaycheck.seal import build_report
-from relaycheck.sse import SSEEvent
-from relaycheck.targets import Target, TargetKeys
-from relaycheck.transport import Auth
+from relaycheck.run.runner import TargetRun, evaluate
+from relaycheck.report.seal import build_report
+from relaycheck.wire.sse import SSEEvent
+from relaycheck.config.targets import Target, TargetKeys
+from relaycheck.protocol.auth import Auth
 
 _MIXED = st.text(alphabet=st.sampled_from("абвгдё密钥鍵ÄÖü-_+/=0123456789abcXYZ"), min_size=8, max_size=30)
 KEYS = st.one_of(
@@ -114,7 +114,7 @@ def test_no_rendered_output_contains_the_key(key, encoding, prefix, split):
 from test_hostile_redact import assert_no_piece  # noqa: E402  (the same 12-character piece check as the hostile tests)
 
 from relaycheck.checks._util import excerpt  # noqa: E402
-from relaycheck.redact import CUT_PIECE, decode_escapes, echoes  # noqa: E402
+from relaycheck.redaction.redact import CUT_PIECE, decode_escapes, echoes  # noqa: E402
 
 ENCODINGS["upper"] = lambda k, r: k.upper()
 ENCODINGS["upper_json_escaped"] = lambda k, r: _json_escaped(k.upper(), True)

@@ -11,9 +11,9 @@ import pytest
 from conftest import run_probe
 from relaycheck.demo.faults import FAULTS
 from relaycheck.demo.server import DemoRelay
-from relaycheck.loadreport import from_dict
+from relaycheck.report.load import from_dict
 from relaycheck.render import FORMATS, render
-from relaycheck.report import exchange_dict, to_dict
+from relaycheck.report.model import exchange_dict, to_dict
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_several_targets_end_with_a_comparison_in_every_human_format(tmp_path):
         )
         run = run_probe(tmp_path, env={"KEY_A": "key-a-12345", "KEY_B": "key-b-12345"}, targets_file=targets)
     report = from_dict(run.report)
-    from relaycheck import compare
+    from relaycheck.report import compare
 
     honest, pricey = compare.rows(report)
     assert honest.failures == 0 and pricey.failures >= 1

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 from conftest import run_probe
 
-from relaycheck import catalog
+from relaycheck.core import checklist
 from relaycheck.demo.server import DemoRelay
-from relaycheck.plan import plan_target
-from relaycheck.schedule import Job, schedule
-from relaycheck.targets import RateLimitProbe, Target
+from relaycheck.run.plan import plan_target
+from relaycheck.run.schedule import Job, schedule
+from relaycheck.config.targets import RateLimitProbe, Target
 
 MODELS = ("gpt-4o-mini", "gpt-4o")
 
@@ -21,7 +21,7 @@ def _target(**extra) -> Target:
 
 def test_the_full_plan_has_dependent_stages_in_order_and_the_rest_together():
     target = _target(billing="auto", rate_limit_probe=RateLimitProbe(10, 2))
-    stages = schedule(plan_target(target, catalog.load().select("full")))
+    stages = schedule(plan_target(target, checklist.load().select("full")))
     assert [s.name for s in stages] == ["root", "balance before", "auth", "probes", "burst", "balance after"]
     assert all(len(s.jobs) == 1 for s in stages if s.name != "probes")  # each dependent step is a single job
     together = set(next(s for s in stages if s.name == "probes").jobs)
@@ -31,22 +31,22 @@ def test_the_full_plan_has_dependent_stages_in_order_and_the_rest_together():
 
 
 def test_opt_ins_and_profiles_only_add_the_stages_they_need():
-    quick = schedule(plan_target(_target(), catalog.load().select("quick")))
+    quick = schedule(plan_target(_target(), checklist.load().select("quick")))
     assert [s.name for s in quick] == ["root", "auth", "probes"]
     assert {j.probe for j in quick[-1].jobs} == {"chat", "stream", "errors"}
-    no_opt_ins = schedule(plan_target(_target(), catalog.load().select("full")))
+    no_opt_ins = schedule(plan_target(_target(), checklist.load().select("full")))
     assert [s.name for s in no_opt_ins] == ["root", "auth", "probes"]
 
 
 def test_the_deep_plan_puts_twins_with_the_rest_and_the_cache_pair_alone_after_the_bill():
     two_vendors = replace(_target(billing="auto"), models=("gpt-4o-mini", "claude-sonnet-4-5"))
-    stages = schedule(plan_target(two_vendors, catalog.load().select("deep")))
+    stages = schedule(plan_target(two_vendors, checklist.load().select("deep")))
     names = [s.name for s in stages]
     assert names[-2:] == ["balance after", "cache"]  # its balance reads must see no other request
     assert stages[-1].jobs == (Job("cache", "gpt-4o-mini"),)
     parallel = next(s for s in stages if s.name == "probes").jobs
     assert {Job("twins", "gpt-4o-mini"), Job("twins", "claude-sonnet-4-5")} <= set(parallel)
-    one_model = schedule(plan_target(replace(_target(), models=("gpt-4o-mini",)), catalog.load().select("deep")))
+    one_model = schedule(plan_target(replace(_target(), models=("gpt-4o-mini",)), checklist.load().select("deep")))
     assert not any(j.probe == "twins" for s in one_model for j in s.jobs)  # nothing to compare with one model
     assert one_model[-1].name == "cache"
 
@@ -74,7 +74,7 @@ def test_the_deep_plan_lists_and_schedules_every_probe_in_its_declared_place():
     # Pinned from before the probe registry: the plan's listing (target-level, each model's, then the first model's)
     # and the concurrent stage's "longest first" order, which the semaphore turns into the critical path.
     target = replace(_target(billing="auto", rate_limit_probe=RateLimitProbe(10, 2)), models=("gpt-4o-mini", "claude-sonnet-4-5"))
-    plan = plan_target(target, catalog.load().select("deep"))
+    plan = plan_target(target, checklist.load().select("deep"))
     each = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "twins")
     m1, m2 = target.models
     listed = [("root", None), ("balance", None), *((p, m1) for p in each), *((p, m2) for p in each),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relaycheck.evidence import CONTROL_COST
-from relaycheck.sse import SSEReader
+from relaycheck.wire.evidence import CONTROL_COST
+from relaycheck.wire.sse import SSEReader
 
 STREAM = (
     b": keep-alive\r\n\r\n"

@@ -8,9 +8,9 @@ import zlib
 
 import httpx
 
-from relaycheck.evidence import CONTROL_COST, EXCHANGE_FLOOR, EvidenceBudget, byte_cost
-from relaycheck.recorder import FEED_STEP, Recorder
-from relaycheck.transport import Limits, RecordingClient
+from relaycheck.wire.evidence import CONTROL_COST, EXCHANGE_FLOOR, EvidenceBudget, byte_cost
+from relaycheck.transport.recorder import FEED_STEP, Recorder
+from relaycheck.transport.client import Limits, RecordingClient
 from rawserver import head, serve
 
 SSE_HEADERS = {"content-type": "text/event-stream"}

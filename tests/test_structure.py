@@ -1,17 +1,19 @@
 """The house's rules, read from the source: one-way layers, no private names across modules, renderers never judge.
 
-Layers, lowest first (a module may import its own layer and the ones below, never one above):
-  base       what every layer reads: recorded exchanges, SSE, tokens, redaction, text, error reading, catalogue
-  config     targets and billing adapters
-  transport  the recording client and what bounds it
-  probes     the requests relaycheck sends, and the budget that prices them
-  checks     pure functions over recorded exchanges (and the fingerprint)
-  run        plan, schedule, cost guard, runner
-  seal       the judge step and redaction into the Report, the Report type, reading a saved one back
-  render     renderers: they take only the Report and return strings
-  output     writing reports and bundles
-  demo       the embedded demo relay (only the CLI layer may start it)
-  cli        the probe command's logic and the typer layer
+Layers, lowest first (a module may import its own layer and the ones below, never one above); each is a package:
+  base       core/ (exit codes, loopback, checklist, words), wire/ (exchanges, SSE, error classes), protocol/ (how
+             each wire format's requests are built and replies read), text/ (tokens, excerpts, sanitising),
+             redaction/ (the one redaction step)
+  config     config/: targets and balance adapters
+  transport  transport/: the recording client and what bounds it
+  probes     probes/: the requests relaycheck sends, and the budget that prices them
+  checks     checks/: pure functions over recorded exchanges (and the fingerprint)
+  run        run/: plan, schedule, cost cap, runner
+  report     report/: the judge step and redaction into the Report, the Report type, reading a saved one back
+  render     render/: renderers take only the Report and return strings
+  output     output/: writing reports and bundles
+  demo       demo/: the embedded demo relay (only the CLI layer may start it)
+  cli        app.py, cli.py: the probe command's logic and the typer layer
 """
 
 from __future__ import annotations
@@ -24,16 +26,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "relaycheck"
 
 LAYERS: dict[str, tuple[str, ...]] = {
-    "base": ("relaycheck", "errors", "net", "evidence", "sse", "exchange", "errorclass", "tokens", "tokentables", "bpe", "redact", "sanitize", "text",
-             "catalog", "i18n"),
-    "config": ("targets", "billing"),
-    "transport": ("breaker", "recorder", "transport"),
-    "probes": ("probes", "budget"),  # budget prices a request by the probes' own prompt ceilings
-    "checks": ("checks", "fingerprint"),
-    "run": ("plan", "schedule", "costguard", "runner"),
-    "seal": ("seal", "report", "loadreport", "compare"),
+    # Each layer is a package (or a few): the folders are the architecture.
+    "base": ("relaycheck", "core", "wire", "protocol", "text", "redaction"),
+    "config": ("config",),
+    "transport": ("transport",),
+    "probes": ("probes",),  # probes.budget prices a request by the probes' own prompt ceilings
+    "checks": ("checks",),  # checks.fingerprint: what a relay runs on (information, not a verdict)
+    "run": ("run",),
+    "report": ("report",),
     "render": ("render",),
-    "output": ("output", "bundle"),
+    "output": ("output",),
     "demo": ("demo",),
     "cli": ("app", "cli", "__main__"),
 }
@@ -109,14 +111,14 @@ def private_imports(sources=None) -> list[str]:
 
 
 # Judgement (classification, fingerprints, check verdicts) happens before sealing; what renders only reads.
-JUDGES = ("relaycheck.errorclass", "relaycheck.checks", "relaycheck.fingerprint", "relaycheck.runner")
+JUDGES = ("relaycheck.wire.errorclass", "relaycheck.checks", "relaycheck.checks.fingerprint", "relaycheck.run.runner")
 
 
 def judging_renderers(sources=None) -> list[str]:
     """Renderers and the JSON serialisation (report.py) that import a judging module."""
     bad = []
     for module, path, tree in sources or _sources():
-        if not (module.startswith("relaycheck.render") or module == "relaycheck.report"):
+        if not (module.startswith("relaycheck.render") or module == "relaycheck.report.model"):
             continue
         for line, target, _ in _imports(tree, module):
             if any(target == j or target.startswith(j + ".") for j in JUDGES) and target != "relaycheck.checks":
@@ -137,13 +139,13 @@ def test_renderers_and_serialisation_never_judge():
 
 
 @pytest.mark.parametrize("rule,source,expected", [
-    (backward_imports, ("relaycheck.transport", "from relaycheck.checks import registry\n"), 1),
+    (backward_imports, ("relaycheck.transport.client", "from relaycheck.checks import registry\n"), 1),
     (backward_imports, ("relaycheck.checks.chat", "def f():\n    from relaycheck.render import render\n"), 1),
-    (backward_imports, ("relaycheck.recorder", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from relaycheck.runner import x\n"), 0),
+    (backward_imports, ("relaycheck.transport.recorder", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from relaycheck.run.runner import x\n"), 0),
     (private_imports, ("relaycheck.checks.billing", "from relaycheck.checks.models import _reply_models\n"), 1),
     (private_imports, ("relaycheck.render.markdown", "from relaycheck.checks._util import excerpt\n"), 1),
     (private_imports, ("relaycheck.checks.chat", "from relaycheck.checks._util import excerpt\n"), 0),
-    (judging_renderers, ("relaycheck.render.markdown", "from relaycheck.errorclass import classify\n"), 1),
+    (judging_renderers, ("relaycheck.render.markdown", "from relaycheck.wire.errorclass import classify\n"), 1),
 ])
 def test_each_rule_fails_when_broken(rule, source, expected, tmp_path):
     # The rules are only worth their silence if they speak up: each is shown one violation (and one allowed case).

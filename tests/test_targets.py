@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relaycheck.errors import UsageError
-from relaycheck.targets import DEFAULT_BASE_URL, load_targets, resolve_key, target_from_flags
+from relaycheck.core.exits import UsageError
+from relaycheck.config.targets import DEFAULT_BASE_URL, load_targets, resolve_key, target_from_flags
 
 GOOD = """
 targets:

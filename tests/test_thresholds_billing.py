@@ -9,8 +9,8 @@ import pytest
 from relaycheck.checks import CheckInput, registry
 from relaycheck.checks.billing import TOLERANCE
 from relaycheck.checks.reliability import MAX_FAILURE_RATE
-from relaycheck.exchange import Exchange
-from relaycheck.targets import Price, Pricing, Target
+from relaycheck.wire.exchange import Exchange
+from relaycheck.config.targets import Price, Pricing, Target
 from test_params import _reply as reply_body
 from test_params import _sample
 from test_twins_cache import _x

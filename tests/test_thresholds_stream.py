@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from relaycheck.checks.stream import BUFFERED_SPAN_MS, MIN_TOKENS_TO_JUDGE
-from relaycheck.sse import SSEReader
+from relaycheck.wire.sse import SSEReader
 from test_checks_unit import TARGET, chunk, ex, stream_ex, verdict
 
 DONE = b"data: [DONE]\n\n"

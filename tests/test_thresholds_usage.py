@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks.usage import COMPLETION_TOLERANCE, HIDDEN_FAIL, HIDDEN_WARN, SLOPE_TOLERANCE
 from relaycheck.checks.reasoning import RATIO, SLACK
 from test_checks_unit import chunk, ex, stream_ex, verdict

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 
 SAMPLES = ["hello world", "Write the integers from 1 to 40", "中转站 API 密钥", "  spaces\n\nand\ttabs ", "1\n2\n3\n"]
 
@@ -52,7 +52,7 @@ def test_loads_in_a_fresh_process_with_no_cache_and_no_network(tmp_path):
         "def refuse(*a, **k): raise OSError('network used')\n"
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
-        "from relaycheck import tokens\n"
+        "from relaycheck.text import tokens\n"
         "print(tokens.count_text('hello world', 'o200k_base'), tokens.count_text('hello world', 'cl100k_base'))\n"
     )
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
@@ -119,7 +119,7 @@ def test_a_megabyte_run_of_letters_is_not_quadratic():
 
 
 def test_the_piece_cache_stays_bounded():
-    from relaycheck import bpe
+    from relaycheck.text import bpe
 
     enc = tokens.get_encoding("cl100k_base")
     enc.encode(" ".join(f"w{i}" for i in range(bpe._CACHE_LIMIT * 2)))
@@ -158,14 +158,14 @@ def test_chat_prompt_count_uses_the_openai_framing():
 
 
 def test_the_vendored_tables_are_tiktokens_own():
-    # relaycheck/tokentables.py carries tiktoken's patterns and model map so tiktoken need not be installed to run;
+    # relaycheck/text/tokentables.py carries tiktoken's patterns and model map so tiktoken need not be installed to run;
     # the installed tiktoken (a test dependency) is the reference they must equal.
     import unittest.mock
 
     import tiktoken.model
     from tiktoken_ext import openai_public
 
-    from relaycheck import tokentables
+    from relaycheck.text import tokentables
 
     assert tokentables.MODEL_TO_ENCODING == tiktoken.model.MODEL_TO_ENCODING
     assert list(tokentables.MODEL_PREFIX_TO_ENCODING.items()) == list(tiktoken.model.MODEL_PREFIX_TO_ENCODING.items())
@@ -182,7 +182,7 @@ def test_relaycheck_runs_without_tiktoken_installed():
     import sys
 
     code = ("import sys; sys.modules['tiktoken'] = None; sys.modules['tiktoken_ext'] = None\n"
-            "from relaycheck import tokens\n"
+            "from relaycheck.text import tokens\n"
             "assert tokens.encoding_for('gpt-4o') == 'o200k_base'\n"
             "print(tokens.count_text('hello world', 'o200k_base'), tokens.count_text('hello world', 'cl100k_base'))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -9,7 +9,8 @@ import zlib
 import httpx
 import respx
 
-from relaycheck.transport import Auth, Limits, RecordingClient, retry_after_seconds
+from relaycheck.protocol.auth import Auth
+from relaycheck.transport.client import Limits, RecordingClient, retry_after_seconds
 from rawserver import chunk, head, serve
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwx"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from relaycheck.checks import CheckInput, registry
-from relaycheck.exchange import Exchange, Timings
-from relaycheck.targets import Price, Pricing, Target
+from relaycheck.wire.exchange import Exchange, Timings
+from relaycheck.config.targets import Price, Pricing, Target
 
 
 def _x(xid: str, model: str, label: str, body: object, probe: str = "twins", status: int = 200, method: str = "POST") -> Exchange:

@@ -13,8 +13,8 @@ import sys
 import time
 
 from hostile_server import HostileRelay
-from relaycheck.breaker import Breaker
-from relaycheck.exchange import Exchange, Timings
+from relaycheck.transport.breaker import Breaker
+from relaycheck.wire.exchange import Exchange, Timings
 
 KEY = "sk-unreach-Qm8vT2xR7pLk4nW9zC3b"
 

@@ -7,8 +7,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from relaycheck.exchange import Exchange
-from relaycheck.targets import Target
+from relaycheck.wire.exchange import Exchange
+from relaycheck.config.targets import Target
 
 PASS, WARN, FAIL, INCONCLUSIVE, SKIP = "pass", "warn", "fail", "inconclusive", "skip"
 STATUSES = (PASS, WARN, FAIL, INCONCLUSIVE, SKIP)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from relaycheck.exchange import MAX_SAFE_INT, Exchange, is_int, usage_of  # noqa: F401  (re-exported for the checks)
-from relaycheck.errorclass import error_text  # noqa: F401  (re-exported for the checks)
-from relaycheck.text import excerpt  # noqa: F401
-from relaycheck.tokens import base_model_name
+from relaycheck.wire.exchange import MAX_SAFE_INT, Exchange, is_int  # noqa: F401  (re-exported for the checks)
+from relaycheck.wire.errorclass import error_text  # noqa: F401  (re-exported for the checks)
+from relaycheck.text.excerpt import excerpt  # noqa: F401
+from relaycheck.protocol import protocol_of
+from relaycheck.text.tokens import base_model_name
 
 _SNAPSHOT_SUFFIX = re.compile(
     r"^(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{2}-\d{2}|latest|preview|preview-\d{2}-\d{2}|exp-\d{2}-\d{2}|v\d+(:\d+)?)$"
@@ -80,46 +81,26 @@ def usage_problem(usage: Any) -> str | None:
 
 
 def prompt_tokens(exchange: Exchange) -> int | None:
-    """usage.prompt_tokens of a successful non-stream reply, or None."""
-    usage = exchange.json.get("usage") if exchange.ok and isinstance(exchange.json, dict) else None
-    value = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return value if is_int(value) else None
-
-
-def reasoning_tokens(usage: Any) -> int:
-    """Reported reasoning tokens (`completion_tokens_details.reasoning_tokens`), 0 when none are reported."""
-    details = usage.get("completion_tokens_details") if isinstance(usage, dict) else None
-    value = details.get("reasoning_tokens") if isinstance(details, dict) else None
-    return value if is_int(value) and value > 0 else 0
-
-
-def finish_reason(exchange: Exchange) -> Any:
-    """The reply's finish_reason: choice 0's in a body, or the last non-null one a stream carried."""
-    if exchange.events:
-        reasons = [c.get("finish_reason") for _, p in exchange.event_payloads() if isinstance(p, dict)
-                   for c in (p.get("choices") or []) if isinstance(c, dict) and c.get("finish_reason")]
-        return reasons[-1] if reasons else None
-    choices = exchange.json.get("choices") if isinstance(exchange.json, dict) else None
-    return choices[0].get("finish_reason") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    """The prompt tokens a successful non-stream reply reports, or None."""
+    return exchange.reply.prompt_tokens if exchange.ok and not exchange.reply.streamed else None
 
 
 def own_budget(exchange: Exchange) -> int | None:
     """The completion budget relaycheck set on this request (max_completion_tokens or max_tokens), if any."""
-    body = exchange.request_json if isinstance(exchange.request_json, dict) else {}
-    value = body.get("max_completion_tokens") or body.get("max_tokens")
+    value = protocol_of(exchange).budget_of(exchange.request_json)
     return value if is_int(value) else None
 
 
 def cut_by_own_budget(exchange: Exchange) -> str | None:
     """Why a reply is no evidence of its content: it ended with finish_reason length at relaycheck's own budget."""
     budget = own_budget(exchange)
-    if budget is not None and finish_reason(exchange) == "length":
+    if budget is not None and exchange.reply.finish_reason == "length":
         return f"{exchange.id} was cut at relaycheck's own budget of {budget} tokens (finish_reason length): a cut reply is not evidence"
     return None
 
 
 def completion_beside(models: Exchange, chats: list[Exchange]) -> Exchange | None:
-    """A successful chat completion sent to the base URL whose GET {base}/models this is: the API is there."""
+    """A successful completion sent to the base URL whose GET {base}/models this is: the API is there."""
     base = models.url.split("?", 1)[0].removesuffix("/models")
-    return next((x for x in chats if x.ok and x.url.split("?", 1)[0] == base + "/chat/completions"
-                 and isinstance(x.json, dict) and isinstance(x.json.get("choices"), list)), None)
+    return next((x for x in chats if x.ok and not x.reply.streamed and x.reply.shaped
+                 and x.url.split("?", 1)[0] == f"{base}/{protocol_of(x).path}"), None)

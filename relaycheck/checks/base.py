@@ -6,8 +6,8 @@ import httpx
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe
-from relaycheck.net import is_loopback_host
-from relaycheck.probes.root import is_api_root
+from relaycheck.core.loopback import is_loopback_host
+from relaycheck.protocol import is_api_root
 
 
 @check("base.https")

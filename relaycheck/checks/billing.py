@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relaycheck.billing import QUOTA_PER_USD, Reading, moved
-from relaycheck.budget import Budget
+from relaycheck.config.balances import QUOTA_PER_USD, Reading, moved
+from relaycheck.probes.budget import Budget
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int, same_model, usage_of
+from relaycheck.checks._util import is_int, same_model
 from relaycheck.checks.models import reply_models
-from relaycheck.targets import Price, Pricing
-from relaycheck.exchange import Exchange
-from relaycheck.probes.balance import adapters_for
+from relaycheck.config.targets import Price, Pricing
+from relaycheck.wire.exchange import Exchange
+from relaycheck.config.balances import adapters_for
 from relaycheck.probes.registry import billed_after_the_bill, billed_in_the_delta
 
 TOLERANCE = 0.10
@@ -93,7 +93,7 @@ def _expected(inp: CheckInput) -> _Expected:
         replied = x.status is not None and 200 <= x.status < 300
         if not replied or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES:
             continue
-        usage = usage_of(x)
+        usage = x.reply.usage
         if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")):
             if x.error is not None and isinstance(x.request_json, dict):
                 # Cut after its 200 (a reset or stalled stream): the relay may have billed any part of its ceiling.
@@ -108,7 +108,7 @@ def _expected(inp: CheckInput) -> _Expected:
         if price is None:
             unpriced.append(x.id)
             continue
-        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") if isinstance(usage.get("prompt_tokens_details"), dict) else None
+        cached = x.reply.cached_tokens
         discount = cached * (price.input - price.cached_input) if price.cached_input is not None and is_int(cached) and 0 < cached <= usage["prompt_tokens"] else 0
         total += (usage["prompt_tokens"] * price.input - discount + usage["completion_tokens"] * price.output) / 1_000_000
     return _Expected(total, unpriced, unreported, cut_ceiling, tuple(cut))

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import re
 
-from relaycheck.billing import Reading, moved
+from relaycheck.config.balances import Reading, moved
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int, usage_of
+from relaycheck.checks._util import is_int
 from relaycheck.checks.billing import TOLERANCE, price_for
-from relaycheck.exchange import Exchange
-from relaycheck.probes.balance import adapters_for
-from relaycheck.targets import Price
+from relaycheck.wire.exchange import Exchange
+from relaycheck.config.balances import adapters_for
+from relaycheck.config.targets import Price
 
 _READING = re.compile(r"^(start|after first #\d+|after repeat #\d+): (\w+)$")
 
 
-def _cached(x: Exchange) -> int | None:
-    usage = usage_of(x) or {}
-    details = usage.get("prompt_tokens_details")
-    value = details.get("cached_tokens") if isinstance(details, dict) else None
-    return value if is_int(value) else None
-
-
 def _cost(x: Exchange, price: Price) -> tuple[float, float]:
     """(cost at the cached price, cost with every prompt token at the full price) of one reply's usage."""
-    usage = usage_of(x) or {}
-    prompt, completion, cached = usage["prompt_tokens"], usage["completion_tokens"], _cached(x) or 0
+    usage = x.reply.usage or {}
+    prompt, completion, cached = usage["prompt_tokens"], usage["completion_tokens"], x.reply.cached_tokens or 0
     assert price.cached_input is not None
     full = (prompt * price.input + completion * price.output) / 1_000_000
     return full - cached * (price.input - price.cached_input) / 1_000_000, full
@@ -65,10 +58,10 @@ def cache(inp: CheckInput) -> Verdict:
         why = f"HTTP {broken.status or broken.error_kind}" if broken else "not sent"
         return Verdict(INCONCLUSIVE, f"the long prefix was not answered twice ({why})", tuple(x.id for x in (first, repeat) if x))
     ids = (first.id, repeat.id)
-    usage = usage_of(repeat)
-    if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")) or not usage_of(first):
+    usage = repeat.reply.usage
+    if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")) or not first.reply.usage:
         return Verdict(INCONCLUSIVE, "the replies carry no usage: cached tokens cannot be read", ids)
-    cached, prompt = _cached(repeat), usage["prompt_tokens"]
+    cached, prompt = repeat.reply.cached_tokens, usage["prompt_tokens"]
     if not cached:
         return Verdict(INCONCLUSIVE, f"the repeat reports no cached tokens ({prompt} prompt tokens, cached_tokens "
                        f"{'absent' if cached is None else 0}): no cache discount to verify", ids, {"prompt_tokens": prompt, "cached_tokens": cached})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import best, describe, excerpt, is_int
-from relaycheck.exchange import reply_text
+
 from relaycheck.probes.prompts import NONCE_PATTERN
 
 # Top-level fields OpenAI or well-known gateways send; anything else is a tolerated deviation (warn).
@@ -73,7 +73,7 @@ def follows(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, "no successful completion to judge")
     prompt = str(ex.request_json)
     asked = NONCE_PATTERN.search(prompt)
-    text = reply_text(ex)
+    text = ex.reply.text
     if asked is None or text is None:
         return Verdict(INCONCLUSIVE, "the reply has no message content to compare", (ex.id,))
     nonce = asked.group()
@@ -82,7 +82,7 @@ def follows(inp: CheckInput) -> Verdict:
     others = [m for m in NONCE_PATTERN.findall(text) if m.lower() != nonce.lower()]
     if others:
         return Verdict(FAIL, f"asked for {nonce}, the reply carries {others[0]}: a cached or replayed answer", (ex.id,))
-    finish = (ex.json.get("choices") or [{}])[0].get("finish_reason") if isinstance(ex.json, dict) else None
+    finish = ex.reply.finish_reason
     if not text.strip() or finish == "length":
         return Verdict(INCONCLUSIVE, f"the reply was empty or cut at the token limit (finish_reason {finish!r})", (ex.id,))
     return Verdict(

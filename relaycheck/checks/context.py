@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, error_text, excerpt
-from relaycheck.exchange import Exchange, reply_text
+from relaycheck.wire.exchange import Exchange
 from relaycheck.probes.context import MARKER
 
 _TOO_LONG = ("context", "too long", "maximum", "token", "length")
@@ -36,12 +36,11 @@ def intact(inp: CheckInput) -> Verdict:
                            tuple(e.id for e in tried), {"kept_depths": kept, "refused_depth": depth})
         if not x.ok:
             return Verdict(INCONCLUSIVE, f"the depth-{depth} request did not succeed ({describe(x)})", (x.id,))
-        text, (head, tail) = reply_text(x) or "", markers
+        text, (head, tail) = x.reply.text or "", markers
         if head in text and tail in text:
             kept.append(depth)
             continue
-        usage = x.json.get("usage") if isinstance(x.json, dict) else None
-        billed = f" while {usage.get('prompt_tokens')} prompt tokens were billed" if isinstance(usage, dict) and usage.get("prompt_tokens") else ""
+        billed = f" while {x.reply.prompt_tokens} prompt tokens were billed" if x.reply.prompt_tokens else ""
         if tail in text:
             return Verdict(FAIL, f"at {depth} tokens only the end marker came back: the start of the prompt was dropped{billed}",
                            tuple(e.id for e in tried), {"kept_depths": kept, "failed_depth": depth})

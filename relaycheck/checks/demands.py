@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relaycheck.checks._util import finish_reason
-from relaycheck.exchange import Exchange, reply_text, streamed_text
+from relaycheck.protocol import protocol_of
+from relaycheck.wire.exchange import Exchange
 
 # The prompts of relaycheck/probes/prompts.py, as they appear in a request.
 _EXACT = re.compile(r"Reply with exactly this text and nothing else: (\S+)")
@@ -25,10 +25,8 @@ class Demand:
 
 
 def prompt_of(exchange: Exchange) -> str:
-    """The first text message of a chat request, or ""."""
-    body = exchange.request_json if isinstance(exchange.request_json, dict) else {}
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
-    return next((m["content"] for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str)), "")
+    """The first text message of a request, or ""."""
+    return protocol_of(exchange).prompt_of(exchange.request_json)
 
 
 def demand_of(exchange: Exchange) -> Demand | None:
@@ -47,7 +45,7 @@ def answer_of(exchange: Exchange) -> str | None:
     """The reply's text (stream deltas concatenated), a leading <think> block removed; None without a reply."""
     if not exchange.ok:
         return None
-    text = streamed_text(exchange) if exchange.events else reply_text(exchange)
+    text = exchange.reply.streamed_text if exchange.events else exchange.reply.text
     return _THINK.sub("", text) if text else None
 
 
@@ -64,7 +62,7 @@ def around(text: str, demand: Demand, cut: bool) -> tuple[str, str] | None:
 
 def meets(exchange: Exchange, text: str, demand: Demand) -> bool:
     """Whether `text` holds what `demand` asks for (a reply cut at the budget may hold a clean start of it)."""
-    return around(text, demand, finish_reason(exchange) == "length") is not None
+    return around(text, demand, exchange.reply.finish_reason == "length") is not None
 
 
 def around_count(text: str, high: int, cut: bool) -> tuple[str, str] | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from relaycheck import errorclass as ec
+from relaycheck.wire import errorclass as ec
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt
-from relaycheck.exchange import Exchange
-from relaycheck.probes.root import is_api_root
+from relaycheck.wire.exchange import Exchange
+from relaycheck.protocol import is_api_root
 
 TIMEOUT_KINDS = {"connect": "connect", "read": "read (time to first byte)", "stream_idle": "stream idle (gap between events)", "deadline": "total deadline"}
 _RATE_HEADERS = ("retry-after", "retry-after-ms")
@@ -76,7 +76,7 @@ def unknown_model(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"the request for {asked} was redirected, not answered: {describe(ex)}", (ex.id,))
     info = ec.classify(ex)
     if info is None:
-        served = ex.json.get("model") if isinstance(ex.json, dict) else None
+        served = ex.reply.model
         return Verdict(FAIL, f"the nonexistent model {asked} was answered (HTTP {ex.status}) by {served or 'some model'}", (ex.id,))
     if ex.status in (401, 429):
         return Verdict(INCONCLUSIVE, f"refused as {info.label} (HTTP {ex.status}), before the model was looked at", (ex.id,))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import excerpt, finish_reason
+from relaycheck.checks._util import excerpt
 from relaycheck.checks.demands import answer_of, around, demand_of
-from relaycheck.exchange import Exchange
+from relaycheck.wire.exchange import Exchange
 
 # What a model may wrap an exact reply in without adding anything: white space, quotes, code marks, a full stop.
 _WRAPPING = " \t\r\n\"'`*“”‘’.。!！"
@@ -23,7 +23,7 @@ def _added(x: Exchange) -> tuple[str, str, str] | None:
     demand, text = demand_of(x), answer_of(x)
     if demand is None or not text:
         return None
-    cut = finish_reason(x) == "length"
+    cut = x.reply.finish_reason == "length"
     found = around(text, demand, cut)
     if found is None:
         return None

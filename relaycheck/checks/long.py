@@ -5,19 +5,12 @@ from __future__ import annotations
 import re
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, excerpt, finish_reason, own_budget
+from relaycheck.checks._util import describe, excerpt, own_budget
 from relaycheck.checks.demands import around_count
 from relaycheck.checks.streamtext import doubled
-from relaycheck.exchange import Exchange, content_pieces, reply_text, streamed_text
+from relaycheck.wire.exchange import Exchange
 
 _ASKED = re.compile(r"integers from 1 to (\d+)")
-
-
-def _completion_tokens(x: Exchange) -> int | None:
-    usages = [p["usage"] for _, p in x.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)] if x.events else \
-        [x.json.get("usage")] if isinstance(x.json, dict) and isinstance(x.json.get("usage"), dict) else []
-    value = usages[-1].get("completion_tokens") if usages else None
-    return value if isinstance(value, int) else None
 
 
 # Transport failures after a 200 that cut an answer short; a deadline is relaycheck's own limit, judged elsewhere.
@@ -49,14 +42,14 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
         return FAIL, f"{path}: the answer broke off {where}: {x.error_kind} error: {x.error or 'connection closed'}{done}"
     if not x.ok:
         return INCONCLUSIVE, f"{path}: {describe(x)}"
-    text = streamed_text(x) if x.events else reply_text(x)
+    text = x.reply.streamed_text if x.events else x.reply.text
     if text is None:
         return INCONCLUSIVE, f"{path}: no reply text"
     kind, lines = judge_lines(text, expected)
-    finish = finish_reason(x)
+    finish = x.reply.finish_reason
     if kind == "complete":
         return PASS, f"{path}: all {expected} lines in order, finish_reason {finish!r}"
-    if kind == "other" and x.events and doubled(content_pieces(x)):
+    if kind == "other" and x.events and doubled(list(x.reply.pieces)):
         return FAIL, f"{path}: every content chunk arrived twice, so the text is doubled (“{excerpt(text, 40)}”)"
     if kind == "other":
         around = around_count(text, expected, cut=False)
@@ -66,7 +59,7 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
             return PASS, f"{path}: all {expected} lines in order, finish_reason {finish!r}, with added text {extra}"
         odd = next((line.strip() for i, line in enumerate(l for l in text.splitlines() if l.strip()) if line.strip() != str(i + 1)), "")
         return INCONCLUSIVE, f"{path}: the model did not write the lines exactly as asked (first {lines} correct, then “{excerpt(odd, 60)}”)"
-    completion, limit = _completion_tokens(x), own_budget(x)
+    completion, limit = x.reply.completion_tokens, own_budget(x)
     if finish == "length" and completion is not None and limit is not None and completion >= limit:
         return INCONCLUSIVE, f"{path}: the model used all {limit} max_tokens after {lines} of {expected} lines (finish_reason length)"
     ending = f"finish_reason {finish!r}" if finish else "no finish_reason" + (f" ({x.error_kind} error)" if x.error else "")

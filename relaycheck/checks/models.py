@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe, prompt_tokens, same_model
-from relaycheck.exchange import Exchange
-from relaycheck.probes.root import is_api_root
+from relaycheck.wire.exchange import Exchange
+from relaycheck.protocol import is_api_root
 
 
 def _list_exchange(inp: CheckInput) -> Exchange | None:
@@ -83,12 +83,8 @@ def model_listed(inp: CheckInput) -> Verdict:
 
 def reply_models(exchange: Exchange) -> list[str]:
     """The model names a reply claims: the body's model, or every chunk's in a stream."""
-    if exchange.probe == "stream":
-        names = [p.get("model") for _, p in exchange.event_payloads() if isinstance(p, dict)]
-    else:
-        names = [exchange.json.get("model")] if isinstance(exchange.json, dict) else []
     # Azure's content-filter frames carry an empty model; they say nothing about substitution.
-    return [n for n in names if isinstance(n, str) and n]
+    return [n for n in exchange.reply.models if isinstance(n, str) and n]
 
 
 @check("models.echo", probes=("chat",))  # also reads stream exchanges when the run has them

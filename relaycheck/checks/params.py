@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import cut_by_own_budget, describe, excerpt, finish_reason, is_int, reasoning_tokens
-from relaycheck.exchange import Exchange, reply_text
+from relaycheck.checks._util import cut_by_own_budget, describe, excerpt
+from relaycheck.wire.exchange import Exchange
 from relaycheck.probes.params import HIGH_TEMPERATURE, SMALL_LIMIT, STOP_MARKER
-from relaycheck.tokens import is_reasoning_model
+from relaycheck.text.tokens import is_reasoning_model
 
 
 def _labelled(inp: CheckInput, label: str) -> Exchange | None:
     return next((x for x in inp.of("params") if x.label == label and x.model == inp.model), None)
-
-
-def _completion_tokens(x: Exchange) -> int | None:
-    usage = x.json.get("usage") if isinstance(x.json, dict) else None
-    value = usage.get("completion_tokens") if isinstance(usage, dict) else None
-    return value if is_int(value) else None
 
 
 @check("params.max_tokens", probes=("params",))
@@ -27,11 +21,11 @@ def max_tokens(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, "the max_tokens request was not sent")
     if not x.ok or not isinstance(x.json, dict):
         return Verdict(INCONCLUSIVE, f"the max_tokens request did not succeed ({describe(x)})", (x.id,))
-    billed, finish, text = _completion_tokens(x), finish_reason(x), reply_text(x) or ""
+    billed, finish, text = x.reply.completion_tokens, x.reply.finish_reason, x.reply.text or ""
     metrics = {"limit": SMALL_LIMIT, "completion_tokens": billed, "finish_reason": finish}
     if billed is None:
         return Verdict(INCONCLUSIVE, "the reply reports no completion_tokens: the limit cannot be checked against billing", (x.id,), metrics)
-    reasoning = reasoning_tokens(x.json.get("usage"))
+    reasoning = x.reply.reasoning_tokens
     metrics["reasoning_tokens"] = reasoning
     # Two conventions are honest when the reasoning is reported: OpenAI's limit covers reasoning and answer; on
     # DeepSeek's reasoner (and SiliconFlow) it limits the visible answer and the reasoning is billed on top.
@@ -58,7 +52,7 @@ def stop(inp: CheckInput) -> Verdict:
     for x, what in ((base, "baseline"), (stopped, "stop request")):
         if not x.ok or not isinstance(x.json, dict):
             return Verdict(INCONCLUSIVE, f"the {what} did not succeed ({describe(x)})", evidence)
-    before, after = reply_text(base) or "", reply_text(stopped) or ""
+    before, after = base.reply.text or "", stopped.reply.text or ""
     if STOP_MARKER not in before:
         # Without the marker in the baseline, its absence later proves nothing (noise, refusal, empty reply).
         return Verdict(INCONCLUSIVE, f"the baseline reply does not contain {STOP_MARKER!r} (“{excerpt(before, 60)}”): nothing to stop at", evidence)
@@ -69,7 +63,7 @@ def stop(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"the stop request: {cut}", evidence)
     if not after.strip():
         return Verdict(INCONCLUSIVE, "the stop request returned an empty reply", evidence)
-    return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {finish_reason(stopped)!r}); the baseline continues past it", evidence)
+    return Verdict(PASS, f"the reply ends before {STOP_MARKER!r} (“{excerpt(after, 40)}”, finish_reason {stopped.reply.finish_reason!r}); the baseline continues past it", evidence)
 
 
 @check("params.temperature", probes=("params",))
@@ -89,9 +83,9 @@ def temperature(inp: CheckInput) -> Verdict:
     for name, xs in pairs.items():
         for x in xs:
             assert x is not None
-            if not x.ok or not (reply_text(x) or "").strip():
+            if not x.ok or not (x.reply.text or "").strip():
                 return Verdict(INCONCLUSIVE, f"a {name} request gave no reply to compare ({describe(x)})", evidence)
-        texts[name] = [reply_text(x) or "" for x in xs if x is not None]
+        texts[name] = [x.reply.text or "" for x in xs if x is not None]
     low, high = texts["temperature 0"], texts["temperature high"]
     if low[0] != low[1]:
         return Verdict(INCONCLUSIVE, "two identical requests at temperature 0 already differ: too noisy to tell whether temperature is applied",

@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks import INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int
-from relaycheck.exchange import Exchange, reply_text
+from relaycheck.wire.exchange import Exchange
 
 RATIO = 5.0  # billed completion tokens per visible token above which an unexplained surplus is reported
 SLACK = 8  # small absolute surplus (framing, a refusal field) never counts
 
 
 def _reasoning_reported(x: Exchange) -> bool:
-    body = x.json if isinstance(x.json, dict) else {}
-    details = (body.get("usage") or {}).get("completion_tokens_details") if isinstance(body.get("usage"), dict) else None
-    if isinstance(details, dict) and is_int(details.get("reasoning_tokens")) and details["reasoning_tokens"] > 0:
-        return True
-    choices = body.get("choices") if isinstance(body.get("choices"), list) else []
-    message = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
-    return isinstance(message, dict) and any(message.get(k) for k in ("reasoning_content", "reasoning"))
+    return x.reply.reasoning_tokens > 0 or x.reply.reasoning_shown
 
 
 @check("usage.reasoning", probes=("reliability",))
 def reasoning(inp: CheckInput) -> Verdict:
     """A one-word reply billed with far more completion tokens than it shows, with no reasoning reported: warn."""
-    replies = [x for x in inp.of("reliability") if x.ok and isinstance(x.json, dict) and reply_text(x) is not None]
+    replies = [x for x in inp.of("reliability") if x.ok and isinstance(x.json, dict) and x.reply.text is not None]
     model = replies[0].model if replies else None  # the samples go to the target's first model
     encoding = tokens.encoding_for(model or "")
     if replies and encoding == tokens.UNKNOWN:
         return Verdict(INCONCLUSIVE, f"{model}'s tokenizer is not available offline: visible tokens cannot be counted")
-    billed = [(x, x.json["usage"]["completion_tokens"]) for x in replies
-              if isinstance(x.json.get("usage"), dict) and is_int(x.json["usage"].get("completion_tokens"))]
+    billed = [(x, x.reply.completion_tokens) for x in replies if x.reply.completion_tokens is not None]
     if not billed:
         return Verdict(INCONCLUSIVE, "no one-word reply with reported usage to compare", tuple(x.id for x in replies[:3]))
     explained = [x for x, _ in billed if _reasoning_reported(x)]
@@ -38,7 +30,7 @@ def reasoning(inp: CheckInput) -> Verdict:
         return Verdict(PASS, f"{len(explained)} of {len(billed)} replies report their reasoning tokens or content", tuple(x.id for x in explained[:3]))
     surplus = []
     for x, completion in billed:
-        visible = tokens.count_text(reply_text(x) or "", encoding)
+        visible = tokens.count_text(x.reply.text or "", encoding)
         if completion > max(visible + SLACK, RATIO * max(visible, 1)):
             surplus.append((x, completion, visible))
     metrics = {"replies": len(billed), "unexplained": len(surplus)}

@@ -6,7 +6,7 @@ import statistics
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe
-from relaycheck.exchange import reply_text
+
 
 MAX_FAILURE_RATE = 0.20
 
@@ -23,7 +23,7 @@ def sampled(inp: CheckInput) -> Verdict:
     if len(samples) < len(sent) / 2:
         return Verdict(INCONCLUSIVE, f"{len(limited)} of {len(sent)} samples were rate limited (429): too few left to measure reliability",
                        tuple(x.id for x in limited[:5]))
-    ok = [x for x in samples if x.ok and isinstance(x.json, dict) and reply_text(x) is not None]
+    ok = [x for x in samples if x.ok and isinstance(x.json, dict) and x.reply.text is not None]
     failed = [x for x in samples if x not in ok]
     latencies = sorted(x.timings.end_ms or 0.0 for x in ok)
     metrics = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
 from relaycheck.checks.demands import Demand, answer_of, demand_of, meets
-from relaycheck.exchange import Exchange
+from relaycheck.wire.exchange import Exchange
 from relaycheck.probes.prompts import NONCE_PATTERN
 
 PROBES = ("chat", "stream", "long", "slope", "tokenizer")

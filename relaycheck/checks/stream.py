@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, usage_problem
-from relaycheck.exchange import Exchange, loads_relay, streamed_text
+from relaycheck.protocol import chunks, protocol_of
+from relaycheck.wire.exchange import Exchange, loads_relay
 
 _NOT_JSON = object()
 
@@ -89,16 +90,14 @@ def _finish_after_done(ex: Exchange) -> tuple[int, str] | None:
     event_payloads stops at [DONE] as the SDKs do, so such a chunk is invisible to every client: the stream has no
     finish_reason for them, and the check names the misplaced chunk so the relay's operator can see why.
     """
-    after = False
+    after, proto = False, protocol_of(ex)
     for event in ex.events:
         if event.is_done:
             after = True
             continue
-        payload = loads_relay(event.data) if after else None
-        choices = payload.get("choices") if isinstance(payload, dict) else None
-        for choice in choices if isinstance(choices, list) else []:
-            if isinstance(choice, dict) and isinstance(choice.get("finish_reason"), str) and choice["finish_reason"]:
-                return event.index, choice["finish_reason"]
+        finish = proto.chunk(event.index, event.t_ms, loads_relay(event.data)).finish_reason if after else None
+        if isinstance(finish, str) and finish:
+            return event.index, finish
     return None
 
 
@@ -110,10 +109,9 @@ def complete(inp: CheckInput) -> Verdict:
         return ex
     finish_at = None
     finish_reason = None
-    for event, payload in ex.event_payloads():
-        for choice in (payload or {}).get("choices") or [] if isinstance(payload, dict) else []:
-            if isinstance(choice, dict) and choice.get("finish_reason"):
-                finish_at, finish_reason = event.index, choice["finish_reason"]
+    for chunk in chunks(ex):
+        if chunk.finish_reason:
+            finish_at, finish_reason = chunk.index, chunk.finish_reason
     done_at = next((e.index for e in ex.events if e.is_done), None)
     problems = []
     if ex.error:
@@ -131,10 +129,8 @@ def complete(inp: CheckInput) -> Verdict:
 
 
 def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
-    for _, payload in reversed(list(ex.event_payloads())):
-        usage = payload.get("usage") if isinstance(payload, dict) else None
-        if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
-            return usage["completion_tokens"]
+    if ex.reply.completion_tokens is not None:
+        return ex.reply.completion_tokens
     encoding = tokens.encoding_for(model)
     return tokens.count_text(text, encoding) if encoding != tokens.UNKNOWN else None
 
@@ -146,12 +142,8 @@ def incremental(inp: CheckInput) -> Verdict:
     if isinstance(ex, Verdict):
         return ex
     assert inp.model is not None
-    content = []
-    for event, payload in ex.event_payloads():
-        choices = payload.get("choices") if isinstance(payload, dict) else None
-        if isinstance(choices, list) and any(isinstance(c, dict) and (c.get("delta") or {}).get("content") for c in choices):
-            content.append(event)
-    text = streamed_text(ex)
+    content = [chunk for chunk in chunks(ex) if chunk.carries_text]
+    text = ex.reply.streamed_text
     n_tokens = _completion_tokens(ex, text, inp.model)
     if not content or n_tokens is None or n_tokens < MIN_TOKENS_TO_JUDGE:
         return Verdict(INCONCLUSIVE, f"the reply had {n_tokens if n_tokens is not None else 'an unknown number of'} tokens; {MIN_TOKENS_TO_JUDGE}+ are needed to judge streaming", (ex.id,))
@@ -185,10 +177,9 @@ def usage(inp: CheckInput) -> Verdict:
     if isinstance(ex, Verdict):
         return ex
     assert inp.model is not None
-    found = [p["usage"] for _, p in ex.event_payloads() if isinstance(p, dict) and isinstance(p.get("usage"), dict)]
-    if not found:
+    reported = ex.reply.usage
+    if reported is None:
         return Verdict(FAIL, "no usage chunk although stream_options.include_usage was set", (ex.id,))
-    reported = found[-1]
     problem = usage_problem(reported)
     if problem:
         return Verdict(FAIL, f"the usage chunk is unusable: {problem}", (ex.id,))
@@ -200,10 +191,8 @@ def usage(inp: CheckInput) -> Verdict:
             f"usage chunk present (completion_tokens {completion}); {inp.model}'s tokenizer is not available offline, so agreement with the text cannot be verified",
             (ex.id,),
         )
-    local = tokens.count_text(streamed_text(ex), encoding)
-    details = reported.get("completion_tokens_details") or {}
-    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
-    reasoning = reasoning if isinstance(reasoning, int) and reasoning > 0 else 0
+    local = tokens.count_text(ex.reply.streamed_text, encoding)
+    reasoning = ex.reply.reasoning_tokens
     expected = local + reasoning
     tolerance = max(2, round(0.05 * expected))
     metrics = {"reported_completion_tokens": completion, "counted_completion_tokens": local, "reasoning_tokens": reasoning}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import excerpt, finish_reason
+from relaycheck.checks._util import excerpt
 from relaycheck.checks.demands import around_count, demand_of
-from relaycheck.exchange import content_pieces, streamed_text
+
 
 def doubled(pieces: list[str]) -> bool:
     """Every content delta arrives twice in a row (a relay that forwards each chunk twice)."""
@@ -23,10 +23,10 @@ def integrity(inp: CheckInput) -> Verdict:
     if demand is None or demand.kind != "count":
         return Verdict(INCONCLUSIVE, "the stream request does not say what it asked for", (ex.id,))
     high = int(demand.arg)
-    pieces = content_pieces(ex)
+    pieces = list(ex.reply.pieces)
     text = "".join(pieces)
     # Cut at the budget, or broken off after its 200 (stream.complete judges that): only a clean start can be judged.
-    cut = finish_reason(ex) == "length" or ex.error is not None
+    cut = ex.reply.finish_reason == "length" or ex.error is not None
     if around_count(text, high, cut) is not None:
         return Verdict(PASS, f"the streamed text holds the integers 1 to {high} once each, in order ({len(pieces)} content chunks)", (ex.id,))
     if doubled(pieces) and around_count("".join(pieces[0::2]), high, cut) is not None:
@@ -35,5 +35,5 @@ def integrity(inp: CheckInput) -> Verdict:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) >= 4 and lines[0::2] == lines[1::2] and around_count("\n".join(lines[0::2]), high, cut) is not None:
         return Verdict(FAIL, f"every line arrived twice: “{excerpt(text, 60)}”", (ex.id,), {"content_chunks": len(pieces)})
-    return Verdict(INCONCLUSIVE, f"the model did not write the integers 1 to {high} as asked (“{excerpt(streamed_text(ex), 60)}”): "
+    return Verdict(INCONCLUSIVE, f"the model did not write the integers 1 to {high} as asked (“{excerpt(ex.reply.streamed_text, 60)}”): "
                                  "nothing to compare the stream with", (ex.id,))

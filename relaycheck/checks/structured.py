@@ -6,7 +6,7 @@ from typing import Any
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import cut_by_own_budget, describe, excerpt
-from relaycheck.exchange import Exchange, loads_relay, reply_text
+from relaycheck.wire.exchange import Exchange, loads_relay
 from relaycheck.probes.structured import PLACE_SCHEMA, TOOL
 
 _REFUSED = (400, 422)  # an explicit "not supported" is honest, never fraud
@@ -59,7 +59,7 @@ def json_mode(inp: CheckInput) -> Verdict:
             return early if early.status != PASS else Verdict(INCONCLUSIVE, early.summary, early.evidence)
         assert x is not None
         evidence.append(x.id)
-        text = reply_text(x) or ""
+        text = x.reply.text or ""
         if not text.strip():
             return Verdict(INCONCLUSIVE, f"the {label} reply is empty", tuple(evidence))
         value = _parsed(text)
@@ -74,52 +74,30 @@ def json_mode(inp: CheckInput) -> Verdict:
     return Verdict(PASS, "json_object gave a JSON object and json_schema (strict) JSON matching the schema", tuple(evidence))
 
 
-def _streamed_calls(x: Exchange) -> list[dict]:
-    """Tool calls reassembled from stream deltas: name from the first fragment, arguments concatenated by index."""
-    calls: dict[int, dict] = {}
-    for _, payload in x.event_payloads():
-        for choice in (payload or {}).get("choices") or [] if isinstance(payload, dict) else []:
-            for part in ((choice or {}).get("delta") or {}).get("tool_calls") or []:
-                if not isinstance(part, dict):
-                    continue
-                call = calls.setdefault(part.get("index", 0), {"function": {"name": None, "arguments": ""}})
-                function = part.get("function") or {}
-                call["function"]["name"] = call["function"]["name"] or function.get("name")
-                call["function"]["arguments"] += function.get("arguments") or ""
-    return [calls[i] for i in sorted(calls)]
-
-
-def _message_calls(x: Exchange) -> list[dict]:
-    choices = x.json.get("choices") if isinstance(x.json, dict) else None
-    message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
-    calls = message.get("tool_calls") if isinstance(message, dict) else None
-    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
-
-
 @check("params.tools", probes=("structured",))
 def tools(inp: CheckInput) -> Verdict:
     """A forced call names the function with arguments valid against its schema, non-stream and stream."""
     name, schema = TOOL["function"]["name"], TOOL["function"]["parameters"]
     evidence, problems = [], []
-    for label, calls_of in (("tools", _message_calls), ("tools stream", _streamed_calls)):
+    for label in ("tools", "tools stream"):
         x = _x(inp, label)
         early = _unusable(x, f"forced tool call ({label})")
         if early is not None:
             return early
         assert x is not None
         evidence.append(x.id)
-        calls = calls_of(x)
+        calls = x.reply.tool_calls  # a stream's reassembled from its fragments
         cut = cut_by_own_budget(x)
         if cut:  # arguments cut mid-way are not the relay's edit
             return Verdict(INCONCLUSIVE, f"the forced tool call ({label}): {cut}", tuple(evidence))
         if not calls:
-            text = reply_text(x) if label == "tools" else None
+            text = x.reply.text if label == "tools" else None
             problems.append(f"{label}: no tool_calls" + (f", a text reply instead (“{excerpt(text, 50)}”)" if text else ""))
             continue
-        function = calls[0].get("function") or {}
-        arguments = _parsed(function.get("arguments") or "")
-        if function.get("name") != name or not matches(arguments, schema):
-            problems.append(f"{label}: called {function.get('name')!r} with arguments {excerpt(str(function.get('arguments')), 60)!r}, not valid against the schema")
+        call = calls[0]
+        arguments = _parsed(call.arguments if isinstance(call.arguments, str) else "")
+        if call.name != name or not matches(arguments, schema):
+            problems.append(f"{label}: called {call.name!r} with arguments {excerpt(str(call.arguments), 60)!r}, not valid against the schema")
     if problems:
         return Verdict(FAIL, "the forced function call was not made as asked: " + "; ".join(problems), tuple(evidence))
     return Verdict(PASS, f"{name} was called with schema-valid arguments, non-stream and stream (reassembled from fragments)", tuple(evidence))
@@ -133,8 +111,7 @@ def n_choices(inp: CheckInput) -> Verdict:
     if early is not None:
         return early
     assert x is not None
-    choices = x.json.get("choices") if isinstance(x.json, dict) else None
-    count = len(choices) if isinstance(choices, list) else 0
+    count = len(x.reply.choices)
     if count == 2:
         return Verdict(PASS, "n=2 returned two choices", (x.id,), {"choices": 2})
     return Verdict(FAIL, f"n=2 was accepted (HTTP {x.status}) but {count} choice(s) came back: the parameter was ignored", (x.id,), {"choices": count})
@@ -148,8 +125,8 @@ def logprobs(inp: CheckInput) -> Verdict:
     if early is not None:
         return early
     assert x is not None
-    choices = x.json.get("choices") if isinstance(x.json, dict) else None
-    block = choices[0].get("logprobs") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    first = x.reply.choices[0] if x.reply.choices and isinstance(x.reply.choices[0], dict) else {}
+    block = first.get("logprobs")
     content = block.get("content") if isinstance(block, dict) else None
     if isinstance(content, list) and content and all(isinstance(t, dict) and "logprob" in t for t in content):
         return Verdict(PASS, f"logprobs for {len(content)} tokens came back", (x.id,), {"tokens": len(content)})
@@ -165,7 +142,7 @@ def seed(inp: CheckInput) -> Verdict:
         early = _unusable(x, "seed")
         if early is not None:
             return early
-    first, second = (reply_text(x) or "" for x in pair if x is not None)
+    first, second = (x.reply.text or "" for x in pair if x is not None)
     evidence = tuple(x.id for x in pair if x is not None)
     if not first.strip() or not second.strip():
         return Verdict(INCONCLUSIVE, "a seeded request gave an empty reply", evidence)

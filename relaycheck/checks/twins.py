@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int, usage_of
-from relaycheck.exchange import Exchange, reply_text
+from relaycheck.checks._util import is_int
+from relaycheck.wire.exchange import Exchange
 from relaycheck.probes.twins import ASKS, PROMPTS, label
 
 # Name prefixes of the vendors relays resell; a model matching none claims no vendor and is never failed.
@@ -31,11 +31,11 @@ def _reproduced(xs: dict[str, Exchange], index: int) -> tuple[str, tuple[int, in
     asks = [xs.get(label(index, k)) for k in range(ASKS)]
     if not all(x is not None and x.ok for x in asks):
         return None
-    texts = {reply_text(x) for x in asks if x is not None}
+    texts = {x.reply.text for x in asks if x is not None}
     text = texts.pop() if len(texts) == 1 else None
     if not text:  # differing replies (noise) or an empty one: not evidence of anything
         return None
-    usage = usage_of(asks[0]) or {}  # type: ignore[arg-type]
+    usage = asks[0].reply.usage or {}  # type: ignore[arg-type]
     counts = (usage.get("prompt_tokens"), usage.get("completion_tokens"))
     return text, counts if all(is_int(c) for c in counts) else (-1, -1)  # type: ignore[return-value]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, is_int, prompt_tokens, usage_of, usage_problem
-from relaycheck.exchange import Exchange, reply_text, streamed_text
+from relaycheck.checks._util import describe, is_int, prompt_tokens, usage_problem
+from relaycheck.wire.exchange import Exchange
 
 
 @check("usage.present", probes=("chat",))
@@ -14,7 +14,7 @@ def present(inp: CheckInput) -> Verdict:
     ex = next((x for x in inp.of("chat") if x.ok and isinstance(x.json, dict)), None)
     if ex is None:
         return Verdict(INCONCLUSIVE, "no successful completion to read usage from")
-    usage = ex.json.get("usage")
+    usage = ex.reply.usage
     problem = usage_problem(usage)
     if problem:
         return Verdict(FAIL, problem, (ex.id,))
@@ -85,8 +85,8 @@ def completion(inp: CheckInput) -> Verdict:
         if not x.ok:
             continue
         path = "stream" if x.events else "non-stream"
-        text = streamed_text(x) if x.events else reply_text(x)
-        usage = usage_of(x)
+        text = x.reply.streamed_text if x.events else x.reply.text
+        usage = x.reply.usage
         if text is None:
             continue
         if usage is None or not is_int(usage.get("completion_tokens")):

@@ -227,7 +227,7 @@ def get(name: str | None) -> Fault | None:
     """Look up a fault by name (None for a well-behaved relay)."""
     if name is None:
         return None
-    from relaycheck.errors import UsageError
+    from relaycheck.core.exits import UsageError
 
     if name not in FAULTS:
         raise UsageError(f"unknown fault {name!r}; valid faults: {', '.join(FAULTS)}")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 from relaycheck.demo.cache import MIN_TOKENS
 
 if TYPE_CHECKING:

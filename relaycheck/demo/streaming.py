@@ -94,7 +94,7 @@ class SSEWriter:
         self.write(self.chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}], **usage_null), relay.ttft_ms)
         if self.behaviour.reasoning_on_top and self.completion.reasoning_tokens:
             # DeepSeek-style reasoning deltas come before the answer; they are not part of the content.
-            from relaycheck.demo.server import REASONING_TEXT
+            from relaycheck.demo.handler import REASONING_TEXT
 
             for word in REASONING_TEXT.split(" "):
                 reasoning = {"index": 0, "delta": {"reasoning_content": word + " "}, "logprobs": None, "finish_reason": None}

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from relaycheck.exchange import Exchange
+from relaycheck.protocol.chat import CHAT
+from relaycheck.wire.exchange import Exchange
 from relaycheck.probes import prompts
-from relaycheck.targets import Target
-from relaycheck.transport import Auth, RecordingClient
+from relaycheck.config.targets import Target
+from relaycheck.protocol.auth import Auth
+from relaycheck.transport.client import RecordingClient
 
 if TYPE_CHECKING:
-    from relaycheck.billing import Adapter, Reading
+    from relaycheck.config.balances import Adapter, Reading
 
 
 @dataclass(frozen=True)
@@ -21,12 +23,16 @@ class ProbeContext:
     client: RecordingClient
     target: Target
     base_url: str
-    auth: Auth = Auth.BEARER
+    auth: Auth = CHAT.auth  # the protocol's placement until the chat probe finds the relay wants another
     billing: tuple[Adapter, Reading] | None = None  # the adapter that answered before the run, with its reading
 
     def url(self, path: str) -> str:
         """Join the effective base URL and an API path."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def endpoint(self) -> str:
+        """Where completions go in the protocol the probes speak (Chat Completions: {base}/chat/completions)."""
+        return self.url(CHAT.path)
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ async def send(ctx: ProbeContext, method: str, url: str, *, retry_of: str | None
     The retry is the probe's policy, recorded as its own exchange (retry_of names the 429), so the transport
     itself never retries and the 429 stays in the evidence.
     """
-    from relaycheck.errorclass import INSUFFICIENT_BALANCE, classify
+    from relaycheck.wire.errorclass import INSUFFICIENT_BALANCE, classify
 
     first = await ctx.client.request(method, url, retry_of=retry_of, **kwargs)
     assert first is not None  # only requests with `unless` can be skipped
@@ -84,7 +90,7 @@ EMPTY_RETRY_FACTOR = 4
 
 def retry_cost(model: str, prompt_tokens: int, reasoning_budget: int) -> ProbeCost:
     """The one larger-budget retry a reasoning model's empty reply may take (nothing for other models)."""
-    from relaycheck import tokens
+    from relaycheck.text import tokens
 
     if not tokens.is_reasoning_model(model):
         return ProbeCost(0)
@@ -99,13 +105,10 @@ def reply_cost(model: str, prompt: str, visible: int, reasoning_budget: int) -> 
 
 def spent_on_hidden_reasoning(exchange: Exchange) -> bool:
     """A non-stream reply cut at its limit (`finish_reason: length`) with no text and no tool call."""
-    body = exchange.json if exchange.ok and isinstance(exchange.json, dict) else None
-    choices = body.get("choices") if body else None
-    first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
-    message = first.get("message") if first else None
-    if not isinstance(message, dict) or first.get("finish_reason") != "length":  # type: ignore[union-attr]
+    reply = exchange.reply
+    if not exchange.ok or reply.streamed or reply.message is None or reply.finish_reason != "length":
         return False
-    return not message.get("content") and not message.get("tool_calls")
+    return not reply.message.get("content") and not reply.message.get("tool_calls")
 
 
 async def send_reply(ctx: ProbeContext, url: str, *, model: str, json_body: dict, **kwargs: Any) -> Exchange:
@@ -113,7 +116,7 @@ async def send_reply(ctx: ProbeContext, url: str, *, model: str, json_body: dict
 
     The retry names the first reply in `retry_of`, so checks judge the retry and the empty reply stays as evidence.
     """
-    from relaycheck import tokens
+    from relaycheck.text import tokens
 
     first = await send(ctx, "POST", url, model=model, json_body=json_body, **kwargs)
     budget = json_body.get("max_completion_tokens")

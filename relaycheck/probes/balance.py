@@ -8,21 +8,14 @@ from dataclasses import replace
 
 import httpx
 
-from relaycheck.billing import ADAPTERS, AUTO_ORDER, Adapter, Reading, custom_adapter, moved
+from relaycheck.config.balances import Adapter, Reading, adapters_for, moved
 from relaycheck.probes import ProbeContext, ProbeCost, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
-from relaycheck.targets import TargetKeys
+from relaycheck.config.targets import TargetKeys
 
 NAME = "balance"
 MAX_POLLS = 8
 SETTLED_S = 1.0  # a balance unchanged this long after it moved has settled
-
-
-def adapters_for(choice: str | dict) -> list[Adapter]:
-    """The adapters a `billing:` setting tries, in order."""
-    if isinstance(choice, dict):
-        return [custom_adapter(choice["url"], choice["field"], choice["unit"])]
-    return [ADAPTERS[n] for n in AUTO_ORDER] if choice == "auto" else [ADAPTERS[choice]]
 
 
 def cost(choice: str | dict) -> ProbeCost:

@@ -7,7 +7,7 @@ import asyncio
 from relaycheck.probes import ProbeContext, ProbeCost, request_cost
 from relaycheck.probes.errors import MINIMAL_TOKENS, PROMPT, REASONING_MINIMUM, minimal_body
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
-from relaycheck.targets import RateLimitProbe, TargetKeys
+from relaycheck.config.targets import RateLimitProbe, TargetKeys
 
 NAME = "burst"
 
@@ -19,7 +19,7 @@ def cost(model: str, spec: RateLimitProbe) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
     """Up to spec.requests requests, spec.concurrency at a time (never above the target's cap); stop at a 429."""
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     body = minimal_body(model)
     stop = asyncio.Event()
     sent = 0

@@ -1,15 +1,16 @@
 """Probe `cache` (deep profile): one long prefix sent twice, with balance readings around each request.
 
-It runs alone after the run's last balance reading (relaycheck.schedule), so that what each request cost can be
+It runs alone after the run's last balance reading (relaycheck.run.schedule), so that what each request cost can be
 read off the balance without any other request in between.
 """
 
 from __future__ import annotations
 
-from relaycheck.billing import Adapter, Reading
+from relaycheck.protocol.chat import CHAT
+from relaycheck.config.balances import Adapter, Reading, adapters_for
 from relaycheck.probes import ProbeContext, ProbeCost, balance, prompts, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
-from relaycheck.targets import TargetKeys
+from relaycheck.config.targets import TargetKeys
 
 NAME = "cache"
 PREFIX_TOKENS = 1300  # above the 1,024 tokens OpenAI needs before it caches, with room for a relay's framing
@@ -30,7 +31,7 @@ def cost(model: str, choice: str | dict | None) -> ProbeCost:
     requests = ProbeCost(1, prompts.prompt_ceiling(model, example), prompts.completion_ceiling(model, VISIBLE, REASONING_BUDGET)) * 2
     if choice is None:
         return requests
-    paths = max(len(a.paths) for a in balance.adapters_for(choice))
+    paths = max(len(a.paths) for a in adapters_for(choice))
     return requests + ProbeCost(paths * (1 + 2 * balance.MAX_POLLS))
 
 
@@ -41,8 +42,8 @@ async def run(ctx: ProbeContext, model: str, billing: tuple[Adapter, Reading] | 
     if billing is not None:
         last = await balance.read(ctx, billing[0], "start", probe=NAME)
     for word in QUESTIONS:
-        body = prompts.chat_body(model, prompt(nonce, word), VISIBLE, REASONING_BUDGET)
-        exchange = await send(ctx, "POST", ctx.url("chat/completions"), probe=NAME, model=model, label=word,
+        body = CHAT.body(model, prompt(nonce, word), VISIBLE, REASONING_BUDGET)
+        exchange = await send(ctx, "POST", ctx.endpoint(), probe=NAME, model=model, label=word,
                               json_body=body, auth=ctx.auth)
         if not exchange.ok:
             return  # the pair is broken: nothing more to learn, nothing more to spend

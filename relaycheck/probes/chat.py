@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step, for_each_model
-from relaycheck.targets import TargetKeys
-from relaycheck.transport import ALTERNATIVE_AUTH, Auth
+from relaycheck.config.targets import TargetKeys
+from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
 
 NAME = "chat"
 _REFUSED = (401, 403)
@@ -22,10 +23,10 @@ def cost(model: str, discover_auth: bool = False) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Auth:
     """Send the nonce request; with discover_auth, try other key placements after a 401/403 to Bearer."""
-    body = prompts.chat_body(
+    body = CHAT.body(
         model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET
     )
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     first = await send(ctx, "POST", url, probe=NAME, model=model, label=f"auth: {ctx.auth.value}", json_body=body, auth=ctx.auth)
     if not discover_auth or first.status not in _REFUSED:
         return ctx.auth

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, retry_cost, send_reply
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
@@ -30,7 +31,7 @@ def needle_prompt(head: str, tail: str, depth: int) -> str:
 
 def body(model: str, head: str, tail: str, depth: int) -> dict:
     """The needle request at one depth."""
-    return prompts.chat_body(model, needle_prompt(head, tail, depth), VISIBLE, REASONING_BUDGET)
+    return CHAT.body(model, needle_prompt(head, tail, depth), VISIBLE, REASONING_BUDGET)
 
 
 def cost(model: str, depths: tuple[int, ...] = DEPTHS) -> ProbeCost:
@@ -52,13 +53,11 @@ def both_repeated(text: str, head: str, tail: str) -> bool:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Depths in order; the next depth only after the previous one came back with both markers."""
-    from relaycheck.exchange import reply_text
-
     for depth in ctx.target.context_depths:
         head, tail = new_marker(), new_marker()
-        exchange = await send_reply(ctx, ctx.url("chat/completions"), probe=NAME, model=model, label=f"depth {depth}",
+        exchange = await send_reply(ctx, ctx.endpoint(), probe=NAME, model=model, label=f"depth {depth}",
                               json_body=body(model, head, tail, depth), auth=ctx.auth)
-        if not exchange.ok or not both_repeated(reply_text(exchange) or "", head, tail):
+        if not exchange.ok or not both_repeated(exchange.reply.text or "", head, tail):
             return  # stop at the first failure: a deeper prompt would cost more and prove nothing new
 
 

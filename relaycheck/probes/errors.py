@@ -6,10 +6,11 @@ import asyncio
 import json
 import secrets
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
+from relaycheck.protocol.chat import CHAT
+from relaycheck.probes import ProbeContext, ProbeCost, request_cost, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
-from relaycheck.targets import TargetKeys
-from relaycheck.transport import Auth
+from relaycheck.config.targets import TargetKeys
+from relaycheck.protocol.auth import Auth
 
 NAME = "errors"
 UNKNOWN_MODEL_PREFIX = "relaycheck-no-such-model-"
@@ -25,7 +26,7 @@ def wrong_key() -> str:
 
 def minimal_body(model: str) -> dict:
     """The cheapest chat request: one short message, one completion token."""
-    return prompts.chat_body(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM)
+    return CHAT.body(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM)
 
 
 def cost(model: str, with_empty_key: bool) -> ProbeCost:
@@ -35,7 +36,7 @@ def cost(model: str, with_empty_key: bool) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str, keys: TargetKeys) -> None:
     """Send the error-provoking requests concurrently; each is labelled for the checks."""
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     body = minimal_body(model)
     unknown = UNKNOWN_MODEL_PREFIX + secrets.token_hex(3)
     truncated = json.dumps(body)[:-20].encode()  # cut mid-way: not JSON any more

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
@@ -16,7 +17,7 @@ def body(model: str, reply_tokens: int, nonce: str, stream: bool) -> dict:
     lines = prompts.long_lines(reply_tokens)
     limit = prompts.long_max_tokens(reply_tokens)
     # Reasoning models think before they write: give them the same visible room plus a reasoning allowance.
-    return prompts.chat_body(model, prompts.long_prompt(nonce, lines), limit, limit + REASONING_ALLOWANCE, stream=stream)
+    return CHAT.body(model, prompts.long_prompt(nonce, lines), limit, limit + REASONING_ALLOWANCE, stream=stream)
 
 
 def cost(model: str, reply_tokens: int) -> ProbeCost:
@@ -29,7 +30,7 @@ def cost(model: str, reply_tokens: int) -> ProbeCost:
 async def run(ctx: ProbeContext, model: str, reply_tokens: int) -> None:
     """Send both paths concurrently with the same nonce."""
     nonce = prompts.new_nonce()
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     await asyncio.gather(
         send(ctx, "POST", url, probe=NAME, model=model, label="long", json_body=body(model, reply_tokens, nonce, False), auth=ctx.auth),
         send(ctx, "POST", url, probe=NAME, model=model, label="long stream", json_body=body(model, reply_tokens, nonce, True),

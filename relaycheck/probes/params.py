@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck import tokens
+from relaycheck.protocol.chat import CHAT
+from relaycheck.text import tokens
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, reply_cost, send, send_reply
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
@@ -21,7 +22,7 @@ HIGH_TEMPERATURE = 1.5
 
 def limit_body(model: str) -> dict:
     """The counting request with a small limit (max_completion_tokens for reasoning models, where it is the limit)."""
-    body = prompts.chat_body(model, prompts.count_prompt(), SMALL_LIMIT, SMALL_LIMIT)
+    body = CHAT.body(model, prompts.count_prompt(), SMALL_LIMIT, SMALL_LIMIT)
     if tokens.is_reasoning_model(model):
         body["max_completion_tokens"] = SMALL_LIMIT
     return body
@@ -29,13 +30,13 @@ def limit_body(model: str) -> dict:
 
 def stop_bodies(model: str) -> tuple[dict, dict]:
     """The baseline and the same request with the marker as a stop sequence."""
-    baseline = prompts.chat_body(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
+    baseline = CHAT.body(model, prompts.count_prompt(STOP_COUNT_TO), STOP_VISIBLE, REASONING_BUDGET)
     return baseline, {**baseline, "stop": [STOP_MARKER]}
 
 
 def temperature_body(model: str, temperature: float) -> dict:
     """The open-ended request at a given temperature (reasoning models take no temperature: sent without it)."""
-    body = prompts.chat_body(model, OPEN_PROMPT, OPEN_VISIBLE, REASONING_BUDGET)
+    body = CHAT.body(model, OPEN_PROMPT, OPEN_VISIBLE, REASONING_BUDGET)
     if not tokens.is_reasoning_model(model):
         body["temperature"] = temperature
     return body
@@ -52,7 +53,7 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send the independent requests together."""
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     baseline, with_stop = stop_bodies(model)
     jobs = [
         send(ctx, "POST", url, probe=NAME, model=model, label="max_tokens", json_body=limit_body(model), auth=ctx.auth),

@@ -6,7 +6,7 @@ import re
 import secrets
 import string
 
-from relaycheck import tokens
+from relaycheck.text import tokens
 
 NONCE_PREFIX = "relaycheck-nonce-"
 NONCE_PATTERN = re.compile(re.escape(NONCE_PREFIX) + r"[A-Z0-9]{10}", re.I)
@@ -31,23 +31,6 @@ def nonce_prompt(nonce: str) -> str:
 def count_prompt(high: int = STREAM_COUNT_TO) -> str:
     """The instruction for a long, verifiable streamed reply."""
     return f"Write the integers from 1 to {high} in ascending order, one per line, with nothing else."
-
-
-def limit_params(model: str, visible: int, reasoning_budget: int) -> dict:
-    """max_tokens for chat models; max_completion_tokens (with room for reasoning) for reasoning models."""
-    if tokens.is_reasoning_model(model):
-        return {"max_completion_tokens": reasoning_budget}
-    return {"max_tokens": visible, "temperature": 0}
-
-
-def chat_body(model: str, prompt: str, visible: int, reasoning_budget: int, stream: bool = False) -> dict:
-    """A chat completion request body with a single user message."""
-    body: dict = {"model": model, "messages": [{"role": "user", "content": prompt}]}
-    body.update(limit_params(model, visible, reasoning_budget))
-    if stream:
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-    return body
 
 
 def prompt_ceiling(model: str, prompt: str) -> int:

@@ -10,10 +10,10 @@ from functools import cache
 from typing import Awaitable, Callable
 
 from relaycheck.probes import ProbeContext, ProbeCost
-from relaycheck.targets import Target, TargetKeys
+from relaycheck.config.targets import Target, TargetKeys
 
 # Modules of relaycheck/probes that are shared helpers, not probes (tests/test_probe_registry.py holds them to it).
-HELPERS = ("prompts", "registry")
+HELPERS = ("prompts", "registry", "budget")
 
 
 class Phase(IntEnum):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost
+from relaycheck.protocol.chat import CHAT
+from relaycheck.probes import ProbeContext, ProbeCost, request_cost
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "reliability"
@@ -20,8 +21,8 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send the samples together under the concurrency cap, straight through the client: a retry would hide failures."""
-    body = prompts.chat_body(model, PROMPT, VISIBLE, REASONING_BUDGET)
-    url = ctx.url("chat/completions")
+    body = CHAT.body(model, PROMPT, VISIBLE, REASONING_BUDGET)
+    url = ctx.endpoint()
     await asyncio.gather(*(
         ctx.client.request("POST", url, probe=NAME, model=model, label=f"sample #{i + 1}", json_body=body, auth=ctx.auth)
         for i in range(SAMPLES)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from relaycheck.exchange import Exchange
+from relaycheck.protocol import is_api_root
 from relaycheck.probes import ProbeContext, ProbeCost, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
-from relaycheck.targets import TargetKeys
+from relaycheck.config.targets import TargetKeys
 
 NAME = "root"
 
@@ -15,17 +15,6 @@ NAME = "root"
 def cost(model: str) -> ProbeCost:
     """GETs only: no tokens; the configured base plus at most three variants."""
     return ProbeCost(requests=4)
-
-
-def is_api_root(exchange: Exchange) -> bool:
-    """Answered as an OpenAI API would: JSON (even a JSON auth error), not HTML, 404 or a redirect."""
-    if exchange.error or exchange.status is None:
-        return False
-    if 300 <= exchange.status < 400 or exchange.status == 404:
-        return False
-    if exchange.content_type == "text/html":
-        return False
-    return isinstance(exchange.json, (dict, list))
 
 
 def variants(base_url: str) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
@@ -13,7 +14,7 @@ NAME = "slope"
 
 def body(model: str, units: int, nonce: str) -> dict:
     """A one-token request whose prompt carries `units` blocks of filler."""
-    return prompts.chat_body(model, prompts.short_prompt(nonce, prompts.filler(units)), MINIMAL_TOKENS, REASONING_MINIMUM)
+    return CHAT.body(model, prompts.short_prompt(nonce, prompts.filler(units)), MINIMAL_TOKENS, REASONING_MINIMUM)
 
 
 def cost(model: str) -> ProbeCost:
@@ -28,7 +29,7 @@ def cost(model: str) -> ProbeCost:
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send the three sizes concurrently; each label names its filler units."""
     nonce = prompts.new_nonce()
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     await asyncio.gather(
         *(send(ctx, "POST", url, probe=NAME, model=model, label=f"units {u}", json_body=body(model, u, nonce), auth=ctx.auth)
           for u in prompts.SLOPE_UNITS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
@@ -15,11 +16,11 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send the streamed counting request."""
-    body = prompts.chat_body(
+    body = CHAT.body(
         model, prompts.count_prompt(), prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET, stream=True
     )
     await send(ctx, 
-        "POST", ctx.url("chat/completions"), probe=NAME, model=model, label="stream", json_body=body,
+        "POST", ctx.endpoint(), probe=NAME, model=model, label="stream", json_body=body,
         auth=ctx.auth, expect_sse=True,
     )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, retry_cost, send, send_reply
+from relaycheck.protocol.chat import CHAT
+from relaycheck.probes import ProbeContext, ProbeCost, request_cost, retry_cost, send, send_reply
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "structured"
@@ -45,7 +46,7 @@ REQUESTS: dict[str, tuple[str, dict, bool]] = {
 def body_for(model: str, label: str) -> dict:
     """The request body of one labelled request."""
     prompt, extra, stream = REQUESTS[label]
-    body = prompts.chat_body(model, prompt, VISIBLE, REASONING_BUDGET, stream=stream)
+    body = CHAT.body(model, prompt, VISIBLE, REASONING_BUDGET, stream=stream)
     body.update(extra)
     return body
 
@@ -64,7 +65,7 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send every labelled request together."""
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     await asyncio.gather(*(
         send(ctx, "POST", url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth, expect_sse=True)
         if REQUESTS[label][2] else

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.errors import MINIMAL_TOKENS, REASONING_MINIMUM
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
@@ -13,8 +14,8 @@ NAME = "tokenizer"
 
 def bodies(model: str, nonce: str) -> tuple[dict, dict]:
     """The base request and the one with the probe text appended."""
-    base = prompts.chat_body(model, prompts.short_prompt(nonce), MINIMAL_TOKENS, REASONING_MINIMUM)
-    probe = prompts.chat_body(model, prompts.short_prompt(nonce, prompts.TOKENIZER_PROBE_TEXT), MINIMAL_TOKENS, REASONING_MINIMUM)
+    base = CHAT.body(model, prompts.short_prompt(nonce), MINIMAL_TOKENS, REASONING_MINIMUM)
+    probe = CHAT.body(model, prompts.short_prompt(nonce, prompts.TOKENIZER_PROBE_TEXT), MINIMAL_TOKENS, REASONING_MINIMUM)
     return base, probe
 
 
@@ -29,7 +30,7 @@ def cost(model: str) -> ProbeCost:
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send both requests (the nonce is shared: only the probe text differs)."""
     base, probe = bodies(model, prompts.new_nonce())
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     await asyncio.gather(
         send(ctx, "POST", url, probe=NAME, model=model, label="base", json_body=base, auth=ctx.auth),
         send(ctx, "POST", url, probe=NAME, model=model, label="with probe text", json_body=probe, auth=ctx.auth),

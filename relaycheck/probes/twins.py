@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from relaycheck.probes import ProbeContext, ProbeCost, prompts, reply_cost, send_reply
+from relaycheck.protocol.chat import CHAT
+from relaycheck.probes import ProbeContext, ProbeCost, reply_cost, send_reply
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
 NAME = "twins"
@@ -24,7 +25,7 @@ def label(prompt_index: int, ask: int) -> str:
 
 def body(model: str, prompt: str) -> dict:
     """One open-ended request (chat_body sets temperature 0 wherever the model takes one)."""
-    return prompts.chat_body(model, prompt, VISIBLE, REASONING_BUDGET)
+    return CHAT.body(model, prompt, VISIBLE, REASONING_BUDGET)
 
 
 def cost(model: str) -> ProbeCost:
@@ -37,7 +38,7 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """All asks of one model together under the concurrency cap."""
-    url = ctx.url("chat/completions")
+    url = ctx.endpoint()
     await asyncio.gather(*(
         send_reply(ctx, url, probe=NAME, model=model, label=label(i, k), json_body=body(model, prompt), auth=ctx.auth)
         for i, prompt in enumerate(PROMPTS) for k in range(ASKS)

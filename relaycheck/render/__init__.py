@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from relaycheck.report import Report
+from relaycheck.report.model import Report
 
 FORMATS = ("terminal", "json", "md", "junit", "html")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-from relaycheck import compare
-from relaycheck.i18n import label, severity, status
+from relaycheck.report import compare
+from relaycheck.core.i18n import label, severity, status
 from relaycheck.render import svg
 from relaycheck.render.markdown import evidence_lines  # the same ticket facts, as text
-from relaycheck.report import Report, TargetReport, failing, plan_line, reliability_line
-from relaycheck.sanitize import visible
+from relaycheck.report.model import Report, TargetReport, failing, plan_line, reliability_line
+from relaycheck.text.sanitize import visible
 
 BODY_SHOWN = 16 * 1024  # characters of each body shown inline; the JSON report and the bundle keep what was recorded
 # The policy forbids every fetch: the page cannot reach the network even when opened from a mail client.

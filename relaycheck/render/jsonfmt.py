@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any, Iterator
 
-from relaycheck.report import LazyRecords, Report, to_dict
+from relaycheck.report.model import LazyRecords, Report, to_dict
 
 # Indented down to the list of checks and the list of exchanges; each check and each exchange is then one compact
 # line, made and written one at a time: a run with a stream of 20,000 events never holds its whole document

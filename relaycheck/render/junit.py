@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from relaycheck.report import Finding, Report, TargetReport, plan_line
-from relaycheck.sanitize import visible
+from relaycheck.report.model import Finding, Report, TargetReport, plan_line
+from relaycheck.text.sanitize import visible
 
 # fail is a failure, inconclusive an error (the check could not decide), skip is skipped; pass and warn pass.
 _ELEMENT = {"fail": "failure", "inconclusive": "error", "skip": "skipped"}

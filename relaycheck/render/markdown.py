@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from relaycheck import compare
-from relaycheck.text import excerpt
-from relaycheck.i18n import label, severity, status
-from relaycheck.report import Finding, Report, TargetReport, failing, plan_line, reliability_line, request_ids
-from relaycheck.sanitize import visible
+from relaycheck.report import compare
+from relaycheck.text.excerpt import excerpt
+from relaycheck.core.i18n import label, severity, status
+from relaycheck.report.model import Finding, Report, TargetReport, failing, plan_line, reliability_line, request_ids
+from relaycheck.text.sanitize import visible
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "inconclusive": "❔", "skip": "⏭"}
 # Relay text is shown as text, never as Markdown or HTML: < > & become entities (no tag, comment or entity can
@@ -71,7 +71,7 @@ def evidence_lines(target: TargetReport, xid: str, lang: str = "en", plain: bool
     ex = target.exchange(xid)
     if ex is None:
         return []
-    judged = target.judged.get(xid)  # classified before sealing (relaycheck.seal.judge): never here
+    judged = target.judged.get(xid)  # classified before sealing (relaycheck.report.seal.judge): never here
     esc: Callable[[str], str] = _plain if plain else inline
     span: Callable[[str], str] = _plain_code if plain else code
     lines = [f"- **{xid}** {span(f'{ex.method} {ex.url}')}", f"  - {label('time_utc', lang)}: {esc(ex.timings.started_at)}"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from relaycheck.costguard import cap_for, fmt_amount
-from relaycheck.plan import TargetPlan
+from relaycheck.run.costcap import cap_for, fmt_amount
+from relaycheck.run.plan import TargetPlan
 
 
 def render_plan(plans: tuple[TargetPlan, ...], flag: float | None, fmt: str) -> str:

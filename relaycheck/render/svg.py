@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from relaycheck.exchange import Exchange
-from relaycheck.i18n import label
+from relaycheck.protocol import chunks
+from relaycheck.wire.exchange import Exchange
+from relaycheck.core.i18n import label
 
 WIDTH = 760
 _MAX_TICKS = 2000  # thousands of tiny events would make a huge picture: beyond this, ticks are sampled
@@ -18,12 +19,7 @@ def _svg(height: int, body: list[str], title: str, css_class: str) -> str:
 
 def _content_times(exchange: Exchange) -> list[float]:
     """Arrival times of events that carried reply text (the first is the first token)."""
-    times = []
-    for event, payload in exchange.event_payloads():
-        choices = payload.get("choices") if isinstance(payload, dict) else None
-        if isinstance(choices, list) and any(isinstance(c, dict) and (c.get("delta") or {}).get("content") for c in choices):
-            times.append(event.t_ms)
-    return times
+    return [chunk.t_ms for chunk in chunks(exchange) if chunk.carries_text]
 
 
 def timeline(exchange: Exchange, stall_ms: float | None, lang: str) -> str:

@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from relaycheck import compare
-from relaycheck.i18n import label, severity, status
-from relaycheck.report import Report, TargetReport, failing, plan_line, reliability_line
-from relaycheck.sanitize import visible
+from relaycheck.report import compare
+from relaycheck.core.i18n import label, severity, status
+from relaycheck.report.model import Report, TargetReport, failing, plan_line, reliability_line
+from relaycheck.text.sanitize import visible
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta", "skip": "dim"}
 

@@ -1,0 +1,1 @@
+"""What the user configures: targets (keys only by environment variable name) and balance adapters."""

@@ -1,0 +1,338 @@
+"""The demo relay's request handler: /v1/models and /v1/chat/completions (JSON and SSE), with the faults' effects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import socket
+import time
+from dataclasses import replace
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+
+from relaycheck.demo import extras
+from relaycheck.demo import model as stand_in
+from relaycheck.demo.behaviour import Behaviour
+from relaycheck.demo.ledger import endpoint
+from relaycheck.demo.streaming import SSEWriter, usage_of
+
+
+if TYPE_CHECKING:
+    from relaycheck.demo.server import DemoRelay
+
+MAX_BODY = 4 * 1024 * 1024
+STALE_NONCE = "relaycheck-nonce-A1B2C3D4E5"
+NONCE_IN_PROMPT = re.compile(r"relaycheck-nonce-[A-Z0-9]{10}")
+REASONING_TEXT = "Let me think about what is asked."  # the reasoning_on_top condition's visible reasoning (DeepSeek-style)
+HOMEPAGE = (
+    "<!doctype html><html><head><title>Demo Relay</title></head><body><h1>Demo Relay</h1>"
+    "<p>Cheap GPT, Claude and Gemini. API base: <code>/v1</code></p></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """What the demo relay saw (never the key itself)."""
+
+    method: str
+    path: str
+    had_bearer: bool
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One request to the demo relay: authentication, rate limits and faults, then the route's answer."""
+
+    protocol_version = "HTTP/1.1"
+    server: Any  # the relay's server: .relay is the DemoRelay
+
+    def setup(self) -> None:
+        super().setup()
+        # Small SSE frames must leave at once: Nagle plus delayed ACK would batch them and fake buffering.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the CLI prints its own line
+        return
+
+    @property
+    def relay(self) -> "DemoRelay":
+        return self.server.relay
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return self.relay.behaviour
+
+    # ---- plumbing -------------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("content-type", ctype)
+        self.send_header("content-length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", extra)
+
+    def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
+        rid = f"req_demo{self.relay.next_id()}"
+        if self.behaviour.error_shape_401 == "flat" and status == 401:  # a home-grown gateway's own error format
+            self._json(status, {"status": "failure", "message": message}, {"x-request-id": rid})
+            return
+        if self.behaviour.no_db_on_bad_key and etype == "invalid_request_error" and code == "invalid_api_key":
+            self._json(400, {"error": {"message": "No connected db.", "type": "no_db_connection", "param": None, "code": "400"}}, {"x-request-id": rid})
+            return
+        self._json(status, {"error": {"message": message, "type": etype, "param": param, "code": code}}, {"x-request-id": rid})
+
+    def _read_body(self) -> bytes | None:
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            self._error(413, "request body too large", "invalid_request_error", None)
+            return None
+        self._raw_body = self.rfile.read(length) if length else b""
+        return self._raw_body
+
+    def _bearer(self) -> str | None:
+        value = self.headers.get("authorization", "")
+        scheme, _, token = value.partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+    def _presented(self, body: dict | None) -> str | None:
+        if self.behaviour.key_in_body:
+            value = body.get("api_key") if isinstance(body, dict) else None
+            return value if isinstance(value, str) and value else None
+        return self._bearer()
+
+    def _authorized(self, body: dict | None) -> str | None:
+        """"ok", "empty" (valid key, no balance), or None after answering the refusal."""
+        presented = self._presented(body)
+        relay = self.relay
+        if presented and presented == relay.empty_key:
+            return "empty"
+        if presented and (relay.key is None or presented == relay.key or self.behaviour.accept_any_key):
+            return "ok"
+        if not presented:
+            if self.behaviour.crash_on_missing_key:
+                self._error(500, "runtime error: invalid memory address or nil pointer dereference", "server_error", None)
+            else:
+                where = "in the request body as api_key" if self.behaviour.key_in_body else "as Authorization: Bearer YOUR_KEY"
+                self._error(401, f"You didn't provide an API key. Send it {where}.", "invalid_request_error", None)
+            return None
+        # OpenAI masks the key it refuses; the key_echo fault repeats it in full, as careless relays do.
+        shown = presented if self.behaviour.echo_key else (presented[:3] + "*" * 8 + presented[-4:] if len(presented) > 10 else "***")
+        self._error(401, f"Incorrect API key provided: {shown}.", "invalid_request_error", "invalid_api_key")
+        return None
+
+    def _no_balance(self) -> None:
+        if self.behaviour.crash_on_empty_balance:
+            self._error(500, "upstream error: do request failed", "server_error", None)
+            return
+        who = f" for key {self.relay.empty_key}" if self.behaviour.echo_key else ""
+        self._error(429, f"You exceeded your current quota{who}, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")
+
+    def _rate_limited(self, reset_s: float) -> None:
+        headers = {}
+        if self.behaviour.rate_limit_headers:
+            headers = {
+                "retry-after": str(max(1, math.ceil(reset_s))),
+                "x-ratelimit-limit-requests": str(self.relay.rate_limit),
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": f"{int(reset_s * 1000)}ms",
+            }
+        message = f"Rate limit reached: limit {self.relay.rate_limit} requests per second. Please try again later."
+        self._json(429, {"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}}, headers)
+
+    def _bad_request(self, message: str, param: str | None = None) -> None:
+        if self.behaviour.bad_request_reply == "json_500":
+            self._error(500, f"internal error: {message}", "server_error", None)
+        elif self.behaviour.bad_request_reply == "nginx_html":  # an nginx in front answering for the app
+            self._send(400, b"<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>", "text/html")
+        else:
+            self._error(400, message, "invalid_request_error", None, param)
+
+    # ---- routes ---------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def _route(self, method: str) -> None:
+        relay = self.relay
+        with relay.flight_lock:
+            relay.in_flight += 1
+            relay.max_in_flight = max(relay.max_in_flight, relay.in_flight)
+        try:
+            if relay.latency_ms:
+                time.sleep(relay.latency_ms / 1000.0)
+            self._dispatch(method)
+        finally:
+            with relay.flight_lock:
+                relay.in_flight -= 1
+
+    def _dispatch(self, method: str) -> None:
+        path = self.path.split("?", 1)[0]
+        self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
+        raw = self._read_body()
+        if raw is None:
+            return
+        try:
+            if path.startswith("/v1/"):
+                allowed, reset_s = self.relay.admit(self._bearer() or "")
+                if not allowed:
+                    self._rate_limited(reset_s)
+                    return
+            balance = endpoint(path, self.relay.billing_mode, self.relay.ledger, self.behaviour.unlimited_balance) if method == "GET" else None
+            if balance is not None:
+                if self._authorized(None) is not None:
+                    self._json(200, balance)
+            elif path.rstrip("/") == "/v1/models" and method == "GET":
+                self._models()
+            elif path == "/v1/chat/completions" and method == "POST":
+                self._chat(raw)
+            elif path.startswith("/v1/"):
+                self._error(404, f"Invalid URL ({method} {path})", "invalid_request_error", None)
+            elif method == "GET":
+                self._send(200, HOMEPAGE.encode(), "text/html; charset=utf-8")  # a web UI answers every other path
+            else:
+                self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _models(self) -> None:
+        if self.behaviour.models_redirect:
+            self._send(307, b"", "text/plain", {"location": f"{self.relay.origin}/moved/v1/models"})
+            return
+        # A relay that wants the key in the body cannot get one with a GET: it serves its list to anyone.
+        if not self.behaviour.key_in_body and self._authorized(None) is None:
+            return
+        if self.behaviour.models_status != 200:
+            self._error(self.behaviour.models_status, "Invalid URL (GET /v1/models)", "invalid_request_error", None)
+            return
+        names = [m for m in stand_in.MODELS if m not in self.behaviour.hidden_models]
+        data = [{"id": m, "object": "model", "created": 1715367049, "owned_by": "demo"} for m in names]
+        self._json(200, data if self.behaviour.models_bare_array else {"object": "list", "data": data})
+
+    def _chat(self, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        state = self._authorized(body if isinstance(body, dict) else None)
+        if state is None:
+            return
+        if body is None:
+            self._bad_request("We could not parse the JSON body of your request.")
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
+            self._bad_request("'messages' is a required property", "messages")
+            return
+        if state == "empty":
+            self._no_balance()
+            return
+        name = body.get("model")
+        if name not in stand_in.MODELS:
+            if not self.behaviour.unknown_model_fallback:
+                self._error(404, f"The model `{name}` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found")
+                return
+            name = stand_in.DEFAULT_MODEL  # quietly answer with a default model: the substitution errors.unknown_model catches
+        with self.relay.flight_lock:
+            counter = self.relay.flaky_count
+            self.relay.flaky_count += extras.FLAKY_PROMPT in json.dumps(body["messages"])
+        if extras.flaky_fails(body, self.behaviour, counter):  # as an overloaded upstream would
+            self._error(502, "upstream connect error or disconnect/reset before headers", "server_error", None)
+            return
+        if body.get("stream") and self.behaviour.stream_error_status is not None:  # as a stock Portkey install answers every stream (unbilled)
+            self._error(self.behaviour.stream_error_status, "Something went wrong", "server_error", None)
+            return
+        asked = extras.prepare(body, self.behaviour)
+        override = asked.reply
+        if self.behaviour.stale_nonce_reply and "Reply with exactly this text" in json.dumps(body["messages"]):
+            override = STALE_NONCE  # replays a cached answer to the nonce-repeat prompt
+        if self.behaviour.replay_cache:
+            override = self._replay(body, override)
+        if asked.tool_call is not None:
+            override = ""  # a forced function call answers with arguments, not text
+        prompt_encoding = stand_in.swapped_encoding(name) if self.behaviour.swap_tokenizer else None
+        # One backend behind two names: the second vendor's name is answered by the first model (the reply still claims the name).
+        backend = dict(self.behaviour.backends).get(name, name)
+        completion = stand_in.complete(backend, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
+                                       asked.temperature, noisy=self.behaviour.noisy, seed=asked.seed,
+                                       keep_tail=self.behaviour.keep_prompt_tail, cache=self.relay.prompt_cache,
+                                       reasoning=self.behaviour.reasoning_tokens,
+                                       reasoning_on_top=self.behaviour.reasoning_on_top)
+        if self.behaviour.hidden_reasoning_tokens and extras.FLAKY_PROMPT in json.dumps(body["messages"]):  # billed, never shown
+            completion = replace(completion, completion_tokens=completion.completion_tokens + self.behaviour.hidden_reasoning_tokens)
+        if asked.tool_call is not None:
+            arguments = asked.tool_call["function"]["arguments"]
+            completion = replace(completion, completion_tokens=completion.reasoning_tokens + stand_in.count(name, arguments), finish_reason="tool_calls")
+        appended = self.behaviour.append_text
+        if appended is not None and asked.tool_call is None:  # appended after generation, and billed
+            completion = replace(completion, pieces=completion.pieces + (appended,), completion_tokens=completion.completion_tokens + stand_in.count(name, appended))
+        completion = self._usage_faults(completion, stream=bool(body.get("stream")))
+        if self._presented(body) == self.relay.key or self.relay.key is None:
+            self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)
+            digest = hashlib.sha256(self._raw_body).hexdigest()
+            self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
+        reply_model = self.behaviour.reply_model or stand_in.SNAPSHOTS[name]
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            SSEWriter(self, reply_model, completion, include_usage, asked.tool_call).send()
+        else:
+            self._completion(reply_model, completion, asked)
+
+    def _replay(self, body: dict, override: str | None) -> str | None:
+        """The replay_cache fault: a response cache keyed too loosely answers the long prompts with the first nonce reply."""
+        text = json.dumps(body["messages"])
+        match = NONCE_IN_PROMPT.search(text)
+        with self.relay.flight_lock:
+            if "Reply with exactly this text" in text and match and self.relay.cached_reply is None:
+                self.relay.cached_reply = match.group()  # what the honest model answers: the nonce itself
+                return override
+            if "Write the integers" in text and "Reference:" in text and self.relay.cached_reply is not None:
+                return self.relay.cached_reply
+        return override
+
+    def _usage_faults(self, completion: stand_in.Completion, stream: bool) -> stand_in.Completion:
+        """Faults that change what is billed or how much arrives, not how it is framed."""
+        b = self.behaviour
+        if b.hidden_prompt_tokens:
+            completion = replace(completion, prompt_tokens=completion.prompt_tokens + b.hidden_prompt_tokens)
+        if b.usage_completion_factor != 1.0 and not stream:
+            completion = replace(completion, completion_tokens=round(completion.completion_tokens * b.usage_completion_factor))
+        if b.truncate_at is not None and len(completion.pieces) > b.truncate_at:
+            # A proxy output cap: the reply stops early and still says "stop".
+            completion = replace(completion, pieces=completion.pieces[: b.truncate_at], completion_tokens=b.truncate_at, finish_reason="stop")
+        return completion
+
+    def _completion(self, reply_model: str, completion: stand_in.Completion, asked: extras.Request) -> None:
+        time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
+        n = self.relay.next_id()
+        usage = usage_of(completion)
+        usage["total_tokens"] += self.behaviour.total_tokens_offset
+        payload: dict[str, Any] = {
+            "id": f"chatcmpl-demo{n}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": reply_model,
+            "choices": [
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": None if asked.tool_call else completion.text, "refusal": None,
+                                **({"reasoning_content": REASONING_TEXT} if self.behaviour.reasoning_on_top and completion.reasoning_tokens else {}),
+                                **({"tool_calls": [asked.tool_call]} if asked.tool_call else {})},
+                    "logprobs": extras.logprobs_for(completion.pieces) if asked.logprobs else None,
+                    "finish_reason": completion.finish_reason,
+                }
+                for i in range(asked.n)
+            ],
+            "usage": usage,
+            "system_fingerprint": "fp_demo",
+        }
+        for dropped in self.behaviour.drop_reply_fields:
+            del payload[dropped]
+        payload.update(self.behaviour.extra_reply_fields)
+        self._json(200, payload, {"x-request-id": f"req_demo{n}"})

@@ -1,0 +1,1 @@
+"""Writing a sealed Report out: stdout or files, and evidence bundles."""

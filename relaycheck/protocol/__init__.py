@@ -1,0 +1,53 @@
+"""Wire formats: the one place that knows how a protocol's requests are built and its replies read.
+
+A protocol module builds a request (where the key goes, the path, the body) and reads a reply into a `Reply`
+(text, model, usage, finish reason, tool calls, stream chunks). Checks judge Replies, never a wire format, so a
+check family runs over every protocol registered here. Today: Chat Completions (`chat`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from relaycheck.protocol.reply import Chunk, Reply, ToolCall  # noqa: F401  (the types checks read)
+
+if TYPE_CHECKING:
+    from relaycheck.protocol.chat import ChatCompletions
+    from relaycheck.wire.exchange import Exchange
+
+
+def protocols() -> dict[str, "ChatCompletions"]:
+    """Every protocol relaycheck speaks, by name."""
+    from relaycheck.protocol.chat import CHAT
+
+    return {CHAT.name: CHAT}
+
+
+def is_api_root(exchange: "Exchange") -> bool:
+    """Answered as an OpenAI API would: JSON (even a JSON auth error), not HTML, 404 or a redirect."""
+    if exchange.error or exchange.status is None:
+        return False
+    if 300 <= exchange.status < 400 or exchange.status == 404:
+        return False
+    if exchange.content_type == "text/html":
+        return False
+    return isinstance(exchange.json, (dict, list))
+
+
+def protocol_of(exchange: "Exchange") -> "ChatCompletions":
+    """The protocol an exchange was sent in, told by its path (Chat Completions for anything else)."""
+    path = exchange.url.split("?", 1)[0]
+    for proto in protocols().values():
+        if path.endswith("/" + proto.path):
+            return proto
+    return protocols()["chat"]
+
+
+def read(exchange: "Exchange") -> Reply:
+    """The reply an exchange carries, read by its protocol (use `exchange.reply`: it is read once and kept)."""
+    return protocol_of(exchange).read(exchange)
+
+
+def chunks(exchange: "Exchange") -> Iterator[Chunk]:
+    """A stream's data events one at a time, as its protocol reads them (nothing is held parsed)."""
+    return protocol_of(exchange).chunks(exchange)

@@ -1,0 +1,164 @@
+"""The Chat Completions protocol (OpenAI's /v1/chat/completions): its request bodies, replies and stream chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+from relaycheck.protocol.auth import Auth
+from relaycheck.protocol.reply import Chunk, Reply, ToolCall
+from relaycheck.text import tokens
+from relaycheck.wire.exchange import is_int
+
+if TYPE_CHECKING:
+    from relaycheck.wire.exchange import Exchange
+
+
+def _count(value: Any) -> int | None:
+    return value if is_int(value) else None
+
+
+def _detail(usage: dict, group: str, name: str) -> Any:
+    details = usage.get(group)
+    return details.get(name) if isinstance(details, dict) else None
+
+
+def _counts(usage: dict | None) -> dict:
+    """The usage object's counts as Reply fields (prompt_tokens_details.cached_tokens, completion_tokens_details...)."""
+    if usage is None:
+        return {}
+    reasoning = _count(_detail(usage, "completion_tokens_details", "reasoning_tokens"))
+    return {"prompt_tokens": _count(usage.get("prompt_tokens")), "completion_tokens": _count(usage.get("completion_tokens")),
+            "total_tokens": _count(usage.get("total_tokens")), "reasoning_tokens": reasoning if reasoning and reasoning > 0 else 0,
+            "cached_tokens": _count(_detail(usage, "prompt_tokens_details", "cached_tokens"))}
+
+
+def _first_choice(body: Any) -> dict | None:
+    choices = body.get("choices") if isinstance(body, dict) else None
+    return choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+
+
+def _message_calls(message: Any) -> tuple[ToolCall, ...]:
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    found = []
+    for call in calls if isinstance(calls, list) else []:
+        if isinstance(call, dict):
+            function = call.get("function") if isinstance(call.get("function"), dict) else {}
+            found.append(ToolCall(call.get("id"), function.get("name"), function.get("arguments")))
+    return tuple(found)
+
+
+def read_event(index: int, t_ms: float, payload: Any) -> Chunk:
+    """One stream event read: choice 0's delta text, any choice's text, the finish reason, model, usage, error."""
+    piece, carries, finish = "", False, None
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    for choice in choices if isinstance(choices, list) else []:
+        if not isinstance(choice, dict):
+            continue
+        delta = choice.get("delta")
+        content = delta.get("content") if isinstance(delta, dict) else None
+        carries = carries or bool(content)
+        if choice.get("index", 0) == 0 and isinstance(content, str) and content:
+            piece += content
+        if choice.get("finish_reason"):
+            finish = choice["finish_reason"]  # the last choice's, as a reader taking the last one would see
+    body = payload if isinstance(payload, dict) else {}
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
+    return Chunk(index, t_ms, payload, piece, carries, finish, body.get("model"), usage, body.get("error") or None)
+
+
+def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
+    """Tool calls reassembled from stream deltas: the name from the first fragment, arguments joined by index."""
+    calls: dict[int, list] = {}
+    for _, payload in exchange.event_payloads():
+        choices = payload.get("choices") if isinstance(payload, dict) else None
+        for choice in choices if isinstance(choices, list) else []:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            parts = delta.get("tool_calls") if isinstance(delta, dict) else None
+            for part in parts if isinstance(parts, list) else []:
+                if not isinstance(part, dict):
+                    continue
+                index = part.get("index", 0)
+                call = calls.setdefault(index if is_int(index) else 0, [part.get("id"), None, ""])
+                function = part.get("function") if isinstance(part.get("function"), dict) else {}
+                call[1] = call[1] or function.get("name")
+                fragment = function.get("arguments")
+                call[2] += fragment if isinstance(fragment, str) else ""
+    return tuple(ToolCall(*calls[i]) for i in sorted(calls))
+
+
+@dataclass(frozen=True)
+class ChatCompletions:
+    """OpenAI's Chat Completions: where requests go, what they carry, and how replies read."""
+
+    name: str = "chat"
+    path: str = "chat/completions"
+    auth: Auth = Auth.BEARER  # where the key goes unless the relay wants it elsewhere (probes.chat discovers that)
+    # The usage object's fields, by what they count (checks name them in their findings).
+    usage_prompt: str = "prompt_tokens"
+    usage_completion: str = "completion_tokens"
+    usage_total: str = "total_tokens"
+
+    def limit_params(self, model: str, visible: int, reasoning_budget: int) -> dict:
+        """max_tokens for chat models; max_completion_tokens (with room for reasoning) for reasoning models."""
+        if tokens.is_reasoning_model(model):
+            return {"max_completion_tokens": reasoning_budget}
+        return {"max_tokens": visible, "temperature": 0}
+
+    def body(self, model: str, prompt: str, visible: int, reasoning_budget: int, stream: bool = False) -> dict:
+        """A request body with a single user message (a stream asks for its usage chunk)."""
+        body: dict = {"model": model, "messages": [{"role": "user", "content": prompt}]}
+        body.update(self.limit_params(model, visible, reasoning_budget))
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    def budget_of(self, request: Any) -> Any:
+        """The completion budget a request body set (max_completion_tokens or max_tokens), as sent."""
+        return (request.get("max_completion_tokens") or request.get("max_tokens")) if isinstance(request, dict) else None
+
+    def prompt_of(self, request: Any) -> str:
+        """The first message text a request body carried ("" when none)."""
+        messages = request.get("messages") if isinstance(request, dict) else None
+        return next((m["content"] for m in messages or [] if isinstance(m, dict) and isinstance(m.get("content"), str)), "")
+
+    def chunk(self, index: int, t_ms: float, payload: Any) -> Chunk:
+        """One data event's payload read (also for events a reader never sees, after [DONE])."""
+        return read_event(index, t_ms, payload)
+
+    def chunks(self, exchange: "Exchange") -> Iterator[Chunk]:
+        """A stream's data events before [DONE], read one at a time."""
+        for event, payload in exchange.event_payloads():
+            yield read_event(event.index, event.t_ms, payload)
+
+    def read(self, exchange: "Exchange") -> Reply:
+        """Every fact of a reply: a stream's from its chunks, a body's from its first choice."""
+        if exchange.events:
+            pieces, models, finish, usage, shaped = [], [], None, None, False
+            for chunk in self.chunks(exchange):
+                shaped = shaped or isinstance(chunk.payload, dict) and isinstance(chunk.payload.get("choices"), list)
+                if chunk.piece:
+                    pieces.append(chunk.piece)
+                if isinstance(chunk.payload, dict):
+                    models.append(chunk.model)
+                finish = chunk.finish_reason or finish
+                usage = chunk.usage if chunk.usage is not None else usage
+            return Reply(self.name, True, shaped, "".join(pieces), tuple(pieces), tuple(models), finish, usage,
+                         _streamed_calls(exchange), None, (), None, **_counts(usage))
+        body = exchange.json
+        if not isinstance(body, dict):
+            return Reply(self.name, False, False, None, (), (), None, None, (), None, (), None)
+        first = _first_choice(body)
+        message = first.get("message") if first and isinstance(first.get("message"), dict) else None
+        content = message.get("content") if message else None
+        choices = body.get("choices")
+        usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
+        shown = isinstance(message, dict) and any(message.get(k) for k in ("reasoning_content", "reasoning"))
+        return Reply(self.name, False, isinstance(choices, list), content if isinstance(content, str) else None, (),
+                     (body.get("model"),), first.get("finish_reason") if first else None, usage, _message_calls(message),
+                     message, tuple(choices) if isinstance(choices, list) else (), body.get("error"), **_counts(usage),
+                     reasoning_shown=shown)
+
+
+CHAT = ChatCompletions()

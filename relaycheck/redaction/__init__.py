@@ -1,0 +1,1 @@
+"""The one redaction step every output goes through."""

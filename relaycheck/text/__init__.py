@@ -1,0 +1,1 @@
+"""Text relaycheck reasons about: offline token counts, excerpts, and relay text made safe to write."""

@@ -1,0 +1,1 @@
+"""The recording client every probe goes through, and when to stop sending."""

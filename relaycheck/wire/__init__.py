@@ -1,0 +1,1 @@
+"""The recorded wire: exchanges, server-sent events, evidence budgets and how error responses are classified."""
