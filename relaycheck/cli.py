@@ -139,6 +139,22 @@ def checks(
         typer.echo(f"{s.id:<{width}}  {s.severity:<8}  {s.text('title', lang)} / {s.text('title', other)}")
 
 
+@app.command("models")
+@_guarded
+def models_cmd(
+    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (json carries each entry's source)."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
+) -> None:
+    """List the model catalogue: limits, tokenizer and list prices of the models relays sell, each with its source."""
+    from relaycheck.core.models import catalogue
+    from relaycheck.render.models import FORMATS, render_models
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    use_color = color if color is not None else sys.stdout.isatty()
+    sys.stdout.write(render_models(catalogue().values(), fmt, color=use_color))
+
+
 @app.command("report")
 @_guarded
 def report_cmd(

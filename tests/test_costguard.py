@@ -59,7 +59,7 @@ def tripwire():
 def test_dry_run_sends_nothing_and_needs_no_key(tmp_path, tripwire):
     run = run_probe(tmp_path, env={}, base_url=tripwire.base_url, models=("gpt-4o-mini",), dry_run=True, prices=PRICE, fmt="terminal", output=None)
     assert run.code == 0 and tripwire.connections == 0
-    assert "at most 22 requests" in run.stdout and "dry run: nothing was sent" in run.stdout
+    assert "at most 23 requests" in run.stdout and "dry run: nothing was sent" in run.stdout
     assert "long" in run.stdout and "USD" in run.stdout
 
 

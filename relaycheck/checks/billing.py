@@ -95,10 +95,11 @@ def _expected(inp: CheckInput) -> _Expected:
             continue
         usage = x.reply.usage
         if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")):
-            if x.error is not None and isinstance(x.request_json, dict):
-                # Cut after its 200 (a reset or stalled stream): the relay may have billed any part of its ceiling.
+            if (x.error is not None or x.completion_ceiling is not None) and isinstance(x.request_json, dict):
+                # Cut after its 200 (a reset or stalled stream, or closed by the probe once it had read enough): the
+                # relay may have billed any part of its ceiling.
                 cut.append(x.id)
-                cut_ceiling += ceilings.ceiling(x.request_json)
+                cut_ceiling += ceilings.ceiling(x.request_json, x.completion_ceiling)
             elif x.ok:
                 unreported.append(x.id)
             continue

@@ -79,7 +79,7 @@ class Catalog:
         return tuple(i for i in self.ids if i in chosen)
 
 
-def _data_dir() -> Traversable:
+def data_dir() -> Traversable:
     """The checklist directory: packaged data in a wheel, the top-level checks/ in a source checkout."""
     packaged = resources.files("relaycheck").joinpath("checklist")
     if packaged.is_dir():
@@ -118,7 +118,7 @@ def _parse_spec(raw: dict, source: str) -> CheckSpec:
 @functools.lru_cache(maxsize=1)
 def load() -> Catalog:
     """Load and validate the packaged checklist once per process."""
-    root = _data_dir()
+    root = data_dir()
     specs: list[CheckSpec] = []
     profiles_raw: dict = {}
     for entry in sorted(root.iterdir(), key=lambda e: e.name):

@@ -27,7 +27,7 @@ class Behaviour:
     error_shape_401: str = "openai"  # "flat": {"status": "failure", "message": ...}
     bad_request_reply: str = "json_400"  # "json_500", or "nginx_html" (a proxy in front answering for the app)
     crash_on_empty_balance: bool = False  # a key with no balance gets a 500, not a 429 insufficient_quota
-    rate_limit: int = 15  # requests per key per second (ordinary probes stay well below 15)
+    rate_limit: int = 20  # requests per key per second (a full run's ordinary probes stay below 20; the burst probe passes it)
     rate_limit_headers: bool = True  # 429s carry Retry-After and x-ratelimit-*
     unknown_model_fallback: bool = False  # answers an unknown model name with the default model
     flaky_samples: bool = False  # 30% of the reliability samples fail with a 502
@@ -51,6 +51,9 @@ class Behaviour:
     replay_cache: bool = False  # a response cache keyed too loosely answers the long prompts with the first reply
     swap_tokenizer: bool = False  # prompts counted with the other OpenAI tokenizer
     backends: tuple[tuple[str, str], ...] = ()  # (name asked for, model that really answers)
+    # -- identity (handler.py): which model's limits a request meets --
+    sibling: str | None = None  # this cheaper model serves every name asked for: its limits, the name rewritten
+    clamp_limits: bool = False  # a completion limit above the ceiling is quietly clamped, not refused (still honest)
     noisy: bool = False  # open-ended replies differ on every call, even at temperature 0
     keep_prompt_tail: int | None = None  # forwards only this many last tokens of the prompt (and bills all of it)
     reasoning_tokens: int | None = None  # a reasoning model's hidden reasoning, when not the stand-in's default
@@ -65,6 +68,11 @@ class Behaviour:
     reply_model: str | None = None  # the model every reply names, whatever was asked
     drop_reply_fields: tuple[str, ...] = ()  # top-level fields left out of non-stream replies
     extra_reply_fields: tuple[tuple[str, Any], ...] = ()  # top-level fields added to non-stream replies
+    # The relay's own cost of each reply in USD, priced at the catalogue's list price of the model that serves it:
+    # "litellm" (an x-litellm-response-cost header on JSON replies, usage.cost in a stream's usage chunk) or
+    # "openrouter" (usage.cost in every usage object); None reports none, as OpenAI does.
+    reports_cost: str | None = None
+    reported_cost_model: str | None = None  # reported costs priced as this model instead (books naming another model)
     # -- streams (streaming.py) --
     stream_error_status: int | None = None  # every stream=true request answered with this error status
     drop_stream_usage: bool = False  # ignores stream_options.include_usage

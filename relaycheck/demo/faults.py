@@ -87,7 +87,8 @@ FAULTS: dict[str, Fault] = {
               behaviour=Behaviour(total_tokens_offset=7)),
         Fault("stream_500", "answers every stream=true request with a 500 while non-stream requests work (as a stock Portkey install does)",
               {"stream.sse": "fail", "stream.complete": "inconclusive", "stream.incremental": "inconclusive", "stream.usage": "inconclusive",
-               "stream.integrity": "inconclusive", "long.complete": "inconclusive", "long.no_stall": "inconclusive"},
+               "stream.integrity": "inconclusive", "long.complete": "inconclusive", "long.no_stall": "inconclusive",
+               "models.limits": "inconclusive"},  # its one request is streamed (read to its third event when accepted)
               behaviour=Behaviour(stream_error_status=500)),
         Fault("dup_chunks", "forwards every content chunk of every stream twice (the text arrives doubled)", {"stream.integrity": "fail", "long.complete": "fail", "stream.usage": "fail", "usage.completion": "warn"},
               behaviour=Behaviour(duplicate_chunks=True)),
@@ -162,6 +163,17 @@ FAULTS: dict[str, Fault] = {
         Fault("hidden_reasoning", "bills one-word answers with 150 extra completion tokens and reports no reasoning tokens",
               {"usage.reasoning": "warn"},
               behaviour=Behaviour(hidden_reasoning_tokens=150)),
+        Fault("sibling_rewrite", "serves gpt-4o-mini (same tokenizer, 16,384-token ceiling) under the name gpt-4.1-mini (32,768), "
+              "rewriting the model field; its LiteLLM front reports gpt-4o-mini's cost", {"models.limits": "fail", "models.residue": "fail"},
+              models=("gpt-4.1-mini",), behaviour=Behaviour(sibling="gpt-4o-mini", reports_cost="litellm")),
+        # The limits are gpt-4.1-mini's (models.limits passes); only the relay's own books name the cheaper model.
+        Fault("sibling_cost", "answers gpt-4.1-mini but reports in usage.cost what the usage costs at gpt-4o-mini's price",
+              {"models.residue": "fail"}, models=("gpt-4.1-mini",),
+              behaviour=Behaviour(reports_cost="openrouter", reported_cost_model="gpt-4o-mini")),
+        # Not a substitution: a relay that clamps a limit above the ceiling instead of refusing it. The ceiling
+        # cannot be read, so models.limits is inconclusive, never failed.
+        Fault("clamp_limits", "clamps a completion limit above the model's ceiling silently instead of refusing it",
+              {"models.limits": "inconclusive"}, behaviour=Behaviour(clamp_limits=True)),
         Fault("one_backend", "answers claude-sonnet-4-5 with the gpt-4o-mini backend: one model behind two vendor names",
               {"models.twins": "fail"}, models=("gpt-4o-mini", "claude-sonnet-4-5"), checks=("models.twins",),
               behaviour=Behaviour(backends=(("claude-sonnet-4-5", "gpt-4o-mini"),))),
@@ -203,10 +215,11 @@ FAULTS: dict[str, Fault] = {
               behaviour=Behaviour(noisy=True)),
         Fault("delayed_billing", "books charges 1.5 s late: the balance must be polled until it settles", {},
               behaviour=Behaviour(billing_delay_s=DELAY_S)),
-        Fault("litellm_billing", "serves its balance LiteLLM-style at /key/info", {},
-              behaviour=Behaviour(balance_style="litellm")),
-        Fault("openrouter_billing", "serves its balance OpenRouter-style at /api/v1/key", {},
-              behaviour=Behaviour(balance_style="openrouter")),
+        # Not misbehaviours: each also reports its cost as that software does, at the claimed model's price (models.residue passes).
+        Fault("litellm_billing", "serves its balance LiteLLM-style at /key/info and reports each reply's cost in x-litellm-response-cost", {},
+              behaviour=Behaviour(balance_style="litellm", reports_cost="litellm")),
+        Fault("openrouter_billing", "serves its balance OpenRouter-style at /api/v1/key and reports each reply's cost in usage.cost", {},
+              behaviour=Behaviour(balance_style="openrouter", reports_cost="openrouter")),
         Fault(
             "strict_rate_limit",
             "allows 3 requests per second (429 with Retry-After): every verdict must still be right",

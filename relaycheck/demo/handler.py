@@ -17,7 +17,8 @@ from relaycheck.demo import extras
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.behaviour import Behaviour
 from relaycheck.demo.ledger import endpoint
-from relaycheck.demo.streaming import SSEWriter, usage_of
+from relaycheck.demo.streaming import SSEWriter, fingerprint_of, reported_cost, usage_of
+from relaycheck.core.models import lookup
 
 
 if TYPE_CHECKING:
@@ -248,6 +249,8 @@ class Handler(BaseHTTPRequestHandler):
         if body.get("stream") and self.behaviour.stream_error_status is not None:  # as a stock Portkey install answers every stream (unbilled)
             self._error(self.behaviour.stream_error_status, "Something went wrong", "server_error", None)
             return
+        if self._over_the_ceiling(name, body):
+            return
         asked = extras.prepare(body, self.behaviour)
         override = asked.reply
         if self.behaviour.stale_nonce_reply and "Reply with exactly this text" in json.dumps(body["messages"]):
@@ -258,7 +261,7 @@ class Handler(BaseHTTPRequestHandler):
             override = ""  # a forced function call answers with arguments, not text
         prompt_encoding = stand_in.swapped_encoding(name) if self.behaviour.swap_tokenizer else None
         # One backend behind two names: the second vendor's name is answered by the first model (the reply still claims the name).
-        backend = dict(self.behaviour.backends).get(name, name)
+        backend = self.behaviour.sibling or dict(self.behaviour.backends).get(name, name)  # sibling_rewrite: it answers every name
         completion = stand_in.complete(backend, body["messages"], asked.limit, override, prompt_encoding, asked.stop,
                                        asked.temperature, noisy=self.behaviour.noisy, seed=asked.seed,
                                        keep_tail=self.behaviour.keep_prompt_tail, cache=self.relay.prompt_cache,
@@ -278,11 +281,28 @@ class Handler(BaseHTTPRequestHandler):
             digest = hashlib.sha256(self._raw_body).hexdigest()
             self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
         reply_model = self.behaviour.reply_model or stand_in.SNAPSHOTS[name]
+        served = self.behaviour.sibling or backend  # the model whose backend answers: its fingerprint, its cost
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            SSEWriter(self, reply_model, completion, include_usage, asked.tool_call).send()
+            SSEWriter(self, reply_model, completion, include_usage, asked.tool_call, served=served).send()
         else:
-            self._completion(reply_model, completion, asked)
+            self._completion(reply_model, completion, asked, served)
+
+    def _over_the_ceiling(self, name: str, body: dict) -> bool:
+        """Refuse a completion limit above the serving model's published ceiling, naming it as OpenAI does."""
+        served = self.behaviour.sibling or name
+        facts = lookup(served)
+        field = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+        limit = body.get(field)
+        if not self.relay.ceilings or facts is None or not facts.max_output_tokens or not isinstance(limit, int) \
+                or limit <= facts.max_output_tokens:
+            return False
+        if self.behaviour.clamp_limits:
+            body[field] = facts.max_output_tokens  # the request goes on with the ceiling instead
+            return False
+        self._error(400, f"{field} is too large: {limit}. This model supports at most {facts.max_output_tokens} completion tokens, "
+                    f"whereas you provided {limit}.", "invalid_request_error", "invalid_value", field)
+        return True
 
     def _replay(self, body: dict, override: str | None) -> str | None:
         """The replay_cache fault: a response cache keyed too loosely answers the long prompts with the first nonce reply."""
@@ -308,11 +328,17 @@ class Handler(BaseHTTPRequestHandler):
             completion = replace(completion, pieces=completion.pieces[: b.truncate_at], completion_tokens=b.truncate_at, finish_reason="stop")
         return completion
 
-    def _completion(self, reply_model: str, completion: stand_in.Completion, asked: extras.Request) -> None:
+    def _completion(self, reply_model: str, completion: stand_in.Completion, asked: extras.Request, served: str) -> None:
         time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
         n = self.relay.next_id()
         usage = usage_of(completion)
         usage["total_tokens"] += self.behaviour.total_tokens_offset
+        headers = {"x-request-id": f"req_demo{n}"}
+        cost = reported_cost(self.behaviour, served, completion)
+        if cost is not None and self.behaviour.reports_cost == "openrouter":
+            usage["cost"] = cost
+        elif cost is not None:
+            headers["x-litellm-response-cost"] = repr(cost)  # LiteLLM: the USD figure as Python prints it
         payload: dict[str, Any] = {
             "id": f"chatcmpl-demo{n}",
             "object": "chat.completion",
@@ -330,9 +356,9 @@ class Handler(BaseHTTPRequestHandler):
                 for i in range(asked.n)
             ],
             "usage": usage,
-            "system_fingerprint": "fp_demo",
+            "system_fingerprint": fingerprint_of(served),
         }
         for dropped in self.behaviour.drop_reply_fields:
             del payload[dropped]
         payload.update(self.behaviour.extra_reply_fields)
-        self._json(200, payload, {"x-request-id": f"req_demo{n}"})
+        self._json(200, payload, headers)

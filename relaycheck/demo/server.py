@@ -40,6 +40,7 @@ class DemoRelay:
         stall_s: float = 4.0,
         long_stall_s: float = 1.0,
         latency_ms: float = 0.0,
+        ceilings: bool = True,
     ) -> None:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
@@ -51,6 +52,9 @@ class DemoRelay:
         self.flaky_count = 0  # the flaky fault's counter of reliability samples
         self.cached_reply: str | None = None  # the replay_cache fault's first nonce reply, served again later
         self.latency_ms = latency_ms  # added before every answer (benchmarks use it to model a slow relay)
+        # Completion limits above a model's published ceiling are refused, as OpenAI does; the memory benchmark's
+        # 100,000-token reply needs a model without one.
+        self.ceilings = ceilings
         # What each billed completion cost the main key: (SHA-256 of the request body, model, prompt, completion).
         self.usage_log: collections.deque[tuple[str, str, int, int]] = collections.deque(maxlen=10_000)
         self.stall_s = stall_s

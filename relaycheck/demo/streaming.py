@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from typing import Any
 
+from relaycheck.core.models import lookup
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.behaviour import Behaviour
 
 STALL_AFTER_PIECES = 60  # enough streamed tokens (50+) that stream.incremental can still judge
 
@@ -22,11 +25,34 @@ def usage_of(completion: stand_in.Completion) -> dict[str, Any]:
     }
 
 
+def fingerprint_of(served: str) -> str:
+    """The system_fingerprint of the backend that serves a request: one per model, as OpenAI's differ by model.
+
+    The default model keeps the demo's original fp_demo (the golden files pin it).
+    """
+    if served == stand_in.DEFAULT_MODEL:
+        return "fp_demo"
+    return "fp_demo_" + hashlib.sha256(served.encode()).hexdigest()[:8]
+
+
+def reported_cost(behaviour: Behaviour, served: str, completion: stand_in.Completion) -> float | None:
+    """The USD cost the relay reports for a completion's usage at a catalogued list price, or None when it reports none."""
+    if behaviour.reports_cost is None:
+        return None
+    facts = lookup(behaviour.reported_cost_model or served)
+    price = facts.price if facts is not None else None
+    if price is None or price.input is None or price.output is None:
+        return None  # a model the relay cannot price
+    cached = completion.cached_tokens
+    cached_price = price.input if price.cached_input is None else price.cached_input
+    return ((completion.prompt_tokens - cached) * price.input + cached * cached_price + completion.completion_tokens * price.output) / 1_000_000
+
+
 class SSEWriter:
     """Writes one chat completion as SSE over chunked transfer encoding, with the configured pacing."""
 
     def __init__(self, handler: Any, reply_model: str, completion: stand_in.Completion, include_usage: bool,
-                 tool_call: dict | None = None) -> None:
+                 tool_call: dict | None = None, served: str | None = None) -> None:
         self.h = handler
         self.tool_call = tool_call
         self.behaviour = handler.behaviour
@@ -34,7 +60,9 @@ class SSEWriter:
         self.include_usage = include_usage and not self.behaviour.drop_stream_usage
         n = handler.relay.next_id()
         self.request_id = f"req_demo{n}"
-        self.base = {"id": f"chatcmpl-demo{n}", "object": "chat.completion.chunk", "created": int(time.time()), "model": reply_model, "system_fingerprint": "fp_demo"}
+        self.served = served or stand_in.DEFAULT_MODEL
+        self.base = {"id": f"chatcmpl-demo{n}", "object": "chat.completion.chunk", "created": int(time.time()), "model": reply_model,
+                     "system_fingerprint": fingerprint_of(self.served)}
         self.quirks = self.behaviour.sse_quirks
         self.eol = "\r\n" if self.quirks else "\n"
         self.buffer: list[bytes] = []
@@ -122,7 +150,11 @@ class SSEWriter:
             self._reset()
             return
         if self.include_usage:
-            self.write(self.chunk([], usage=usage_of(self.completion)))
+            usage = usage_of(self.completion)
+            cost = reported_cost(b, self.served, self.completion)
+            if cost is not None:  # LiteLLM and OpenRouter both put it in the stream's usage
+                usage["cost"] = cost
+            self.write(self.chunk([], usage=usage))
         if not b.omit_done:
             self.write(self.frame("[DONE]"))
         if self.buffer:

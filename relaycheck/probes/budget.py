@@ -32,11 +32,12 @@ class Budget:
     def _price(self, model: Any) -> Price:
         return self._priced_as(model)[1]
 
-    def ceiling(self, body: dict) -> float:
-        """The most this request can cost: every prompt byte a token, and its whole completion allowance."""
+    def ceiling(self, body: dict, completion_ceiling: int | None = None) -> float:
+        """The most this request can cost: every prompt byte a token, and its whole completion allowance (or the
+        completion a probe reads at most before it closes the stream)."""
         from relaycheck.probes.prompts import prompt_ceiling
 
-        limit = body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_COMPLETION_CEILING
+        limit = completion_ceiling or body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_COMPLETION_CEILING
         messages = body.get("messages") if isinstance(body.get("messages"), list) else []
         text = "\n".join(str(m.get("content", "")) if isinstance(m, dict) else str(m) for m in messages)
         # The plan's own ceiling for a single message, plus framing slack for any further ones.
@@ -44,9 +45,9 @@ class Budget:
         prompt = prompt_ceiling(name, text) + 8 * max(len(messages) - 1, 0)
         return (prompt * price.input + int(limit) * price.output) / 1_000_000
 
-    def reserve(self, body: dict) -> float | None:
+    def reserve(self, body: dict, completion_ceiling: int | None = None) -> float | None:
         """Reserve the request's ceiling, or None when it would take the run past the cap."""
-        cost = self.ceiling(body)
+        cost = self.ceiling(body, completion_ceiling)
         with self._lock:
             if self.committed + cost > self.cap:
                 return None

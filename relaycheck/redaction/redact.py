@@ -24,6 +24,7 @@ from bisect import bisect_right
 from typing import Any, Iterable, Iterator
 
 from relaycheck.core.exits import SecretLeakError
+from relaycheck.text.walk import AS_USUAL, rebuild
 from relaycheck.wire.sse import SSEEvent
 
 SENSITIVE_HEADERS = frozenset(
@@ -393,35 +394,22 @@ class Redactor:
         return value
 
     def scrub(self, obj: Any) -> Any:
-        """Recursively redact every string inside dataclasses, tuples, lists and dicts."""
-        if isinstance(obj, str):
-            return self.text(obj)
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            changes = {}
-            for f in dataclasses.fields(obj):
-                value = getattr(obj, f.name)
-                if f.name in ("request_headers", "response_headers"):
-                    scrubbed: Any = tuple((self.text(k), self.header(k, v)) for k, v in value)
-                else:
-                    scrubbed = self.scrub(value)
-                if not _same(scrubbed, value):
-                    changes[f.name] = scrubbed
-            if self.secrets and _is_stream(obj):
-                events = changes.get("events", getattr(obj, "events"))
-                body = changes.get("body", getattr(obj, "body", None))
-                masked = self._split_keys(events, body)
-                if masked is not None:
-                    changes["events"], changes["body"] = masked
-            # Unchanged records are kept, not copied: a stream of 20,000 clean events must not exist twice.
-            return dataclasses.replace(obj, **changes) if changes else obj
-        if isinstance(obj, tuple):
-            items = tuple(self.scrub(v) for v in obj)
-            return obj if all(_same(a, b) for a, b in zip(items, obj)) else items
-        if isinstance(obj, list):
-            return [self.scrub(v) for v in obj]
-        if isinstance(obj, dict):
-            return {self.scrub(k): self.scrub(v) for k, v in obj.items()}
-        return obj
+        """Redact every string inside dataclasses, tuples, lists and dicts (headers by name, split stream keys too)."""
+        return rebuild(obj, self.text, self._field, self._record)
+
+    def _field(self, name: str, value: Any) -> Any:
+        if name in ("request_headers", "response_headers"):
+            return tuple((self.text(k), self.header(k, v)) for k, v in value)
+        return AS_USUAL
+
+    def _record(self, obj: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        if self.secrets and _is_stream(obj):
+            events = changes.get("events", getattr(obj, "events"))
+            body = changes.get("body", getattr(obj, "body", None))
+            masked = self._split_keys(events, body)
+            if masked is not None:
+                changes["events"], changes["body"] = masked
+        return changes
 
     # --- keys split across stream events --------------------------------------------------------------------
     def _split_keys(self, events: tuple[SSEEvent, ...], body: str | None) -> tuple[tuple[SSEEvent, ...], str | None] | None:
@@ -522,11 +510,6 @@ def _masked_event(event: SSEEvent, spans: dict[tuple[int, int], str]) -> SSEEven
             lines = ([f"event: {event.event}"] if event.event is not None else []) + ([f"id: {event.id}"] if event.id is not None else [])
             raw = "".join(line + "\n" for line in lines + [f"data: {d}" for d in data.split("\n")]) + "\n"
     return dataclasses.replace(event, data=data, raw_text=raw)
-
-
-def _same(new: Any, old: Any) -> bool:
-    """True when scrubbing changed nothing (identity first; strings and headers by value)."""
-    return new is old or (type(new) is type(old) and isinstance(new, (str, tuple)) and new == old)
 
 
 # Every secret of the process's runs, in one index: last-resort error text is redacted with all of them.

@@ -59,6 +59,7 @@ def _exchange(x: dict[str, Any]) -> Exchange:
         sse_comments=sse.get("comments", 0), sse_tail=sse.get("tail", ""),
         error=error.get("message"), error_kind=error.get("kind"), deadline_s=x.get("deadline_s"),
         notes=tuple(x.get("notes") or ()), retry_of=x.get("retry_of"), key_echoed=x.get("key_echoed", False),
+        completion_ceiling=x.get("completion_ceiling") if isinstance(x.get("completion_ceiling"), int) else None,
     )
 
 

@@ -150,6 +150,7 @@ def exchange_dict(x: Exchange, lazy: bool = False, judged: Judged | None = None)
         "error_class": _error_class(judged),
         "retry_of": x.retry_of,
         "key_echoed": x.key_echoed,
+        **({"completion_ceiling": x.completion_ceiling} if x.completion_ceiling is not None else {}),
         "request_ids": request_ids(x),
         "notes": list(x.notes),
     }

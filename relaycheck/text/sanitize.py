@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
+
+from relaycheck.text.walk import rebuild
 
 REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -31,27 +32,7 @@ def encodable(text: str) -> str:
 
 def clean(obj: Any) -> Any:
     """Replace lone surrogates in every string inside dataclasses, tuples, lists and dicts (unchanged records are kept)."""
-    if isinstance(obj, str):
-        return encodable(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {}
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            new = clean(value)
-            if new is not value:
-                changes[f.name] = new
-        # A clean record is returned as it is: a stream of 20,000 events must not be copied to find nothing.
-        return dataclasses.replace(obj, **changes) if changes else obj
-    if isinstance(obj, tuple):
-        items = tuple(clean(v) for v in obj)
-        return obj if all(a is b for a, b in zip(items, obj)) else items
-    if isinstance(obj, list):
-        items_list = [clean(v) for v in obj]
-        return obj if all(a is b for a, b in zip(items_list, obj)) else items_list
-    if isinstance(obj, dict):
-        pairs = [(clean(k), clean(v)) for k, v in obj.items()]
-        return obj if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, obj.items())) else dict(pairs)
-    return obj
+    return rebuild(obj, encodable)
 
 
 def _shown(match: re.Match[str]) -> str:

@@ -50,8 +50,6 @@ class Limits:
     retry_wait_s: float = 60.0
 
 
-
-
 # What an unreadable Retry-After ("soon", a leap second) waits instead: the relay asked for a pause without saying
 # how long. The openai SDK falls back on its own backoff there (0.5 s, doubling); relaycheck waits one second, once.
 DEFAULT_RETRY_AFTER_S = 1.0
@@ -195,12 +193,16 @@ class RecordingClient:
         retry_of: str | None = None,
         unless: asyncio.Event | None = None,
         measuring: bool = False,
+        close_after_events: int | None = None,
+        completion_ceiling: int | None = None,
     ) -> Exchange | None:
         """Send one request and return its recorded exchange; transport failures become fields, not exceptions.
 
         With `unless`, nothing is sent (None is returned) once that event is set, even after waiting for a turn.
         `measuring` requests (the opt-in burst, bounded and stopping at its first 429) still wait for Retry-After
         but skip the one-at-a-time pacing that follows a 429, which would hide the limit they measure.
+        `close_after_events` closes a stream once that many events arrived (what is read is what is judged);
+        `completion_ceiling` is then the completion the cost guard reserves instead of the body's own limit.
         """
         deadline = deadline_s or self.limits.deadline_s
         presented = key if key is not None else self._key
@@ -225,6 +227,8 @@ class RecordingClient:
                     presented_key=presented if auth is not Auth.NONE else None,
                     retry_of=retry_of,
                     evidence=self.evidence,
+                    close_after_events=close_after_events,
+                    completion_ceiling=completion_ceiling,
                 )
                 stop = self.breaker.why_not()
                 left = self.breaker.remaining_s()
@@ -232,7 +236,7 @@ class RecordingClient:
                 if clipped:
                     deadline = max(left, 0.001)  # type: ignore[arg-type]  # no request outlives the run's --deadline
                 billable = stop is None and self._budget is not None and isinstance(json_body, dict) and "messages" in json_body
-                reserved = self._budget.reserve(json_body) if billable else None  # type: ignore[union-attr, arg-type]
+                reserved = self._budget.reserve(json_body, completion_ceiling) if billable else None  # type: ignore[union-attr, arg-type]
                 if stop is not None:
                     rec.method, rec.url = method, url
                     rec.request_body = json.dumps(json_body, ensure_ascii=False) if json_body is not None else None

@@ -91,6 +91,8 @@ class Recorder:
     presented_key: str | None = None
     retry_of: str | None = None
     evidence: EvidenceBudget | None = None  # the client's budget for kept bodies and events (None: unlimited)
+    close_after_events: int | None = None  # relaycheck closes the stream itself once this many events arrived
+    completion_ceiling: int | None = None
     allowance: Allowance = field(init=False)
 
     def __post_init__(self) -> None:
@@ -141,6 +143,10 @@ class Recorder:
             return False
         if self.sse is not None and self.sse.overflow:
             self.fail("body_cap", f"stopped reading: {self.sse.overflow_reason}")
+            return False
+        if self.close_after_events is not None and self.sse is not None and self.sse.events_total >= self.close_after_events:
+            # Not a failure: the probe asked to read this much and no more (what it judges is already here).
+            self.notes.append(f"closed by relaycheck after {self.sse.events_total} events, as the probe asked")
             return False
         return True
 
@@ -223,6 +229,7 @@ class Recorder:
             notes=tuple(self.notes),
             retry_of=self.retry_of,
             key_echoed=self._echoes_key(body, sse),
+            completion_ceiling=self.completion_ceiling,
         )
 
     def _within_budget(self, body: str, kept: bytes) -> tuple[str, bytes]:

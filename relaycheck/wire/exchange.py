@@ -90,6 +90,9 @@ class Exchange:
     notes: tuple[str, ...] = field(default=())
     retry_of: str | None = None  # the id of the 429 this request politely retried
     key_echoed: bool = False  # the response carried the presented key in full
+    # The completion a probe bounded this request to: it closes the stream there, and the cost guard and the billing
+    # check price that much instead of the body's own (deliberately too large) limit.
+    completion_ceiling: int | None = None
 
     def header(self, name: str) -> str | None:
         """First response header named `name` (case-insensitive)."""
