@@ -28,7 +28,7 @@ MUTANTS = [
  ("N3", "checks/errors.py", "answered = [x for x in inp.exchanges if x.status is not None]\n    if not answered:\n        return Verdict(INCONCLUSIVE, \"no response was received\")", "answered = [x for x in inp.of(\"errors\")[:1] if x.status is not None]\n    if not answered:\n        return Verdict(INCONCLUSIVE, \"no response was received\")", "key-echo scans only one probe's first exchange"),
  ("N4", "checks/billing.py", "discount = cached * (price.input - price.cached_input)", "discount = cached * price.cached_input", "cached-token discount formula"),
  ("N5", "checks/long.py", "if finish == \"length\" and completion is not None and limit is not None and completion >= limit:", "if finish == \"length\":", "finish_reason length alone made inconclusive"),
- ("N6", "sse.py", "self.data.startswith(\"[DONE]\")", "self.data == \"[DONE]\"", "[DONE] matched exactly, not as a prefix"),
+ ("N6", "wire/sse.py", "self.data.startswith(\"[DONE]\")", "self.data == \"[DONE]\"", "[DONE] matched exactly, not as a prefix"),
  ("N7", "checks/usage.py", "    if hidden <= -HIDDEN_WARN:", "    if False:", "negative-overhead warn removed"),
  # chosen mutants
  ("M1", "checks/usage.py", "SLOPE_TOLERANCE = 0.03", "SLOPE_TOLERANCE = 0.04", "slope tolerance nudged"),

@@ -26,6 +26,9 @@ from relaycheck.run.runner import RunOptions, run_all_sync
 from relaycheck.report.seal import build_report
 from relaycheck.probes.errors import wrong_key
 from relaycheck.config.targets import ENV_NAME, MIN_KEY_LENGTH, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
+from relaycheck.config.targets import reference_for
+from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, BehaviourSpec
+from relaycheck.core.reference import load as load_reference
 
 DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
 FAIL_ON = (*SEVERITIES, "none")
@@ -67,6 +70,10 @@ class ProbeOptions:
     debug: bool = False
     lang: str = "en"
     bundle: Path | None = None
+    reference: Path | None = None  # --reference: a behaviour reference (relaycheck enroll) for models.behaviour
+    behaviour_alpha: float | None = None  # --behaviour-alpha: its false-accusation bound (default 0.01)
+    behaviour_requests: int | None = None  # --behaviour-requests: its request budget per model (default 60)
+    behaviour_seed: int | None = None  # --behaviour-seed: a reproducible run (default: a fresh random seed)
 
 
 @dataclass
@@ -110,6 +117,10 @@ def _validate(opts: ProbeOptions) -> None:
     if opts.max_cost is not None and opts.max_cost < 0:
         raise UsageError("--max-cost must not be negative")
     _parse_prices(opts)
+    if opts.behaviour_alpha is not None and not 1e-9 <= opts.behaviour_alpha <= 0.5:
+        raise UsageError("--behaviour-alpha must be from 1e-9 to 0.5")
+    if opts.behaviour_requests is not None and not 1 <= opts.behaviour_requests <= 2000:
+        raise UsageError("--behaviour-requests must be from 1 to 2000")
     if opts.empty_key_env is not None and not ENV_NAME.match(opts.empty_key_env):
         raise UsageError(f"--empty-key-env must be an environment variable name, not {opts.empty_key_env!r}")
 
@@ -161,7 +172,19 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         known = dict(target.pricing.models) if target.pricing else {}
         currency = target.pricing.currency if target.pricing else opts.currency
         changes["pricing"] = Pricing(currency=currency, models={**known, **_parse_prices(opts)})
+    spec = _behaviour_spec(opts) or target.reference
+    if spec is not None:
+        spec = replace(spec, alpha=opts.behaviour_alpha if opts.behaviour_alpha is not None else spec.alpha,
+                       requests=opts.behaviour_requests or spec.requests, seed=opts.behaviour_seed if opts.behaviour_seed is not None else spec.seed)
+        changes["reference"] = reference_for(spec, target.models, f"target {target.name!r}")
     return replace(target, **changes) if changes else target
+
+
+def _behaviour_spec(opts: ProbeOptions) -> BehaviourSpec | None:
+    """--reference read (a missing or malformed file is a UsageError: one line, exit 2), with its defaults."""
+    if opts.reference is None:
+        return None
+    return BehaviourSpec(load_reference(opts.reference), str(opts.reference), DEFAULT_ALPHA, DEFAULT_REQUESTS, secrets.randbits(62))
 
 
 def _load_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[Target, ...]:
@@ -214,7 +237,7 @@ DEMO_EMPTY_KEY_ENV = "RELAYCHECK_DEMO_EMPTY_KEY"
 DEMO_RATE_LIMIT_PROBE = RateLimitProbe(requests=60, concurrency=4)
 DEMO_IDLE_TIMEOUT_S = 2.0  # the demo answers within milliseconds; a stalled stream should not take 30 s to show
 DEMO_BILLING_SETTLE_S = 5.0  # the delayed_billing fault books 1.5 s late
-DEMO_STALL_THRESHOLD_S = 0.5  # the demo's pacing gaps are milliseconds; its long_stall fault pauses for 1 s
+DEMO_STALL_THRESHOLD_S = 1.0  # the demo's pacing gaps are milliseconds (a loaded machine stretches them); its long_stall fault pauses 1.5 s
 
 
 def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
@@ -287,3 +310,70 @@ def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions,
         for task in tasks.values():  # fewer requests than the ceiling is normal: show the bars full
             progress.update(task, completed=progress.tasks[task].total)
         return result
+
+
+@dataclass(frozen=True)
+class EnrollOptions:
+    """Everything `relaycheck enroll` was asked to do."""
+
+    model: str
+    output: Path
+    base_url: str | None = None
+    api_key_env: str | None = None
+    samples: int = 50
+    seed: int | None = None  # a reproducible enrolment (default: a fresh random seed)
+    concurrency: int | None = None
+    timeout_s: float | None = None
+    max_cost: float | None = None
+    prices: tuple[str, ...] = ()
+    currency: str = "USD"
+
+
+MIN_ENROLLED_SHARE = 0.5  # fewer usable answers than this share of the requests: the endpoint is not answering
+
+
+def enroll(opts: EnrollOptions, env: Mapping[str, str] | None = None, streams: Streams | None = None) -> int:
+    """Sample the categorical prompts from a trusted endpoint and write the reference; return the exit code."""
+    from relaycheck.core.reference import to_json
+    from relaycheck.output.write import atomic_text
+    from relaycheck.run.enroll import MAX_SAMPLES, cost, enrol
+
+    env = os.environ if env is None else env
+    streams = streams or Streams()
+    probe_opts = ProbeOptions(base_url=opts.base_url, models=(opts.model,), api_key_env=opts.api_key_env, prices=opts.prices,
+                              currency=opts.currency, max_cost=opts.max_cost, concurrency=opts.concurrency, timeout_s=opts.timeout_s)
+    register_secrets(_named_secrets(probe_opts, env))
+    _validate(probe_opts)
+    if not 1 <= opts.samples <= MAX_SAMPLES:
+        raise UsageError(f"--samples must be from 1 to {MAX_SAMPLES}")
+    target = _with_overrides(target_from_flags(opts.base_url, (opts.model,), opts.api_key_env or "OPENAI_API_KEY", env), probe_opts)
+    key = resolve_keys(target, env).main
+    redactor = register(Redactor([key]))
+    err = GuardedStream(streams.stderr, redactor, "stderr")
+    ceiling = cost(opts.model, opts.samples)
+    price = target.pricing.for_model(opts.model) if target.pricing else None
+    most = (ceiling.prompt_tokens * price.input + ceiling.completion_tokens * price.output) / 1_000_000 if price else None
+    if opts.max_cost is not None:
+        if most is None:
+            raise UsageError(f"a cost cap needs a price for {opts.model} (--price {opts.model}=IN/OUT)")
+        if most > opts.max_cost:
+            raise UsageError(f"enrolment may cost up to {most:.6f} {target.pricing.currency}, above the cap of {opts.max_cost:g}; use fewer --samples")
+    err.write(f"enrolling {opts.model} at {target.name}: {ceiling.requests} requests, at most {ceiling.max_tokens} tokens\n")
+    result = enrol(target, key, opts.samples, opts.seed if opts.seed is not None else secrets.randbits(62), opts.max_cost)
+    retried = sum(1 for x in result.exchanges if x.retry_of)
+    requests = len(result.exchanges) - retried
+    if result.usable < MIN_ENROLLED_SHARE * ceiling.requests:
+        failed = next((x for x in result.exchanges if not x.ok), None)
+        what = None if failed is None else f"HTTP {failed.status}" if failed.status is not None else f"{failed.error_kind} error: {failed.error}"
+        why = f"; e.g. {what}" if what else ""
+        err.write(redactor.text(f"relaycheck: enrolment failed: only {result.usable} of {requests} replies were usable one-word answers"
+                                f"{why}; nothing was written\n"))
+        err.flush()
+        return 1
+    with atomic_text(opts.output) as handle:
+        handle.write(redactor.assert_clean(to_json(result.reference), str(opts.output)))
+    again = f" ({retried} retried after a 429)" if retried else ""
+    err.write(f"enrolled {opts.model}: {result.usable} usable answers of {requests} requests{again} over {len(result.reference.counts)} prompts; "
+              f"reference written to {opts.output}\n")
+    err.flush()
+    return 0

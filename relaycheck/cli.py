@@ -99,6 +99,10 @@ def probe(
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not show progress while probing."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
     debug: bool = typer.Option(False, "--debug", help="Show redacted internal details on errors."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Opt-in: a behaviour reference written by `relaycheck enroll` (models.behaviour)."),
+    behaviour_alpha: Optional[float] = typer.Option(None, "--behaviour-alpha", help="models.behaviour's bound on a false accusation (default 0.01)."),
+    behaviour_requests: Optional[int] = typer.Option(None, "--behaviour-requests", help="models.behaviour's one-token requests per model at most (default 60)."),
+    behaviour_seed: Optional[int] = typer.Option(None, "--behaviour-seed", help="Seed of models.behaviour's requests and test, for a reproducible run (default: random)."),
 ) -> None:
     """Run the checklist against a relay and print a redacted evidence report."""
     from relaycheck.app import ProbeOptions
@@ -110,9 +114,33 @@ def probe(
         idle_timeout_s=idle_timeout, retry_wait_s=retry_wait, deadline_s=deadline, dry_run=dry_run, max_cost=max_cost, prices=tuple(price), currency=currency,
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
-        lang=lang, bundle=bundle,
+        lang=lang, bundle=bundle, reference=reference, behaviour_alpha=behaviour_alpha, behaviour_requests=behaviour_requests,
+        behaviour_seed=behaviour_seed,
     )
     raise typer.Exit(run_probe(opts))
+
+
+@app.command()
+@_guarded
+def enroll(
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="The endpoint you trust, e.g. the official API (default: $OPENAI_BASE_URL)."),
+    model: str = typer.Option(..., "--model", "-m", help="The model to enrol."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the reference (JSON)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Environment variable holding the key (default OPENAI_API_KEY)."),
+    samples: int = typer.Option(50, "--samples", help="Requests per categorical prompt (12 prompts, one-token answers)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the requests, for a reproducible enrolment (default: random)."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Refuse to start when enrolment may cost more than this (needs --price)."),
+    price: List[str] = typer.Option([], "--price", help="Price per 1M tokens, MODEL=INPUT/OUTPUT."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 4)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
+) -> None:
+    """Sample one-token answers to fixed categorical prompts from a trusted endpoint into a behaviour reference."""
+    from relaycheck.app import EnrollOptions
+    from relaycheck.app import enroll as run_enroll
+
+    opts = EnrollOptions(model=model, output=output, base_url=base_url, api_key_env=api_key_env, samples=samples, seed=seed,
+                         concurrency=concurrency, timeout_s=timeout, max_cost=max_cost, prices=tuple(price))
+    raise typer.Exit(run_enroll(opts))
 
 
 @app.command()

@@ -135,7 +135,7 @@ def test_probe_against_a_separately_served_demo_relay(tmp_path):
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
         statuses = {c["id"]: c["status"] for c in report["targets"][0]["checks"]}
-        opt_in = {"errors.rate_limit", "errors.insufficient_balance", "billing.balance", "billing.delta"}
+        opt_in = {"errors.rate_limit", "errors.insufficient_balance", "billing.balance", "billing.delta", "models.behaviour"}
         assert {statuses.pop(i) for i in opt_in} == {"skip"}  # not configured in this targets file
         assert set(statuses.values()) == {"pass"}
     finally:

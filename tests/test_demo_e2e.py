@@ -19,7 +19,8 @@ def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
     assert run.code == 0, run.stderr
     found = verdicts(run.report)
     assert {cid for cid, _ in found} == set(checklist.load().select(profile))
-    assert {k: v for k, v in found.items() if v != "pass"} == ({("models.twins", None): "skip"} if profile == "deep" else {})
+    skips = {("models.behaviour", "gpt-4o-mini"): "skip"}  # opt-in: no reference given
+    assert {k: v for k, v in found.items() if v != "pass"} == ({**skips, ("models.twins", None): "skip"} if profile == "deep" else skips)
     deep = {s.id for s in checklist.load().specs if s.deep}
     assert deep and (deep <= {cid for cid, _ in found}) == (profile == "deep")  # deep checks only in the deep profile
 
@@ -31,6 +32,19 @@ def _profile_for(fault) -> str:
 
 # With one model there is nothing to compare: the fault-free verdict of models.twins is then a skip.
 ONE_MODEL_SKIPS = {"models.twins"}
+# Without a reference models.behaviour skips; a fault that flips it is judged with one enrolled from the fault-free demo.
+REFERENCE_CHECK = "models.behaviour"
+
+
+def _reference_for(fault, tmp_path):
+    from relaycheck.core.reference import to_json
+    from relaycheck.demo.model import DEFAULT_MODEL, demo_reference
+
+    if REFERENCE_CHECK not in fault.expect:
+        return None
+    path = tmp_path / "demo.ref.json"
+    path.write_text(to_json(demo_reference((fault.models or (DEFAULT_MODEL,))[0], 50, seed=1)), encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
@@ -38,13 +52,15 @@ def test_each_fault_flips_exactly_its_checks(tmp_path, name):
     fault = FAULTS[name]
     profile = _profile_for(fault)
     # A fault with its own models is judged on its own checks (the other vendor's tokenizer makes counts inconclusive).
-    run = run_probe(tmp_path, demo=True, fault=name, profile=profile, only=fault.checks)
+    reference = _reference_for(fault, tmp_path)
+    run = run_probe(tmp_path, demo=True, fault=name, profile=profile, only=fault.checks, reference=reference, behaviour_seed=1)
     report = run.report
     checks = report["targets"][0]["checks"]
     got = {c["id"]: c["status"] for c in checks}
     chosen = fault.checks or checklist.load().select(profile)
     one_model = len(fault.models) < 2
-    expected = {cid: fault.expect.get(cid, "skip" if one_model and cid in ONE_MODEL_SKIPS else "pass") for cid in chosen}
+    expected = {cid: fault.expect.get(cid, "skip" if (one_model and cid in ONE_MODEL_SKIPS) or (cid == REFERENCE_CHECK and reference is None)
+                                      else "pass") for cid in chosen}
     assert got == expected, {c["id"]: c["summary"] for c in checks if c["status"] != expected[c["id"]]}
     for c in checks:
         assert CHECK_CRASHED not in c["summary"]
@@ -76,7 +92,8 @@ def test_several_models_run_each_model_check_per_model(tmp_path):
     run = run_probe(tmp_path, demo=True, models=("gpt-4o-mini", "gpt-4-turbo"), profile="deep")  # every check, both models
     found = verdicts(run.report)
     # an o200k and a cl100k model; both OpenAI's, so models.twins has no different-vendor pair to compare
-    assert {k: v for k, v in found.items() if v != "pass"} == {("models.twins", None): "skip"}
+    skips = {("models.twins", None): "skip", **{(REFERENCE_CHECK, m): "skip" for m in ("gpt-4o-mini", "gpt-4-turbo")}}
+    assert {k: v for k, v in found.items() if v != "pass"} == skips
     assert found[("stream.usage", "gpt-4-turbo")] == "pass"  # counted in cl100k_base
     assert found[("models.echo", "gpt-4o-mini")] == "pass"
     assert found[("base.https", None)] == "pass"
@@ -190,7 +207,7 @@ def test_a_relay_limited_to_3_per_second_still_gets_every_verdict_right(tmp_path
     retries = [x for x in ordinary if x["retry_of"]]
     assert limited and retries  # the limit really bit, and the probes waited and retried
     assert {x["retry_of"] for x in retries} <= {x["id"] for x in limited}
-    assert {c["status"] for c in target["checks"]} == {"pass"}
+    assert {c["status"] for c in target["checks"] if c["id"] != REFERENCE_CHECK} == {"pass"}  # (that one needs a reference)
     rate = next(c for c in target["checks"] if c["id"] == "errors.rate_limit")
     assert rate["metrics"]["x_ratelimit_limit_requests"] == "3"
 

@@ -14,12 +14,13 @@ import httpx
 import yaml
 
 from relaycheck.core.exits import UsageError
+from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, BehaviourSpec
 from relaycheck.redaction.redact import KEY_SHAPE
 
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
-    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s",
+    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -80,6 +81,7 @@ class Target:
     long_reply_tokens: int = 1500  # length of the long.* reply
     stall_threshold_s: float = 10.0  # longest gap between events of the long stream before long.no_stall fails
     context_depths: tuple[int, ...] = (2000, 8000)  # context.intact's prompt lengths, tried in order (deep profile)
+    reference: BehaviourSpec | None = None  # opt-in: a behaviour reference (relaycheck enroll) for models.behaviour
 
 
 def _looks_like_key(value: str) -> bool:
@@ -232,6 +234,7 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         max_cost=_number(raw, "max_cost", None, 0, 1e9, where) if raw.get("max_cost") is not None else None,
         stall_threshold_s=float(stall),
         context_depths=_depths(raw.get("context_depths"), f"{where}.context_depths"),
+        reference=parse_reference(raw.get("reference"), f"{where}.reference", Path(source).parent, tuple(m.strip() for m in models)),
     )
 
 
@@ -284,6 +287,37 @@ def parse_pricing(raw: Any, where: str) -> Pricing | None:
     if not models:
         raise UsageError(f"{where}: no model prices given")
     return Pricing(currency=currency, models=models)
+
+
+def parse_reference(raw: Any, where: str, base: Path, models: tuple[str, ...]) -> BehaviourSpec | None:
+    """`reference: ref.json` or `reference: {file: ref.json, alpha: 0.01, requests: 60}` (a path relative to the
+    targets file); the file is read now, so a missing or malformed one is a usage error before anything is sent."""
+    import secrets
+
+    from relaycheck.core import reference as behaviour_reference
+
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"file": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("file"), str) or set(raw) - {"file", "alpha", "requests"}:
+        raise UsageError(f"{where}: expected a file name, or {{file: ref.json, alpha: 0.01, requests: 60}}")
+    alpha = _number(raw, "alpha", DEFAULT_ALPHA, 1e-9, 0.5, where)
+    requests = _number(raw, "requests", DEFAULT_REQUESTS, 1, 2000, where, integer=True)
+    path = Path(raw["file"]).expanduser()
+    loaded = behaviour_reference.load(path if path.is_absolute() else base / path)
+    return reference_for(BehaviourSpec(loaded, str(path), float(alpha), int(requests), secrets.randbits(62)), models, where)
+
+
+def reference_for(spec: BehaviourSpec, models: tuple[str, ...], where: str) -> BehaviourSpec:
+    """The spec, once its reference is known to be of one of the target's models (by name or without a provider prefix)."""
+    from relaycheck.text.tokens import base_model_name
+
+    wanted = {spec.reference.model, base_model_name(spec.reference.model)}
+    if not any({m, base_model_name(m)} & wanted for m in models):
+        raise UsageError(f"{where}: the reference {spec.source} was enrolled for {spec.reference.model}, which is not among the "
+                         f"target's models ({', '.join(models)})")
+    return spec
 
 
 def parse_rate_limit_probe(raw: Any, where: str) -> RateLimitProbe | None:

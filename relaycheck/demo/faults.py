@@ -142,7 +142,7 @@ FAULTS: dict[str, Fault] = {
         Fault("reset_long_stream", "resets the connection of long streams right after the finish_reason chunk (no usage chunk, no [DONE])",
               {"long.complete": "fail", "billing.delta": "inconclusive"},
               behaviour=Behaviour(reset_long_streams=True)),
-        Fault("long_stall", "pauses long streams for 1 s halfway (the demo's stall threshold is 0.5 s)", {"long.no_stall": "fail"},
+        Fault("long_stall", "pauses long streams for 1.5 s halfway (the demo's stall threshold is 1 s)", {"long.no_stall": "fail"},
               behaviour=Behaviour(pause_long_streams=True)),
         Fault("price_multiplier", "charges twice the advertised price", {"billing.delta": "fail"},
               behaviour=Behaviour(price_factor=2.0)),
@@ -164,7 +164,8 @@ FAULTS: dict[str, Fault] = {
               {"usage.reasoning": "warn"},
               behaviour=Behaviour(hidden_reasoning_tokens=150)),
         Fault("sibling_rewrite", "serves gpt-4o-mini (same tokenizer, 16,384-token ceiling) under the name gpt-4.1-mini (32,768), "
-              "rewriting the model field; its LiteLLM front reports gpt-4o-mini's cost", {"models.limits": "fail", "models.residue": "fail"},
+              "rewriting the model field; its LiteLLM front reports gpt-4o-mini's cost",
+              {"models.limits": "fail", "models.residue": "fail", "models.behaviour": "fail"},
               models=("gpt-4.1-mini",), behaviour=Behaviour(sibling="gpt-4o-mini", reports_cost="litellm")),
         # The limits are gpt-4.1-mini's (models.limits passes); only the relay's own books name the cheaper model.
         Fault("sibling_cost", "answers gpt-4.1-mini but reports in usage.cost what the usage costs at gpt-4o-mini's price",

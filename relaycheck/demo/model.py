@@ -90,10 +90,85 @@ def model_reply(model: str, prompt: str, temperature: float, noisy: bool) -> str
     return f"The {rng.choice(_PLACES)} {rng.choice(_MOODS)}, {rng.randint(2, 99_999)} nights a year."
 
 
+# The answers each kind of categorical prompt (relaycheck.core.reference) draws from, by language.
+_CATEGORIES = {
+    ("number", "en"): tuple(str(i) for i in range(1, 101)),
+    ("number", "zh"): tuple(str(i) for i in range(1, 101)),
+    ("colour", "en"): ("Blue", "Green", "Red", "Purple", "Yellow", "Orange", "Teal", "Black", "Indigo", "Crimson", "Silver", "Turquoise"),
+    ("colour", "zh"): ("蓝色", "绿色", "红色", "紫色", "黄色", "橙色", "黑色", "白色", "青色", "粉色"),
+    ("coin", "en"): ("Heads", "Tails"),
+    ("coin", "zh"): ("正面", "反面"),
+    ("animal", "en"): ("Elephant", "Cat", "Dog", "Tiger", "Lion", "Dolphin", "Giraffe", "Penguin", "Fox", "Owl", "Octopus", "Kangaroo"),
+    ("animal", "zh"): ("猫", "狗", "熊猫", "老虎", "狮子", "大象", "兔子", "海豚", "长颈鹿", "狐狸"),
+    ("city", "en"): ("Paris", "Tokyo", "London", "Kyoto", "Sydney", "Istanbul", "Barcelona", "Cairo", "Lisbon", "Vancouver", "Prague", "Nairobi"),
+    ("city", "zh"): ("北京", "上海", "东京", "巴黎", "伦敦", "纽约", "杭州", "成都", "西安", "悉尼"),
+}
+_FAVOURITES = (0.46, 0.24, 0.13, 0.08, 0.05)  # how a model's answers to one categorical prompt concentrate
+
+
+def categorical_distribution(model: str, prompt_id: str, kind: str, lang: str) -> tuple[tuple[str, float], ...]:
+    """A model's own answer distribution for one categorical prompt (at temperature 1): a few favourites, chosen by a
+    hash of the model's name, and a thin tail; two models have different favourites, one model always the same."""
+    import hashlib
+    import random
+
+    rng = random.Random(hashlib.sha256(f"{model}\n{prompt_id}".encode()).digest())
+    options = list(_CATEGORIES[(kind, lang)])
+    rng.shuffle(options)
+    tail = (1.0 - sum(_FAVOURITES[: len(options)])) / max(len(options) - len(_FAVOURITES), 1)
+    weights = [_FAVOURITES[i] if i < len(_FAVOURITES) else tail for i in range(len(options))]
+    if len(options) <= len(_FAVOURITES):  # a coin: one side favoured, how much is the model's own
+        first = 0.55 + 0.4 * rng.random()
+        weights = [first, 1.0 - first]
+    return tuple(zip(options, weights))
+
+
+def categorical_reply(model: str, prompt: str, temperature: float, seed: int | None) -> str | None:
+    """The answer to a categorical prompt, sampled from the model's distribution with the request's temperature
+    (the favourite at temperature 0; reproducible for a seed), or None when the prompt is not one of them."""
+    import hashlib
+    import random
+
+    from relaycheck.core.reference import BY_TEXT
+
+    known = BY_TEXT.get(prompt.strip())
+    if known is None:
+        return None
+    options = categorical_distribution(model, known.id, known.kind, known.lang)
+    if temperature <= 0:
+        return max(options, key=lambda o: o[1])[0]
+    rng = random.Random(hashlib.sha256(f"{model}\n{known.id}\n{seed}".encode()).digest()) if seed is not None else random
+    weights = [w ** (1.0 / temperature) for _, w in options]
+    return rng.choices([o for o, _ in options], weights)[0]
+
+
+def demo_reference(model: str, samples: int, seed: int, host: str = "127.0.0.1"):
+    """The reference `relaycheck enroll --samples N --seed S` writes from the fault-free demo relay, made in-process
+    (same request seeds, same answers, same normalisation; no HTTP): what a test can hand `probe --demo --reference`."""
+    from datetime import datetime, timezone
+
+    from relaycheck.core import reference as ref
+    from relaycheck.probes.behaviour import request_seed
+
+    counts: dict[str, dict[str, int]] = {}
+    unusable: dict[str, int] = {}
+    for prompt in ref.PROMPTS:
+        found: dict[str, int] = {}
+        for i in range(samples):
+            answer = ref.normalise(prompt.kind, categorical_reply(model, prompt.text, 1.0, request_seed(seed, f"enrol/{prompt.id}", i)))
+            if answer is not None:
+                found[answer] = found.get(answer, 0) + 1
+        counts[prompt.id], unusable[prompt.id] = found, samples - sum(found.values())
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return ref.Reference(model, when, host, samples, counts, unusable)
+
+
 def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False, seed: int | None = None, model: str = "") -> str:
     """The reply a well-behaved model gives to the probes' instructions."""
     from relaycheck.probes.twins import PROMPTS as TWINS_PROMPTS
 
+    if (answer := categorical_reply(model, prompt, temperature, seed)) is not None:
+        return answer
     if prompt.strip() == _OPEN:
         return open_reply(temperature, noisy, seed)
     if prompt.strip() in TWINS_PROMPTS:

@@ -38,7 +38,7 @@ class DemoRelay:
         token_ms: float = 3.0,
         empty_key: str | None = None,
         stall_s: float = 4.0,
-        long_stall_s: float = 1.0,
+        long_stall_s: float = 1.5,
         latency_ms: float = 0.0,
         ceilings: bool = True,
     ) -> None:
@@ -58,7 +58,7 @@ class DemoRelay:
         # What each billed completion cost the main key: (SHA-256 of the request body, model, prompt, completion).
         self.usage_log: collections.deque[tuple[str, str, int, int]] = collections.deque(maxlen=10_000)
         self.stall_s = stall_s
-        self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 0.5 s threshold, below its idle timeout
+        self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 1 s threshold, below its 2 s idle timeout
         # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
         self.rate_limit = self.behaviour.rate_limit
         self.ledger = Ledger(self.behaviour)

@@ -361,7 +361,8 @@ class Redactor:
             if redacted != value:
                 return redacted
             scheme, _, rest = value.partition(" ")
-            if _ALREADY_REDACTED.fullmatch(rest or value):  # a saved report read back: keep its masked key id
+            # A saved report read back: keep its masked key id, bare ("[redacted sk-… #id]" holds a space) or after a scheme.
+            if _ALREADY_REDACTED.fullmatch(value) or (rest and _ALREADY_REDACTED.fullmatch(rest)):
                 return value
             if rest and scheme.lower() in ("bearer", "basic", "token"):
                 return f"{scheme} [redacted]"

@@ -34,11 +34,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def config(upstream: str, slow_upstream: str) -> dict:
-    """A mock model, a model forwarded to the demo relay, one with an rpm limit, one with a short timeout."""
+def config(upstream: str, slow_upstream: str, sibling_upstream: str | None = None) -> dict:
+    """A mock model, a model forwarded to the demo relay, one with an rpm limit, one with a short timeout (and
+    gpt-4.1-mini forwarded to an upstream that serves a cheaper sibling under that name)."""
     forwarded = {"model": "openai/gpt-4o-mini", "api_base": upstream, "api_key": UPSTREAM_KEY}
+    sibling = [{"model_name": "gpt-4.1-mini", "litellm_params": {"model": "openai/gpt-4.1-mini", "api_base": sibling_upstream,
+                                                                  "api_key": UPSTREAM_KEY}}] if sibling_upstream else []
     return {
-        "model_list": [
+        "model_list": [*sibling,
             {"model_name": "mock-gpt", "litellm_params": {"model": "openai/gpt-4o-mini", "mock_response": "Hello from the mock"}},
             {"model_name": "gpt-4o-mini", "litellm_params": forwarded},
             {"model_name": "limited", "litellm_params": {**forwarded, "rpm": 2}},
@@ -50,10 +53,10 @@ def config(upstream: str, slow_upstream: str) -> dict:
 
 
 @contextmanager
-def running(command: str, workdir: Path, upstream: str, slow_upstream: str) -> Iterator[str]:
+def running(command: str, workdir: Path, upstream: str, slow_upstream: str, sibling_upstream: str | None = None) -> Iterator[str]:
     """Run the proxy without a database until the block ends; yield its base URL (…/v1)."""
     path = workdir / "litellm.yaml"
-    path.write_text(yaml.safe_dump(config(upstream, slow_upstream)))
+    path.write_text(yaml.safe_dump(config(upstream, slow_upstream, sibling_upstream)))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DATABASE_URL", "LITELLM_"))}
     env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", NO_PROXY="*", no_proxy="*")  # offline: no cost-map download

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import litellm_proxy  # noqa: E402
 
 from conftest import run_probe  # noqa: E402
+from relaycheck.demo import faults  # noqa: E402
 from relaycheck.demo.server import DemoRelay  # noqa: E402
 
 COMMAND, MISSING = litellm_proxy.available()
@@ -35,12 +36,16 @@ FORWARDED = {
     "errors.missing_key": "pass", "errors.unknown_model": "pass",  # an unknown model is an honest 400
     "errors.bad_request": "pass", "errors.shape": "pass", "errors.key_echo": "pass", "errors.timeout": "pass",
     "errors.rate_limit": "skip", "errors.insufficient_balance": "skip", "billing.balance": "skip", "billing.delta": "skip",
+    # LiteLLM passes the upstream's refusal of a limit one past gpt-4o-mini's ceiling through, naming 16384; its own
+    # x-litellm-response-cost is priced as gpt-4o-mini. models.behaviour needs a reference.
+    "models.limits": "pass", "models.residue": "pass", "models.behaviour": "skip",
 }
 # mock_response: a canned reply, which chat.follows catches; what cannot be counted offline is skipped or inconclusive.
 MOCK = {
     **FORWARDED,
     "chat.follows": "fail", "chat.injection": "inconclusive", "models.tokenizer": "skip", "usage.prompt": "skip", "usage.completion": "skip",
     "stream.incremental": "inconclusive", "stream.usage": "inconclusive", "long.complete": "inconclusive", "stream.integrity": "inconclusive",
+    "models.limits": "inconclusive",  # mock-gpt is not in the model catalogue: no published ceiling to ask past
 }
 # An rpm-limited deployment (429 without Retry-After) and one with a 1 s timeout in front of a slow upstream (408).
 LIMITS = {
@@ -54,7 +59,8 @@ def proxy(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("litellm")
     with DemoRelay(key=litellm_proxy.UPSTREAM_KEY) as upstream, \
             DemoRelay(key=litellm_proxy.UPSTREAM_KEY, ttft_ms=3000) as slow, \
-            litellm_proxy.running(COMMAND, workdir, upstream.base_url, slow.base_url) as base_url:
+            DemoRelay(key=litellm_proxy.UPSTREAM_KEY, fault=faults.get("sibling_rewrite")) as sibling, \
+            litellm_proxy.running(COMMAND, workdir, upstream.base_url, slow.base_url, sibling.base_url) as base_url:
         yield base_url
 
 
@@ -98,6 +104,21 @@ def test_rate_limits_and_timeouts_of_a_stock_litellm_proxy(proxy, tmp_path):
     limited = next(t for t in run.report["targets"] if t["name"] == "limited")
     refusal = next(x for x in limited["exchanges"] if x["response"]["status"] == 429)
     assert not any(k.lower() == "retry-after" for k, _ in refusal["response"]["headers"])
+
+
+@needs_proxy
+def test_a_cheaper_sibling_behind_a_stock_litellm_proxy_still_fails_identity(proxy, tmp_path):
+    # gpt-4.1-mini forwarded to an upstream that serves gpt-4o-mini under that name (same tokenizer): LiteLLM passes
+    # the name on, so the clumsy checks see nothing; the refused limit names the sibling's ceiling.
+    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
+    targets = _targets(tmp_path, proxy, "name: sibling, models: [gpt-4.1-mini]", "name: honest, models: [gpt-4o-mini]")
+    run = run_probe(tmp_path, env=env, targets_file=targets, only=("models.echo", "models.tokenizer", "models.limits", "models.residue"))
+    sibling, honest = ({c["id"]: (c["status"], c["summary"]) for c in t["checks"]} for t in run.report["targets"])
+    assert sibling["models.echo"][0] == "pass" and sibling["models.tokenizer"][0] == "pass"  # what the issue measured
+    assert sibling["models.limits"][0] == "fail" and "16384" in sibling["models.limits"][1] and "gpt-4o-mini" in sibling["models.limits"][1]
+    assert {k: v[0] for k, v in honest.items()} == {"models.echo": "pass", "models.tokenizer": "pass", "models.limits": "pass",
+                                                   "models.residue": "pass"}
+    assert run.code == 1 and "Traceback" not in run.stderr
 
 
 def notable() -> dict[tuple[str, str], str]:
