@@ -386,3 +386,34 @@ def test_many_residue_fields_are_summed_up_and_all_cited():
     v = check(*xs)
     assert v.status == "fail" and v.summary.count("Anthropic residue") == 3 and "and 2 more such fields" in v.summary
     assert len(v.evidence) == 5 and len(v.metrics["residue"]) == 5
+
+
+# ---- every hint, exactly (pinned after the mutation run: the words are what a report shows) ---------------------
+from relaycheck.checks.residue import Hint  # noqa: E402
+
+_TOOL_CALLS = [{"id": "toolu_01AbCdEfGhIjKlMnOpQrStUv", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+               {"id": "toolu_x", "type": "function", "function": {"name": "g", "arguments": "{}"}}]
+
+
+@pytest.mark.parametrize("kw,hints", [
+    (dict(rid="msg_01AbCdEfGhIjKlMnOpQrStUvWx"), [Hint("anthropic", True, "reply id msg_01AbCdEfGhIjKlMnOpQrStUvWx (Anthropic's id format)")]),
+    (dict(rid="msg_01abcdefghijklmnopqrstuvwx"), [Hint("anthropic", False, "reply id msg_01abcdefghijklmnopqrstuvwx (Anthropic's prefix, not its full format)")]),
+    (dict(rid="msg_abcdefgh"), [Hint("anthropic", False, "reply id msg_abcdefgh (Anthropic's prefix, not its full format)")]),
+    (dict(tool_calls=_TOOL_CALLS), [Hint("anthropic", True, "tool call id toolu_01AbCdEfGhIjKlMnOpQrStUv (Anthropic's id format)"),
+                                    Hint("anthropic", False, "tool call id toolu_x (Anthropic's prefix, not its full format)")]),
+    (dict(candidates=[{"content": {"parts": [{"text": "hi"}]}}]), [Hint("google", True, "Gemini's candidates[].content.parts")]),
+    (dict(candidates=[{"x": 1}]), [Hint("google", False, "a candidates field")]),
+    (dict(candidates=[{"content": {"x": 1}}]), [Hint("google", False, "a candidates field")]),
+    (dict(candidates="x"), [Hint("google", False, "a candidates field")]),
+    (dict(usageMetadata={"promptTokenCount": 3, "candidatesTokenCount": 2, "totalTokenCount": 5}), [Hint("google", True, "Gemini's usageMetadata counts")]),
+    (dict(usageMetadata={"other": 1}), [Hint("google", False, "a usageMetadata field")]),
+    (dict(responseId="abc"), [Hint("google", False, "a responseId field (Gemini's name for the reply id)")]),
+    (dict(usage={"input_tokens": 3, "output_tokens": 2}), [Hint("anthropic", False, "usage counted as input_tokens/output_tokens instead of "
+                                                               "prompt_tokens/completion_tokens (Anthropic's names, also the Responses API's)")]),
+    (dict(usage={**usage_of(3, 2), "cache_creation_input_tokens": 1}), [Hint("anthropic", False, "usage.cache_creation_input_tokens 1 "
+                                                                             "(a prompt-cache write, which Anthropic bills)")]),
+    (dict(usage={**usage_of(3, 2), "cache_creation_input_tokens": 0}), []),
+    (dict(rid="chatcmpl-1"), []),
+])
+def test_each_hint_names_its_vendor_strength_and_field(kw, hints):
+    assert residue(answer(**kw)) == hints
