@@ -15,6 +15,7 @@ import time
 import pytest
 
 from hostile_server import HostileRelay
+from timing import load_factor
 
 TIMEOUT_S, IDLE_S = 4, 3
 # The quick profile's longest chain: root, first chat, then the rest in at most two rounds at concurrency 8,
@@ -64,7 +65,7 @@ def _probe(base_url: str, tmp_path) -> tuple[int, float, float, str, dict | None
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTILE_KEY": "sk-hostile-test-key-000000000001"}
     start = time.monotonic()
     with err.open("wb") as stderr:
-        code = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=tmp_path, timeout=BOUND_S * 3).returncode
+        code = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=tmp_path, timeout=BOUND_S * 3 * load_factor()).returncode
     wall = time.monotonic() - start
     report = json.loads(out.read_text()) if out.exists() else None
     return code, wall, int(peak.read_text()) / 1024, err.read_text(), report
@@ -77,7 +78,7 @@ def test_a_hostile_relay_yields_a_finding_within_bounds(mode, tmp_path):
         code, wall, peak_mb, stderr, report = _probe(base_url, tmp_path)
     assert "Traceback" not in stderr and report is not None, stderr[-2000:]
     assert code == 1, (code, stderr)  # findings, not a crash (4) or a usage error (2)
-    assert wall < BOUND_S, f"{mode}: {wall:.1f} s"
+    assert wall < BOUND_S * load_factor(), f"{mode}: {wall:.1f} s (load factor {load_factor():.1f})"
     print(f"{mode}: {wall:.1f} s, peak {peak_mb:.0f} MB")
     assert peak_mb < PEAK_MB, f"{mode}: peak RSS {peak_mb:.0f} MB"
     check_id, verdict, words = CASES[mode]

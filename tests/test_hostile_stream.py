@@ -12,6 +12,7 @@ import pytest
 
 from hostile_stream import MANY_DATA_LINES, StreamRelay
 from test_hostile import BOUND_S, TIMEOUT_S, _probe
+from timing import load_factor
 
 PEAK_MB = 150
 REPORT_MB = 40  # the evidence budget (32 MiB of JSON per target) plus the report's own fields
@@ -39,7 +40,7 @@ def _run(mode: str, tmp_path) -> tuple[dict, dict, float]:
         code, wall, peak_mb, stderr, report = _probe(base_url, tmp_path)
     assert "Traceback" not in stderr and report is not None, stderr[-2000:]
     assert code in (0, 1), (code, stderr)  # findings, never a crash (4) or a usage error (2)
-    assert wall < BOUND_S, f"{mode}: {wall:.1f} s"
+    assert wall < BOUND_S * load_factor(), f"{mode}: {wall:.1f} s (load factor {load_factor():.1f})"
     assert peak_mb < PEAK_MB, f"{mode}: peak RSS {peak_mb:.0f} MB"
     size_mb = (tmp_path / "report.json").stat().st_size / 1e6
     assert size_mb < REPORT_MB, f"{mode}: report.json is {size_mb:.1f} MB"

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from timing import load_factor
+
 import hostile_server
 from test_hostile import _RUN_AND_REPORT_PEAK
 
@@ -115,14 +117,14 @@ def test_every_hostile_mode_meets_the_common_bar(module, mode, tmp_path):
                 "--concurrency", "8", "--no-progress", "--format", "json", "--output", str(out), "--bundle", str(tmp_path / "bundle"), *extra_args]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTILE_KEY": CANARY}
         start = time.monotonic()
-        run = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=BOUND_S * 4)
+        run = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=BOUND_S * 4 * load_factor())
         wall = time.monotonic() - start
     assert "Traceback" not in run.stderr, run.stderr[-2000:]
     assert run.returncode in (0, 1), (run.returncode, run.stderr[-2000:])
     assert out.exists(), run.stderr[-2000:]
     json.loads(out.read_text(encoding="utf-8"))  # strict JSON, whatever the relay sent
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*tmp*")), "a temporary file was left behind"
-    assert wall < BOUND_S + extra_s, f"{mode}: {wall:.1f} s"
+    assert wall < (BOUND_S + extra_s) * load_factor(), f"{mode}: {wall:.1f} s (load factor {load_factor():.1f})"
     peak_mb = int(peak.read_text()) / 1024
     assert peak_mb < PEAK_MB, f"{mode}: peak RSS {peak_mb:.0f} MB"
     for where, text in _all_outputs(tmp_path, run.stdout, run.stderr).items():
