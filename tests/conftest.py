@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,3 +53,14 @@ def run_probe(tmp_path: Path, env: dict[str, str] | None = None, **options: obje
 def verdicts(report: dict) -> dict[tuple[str, str | None], str]:
     """(check id, model) -> status for the first target."""
     return {(c["id"], c["model"]): c["status"] for c in report["targets"][0]["checks"]}
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory) -> Path:
+    """The project built as a wheel, once per test process (the wheel tests read it; building takes seconds)."""
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out),
+                             str(Path(__file__).resolve().parent.parent)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return next(out.glob("relaycheck-*.whl"))
+

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relaycheck.config.balances import QUOTA_PER_USD, Reading, moved
+from relaycheck.config.balances import QUOTA_PER_USD, Reading, adapters_for, moved
 from relaycheck.probes.budget import Budget
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
 from relaycheck.checks._util import is_int, same_model
 from relaycheck.checks.models import reply_models
 from relaycheck.config.targets import Price, Pricing
 from relaycheck.wire.exchange import Exchange
-from relaycheck.config.balances import adapters_for
 from relaycheck.probes.registry import billed_after_the_bill, billed_in_the_delta
 
 TOLERANCE = 0.10
@@ -93,8 +92,8 @@ def _expected(inp: CheckInput) -> _Expected:
         replied = x.status is not None and 200 <= x.status < 300
         if not replied or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES:
             continue
-        usage = x.reply.usage
-        if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")):
+        prompt, completion = x.reply.prompt_tokens, x.reply.completion_tokens
+        if prompt is None or completion is None:
             if (x.error is not None or x.completion_ceiling is not None) and isinstance(x.request_json, dict):
                 # Cut after its 200 (a reset or stalled stream, or closed by the probe once it had read enough): the
                 # relay may have billed any part of its ceiling.
@@ -110,8 +109,8 @@ def _expected(inp: CheckInput) -> _Expected:
             unpriced.append(x.id)
             continue
         cached = x.reply.cached_tokens
-        discount = cached * (price.input - price.cached_input) if price.cached_input is not None and is_int(cached) and 0 < cached <= usage["prompt_tokens"] else 0
-        total += (usage["prompt_tokens"] * price.input - discount + usage["completion_tokens"] * price.output) / 1_000_000
+        discount = cached * (price.input - price.cached_input) if price.cached_input is not None and is_int(cached) and 0 < cached <= prompt else 0
+        total += (prompt * price.input - discount + completion * price.output) / 1_000_000
     return _Expected(total, unpriced, unreported, cut_ceiling, tuple(cut))
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-from relaycheck.config.balances import Reading, moved
+from relaycheck.config.balances import Reading, adapters_for, moved
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int
 from relaycheck.checks.billing import TOLERANCE, price_for
 from relaycheck.wire.exchange import Exchange
-from relaycheck.config.balances import adapters_for
 from relaycheck.config.targets import Price
 
 _READING = re.compile(r"^(start|after first #\d+|after repeat #\d+): (\w+)$")
@@ -17,8 +15,8 @@ _READING = re.compile(r"^(start|after first #\d+|after repeat #\d+): (\w+)$")
 
 def _cost(x: Exchange, price: Price) -> tuple[float, float]:
     """(cost at the cached price, cost with every prompt token at the full price) of one reply's usage."""
-    usage = x.reply.usage or {}
-    prompt, completion, cached = usage["prompt_tokens"], usage["completion_tokens"], x.reply.cached_tokens or 0
+    prompt, completion, cached = x.reply.prompt_tokens, x.reply.completion_tokens, x.reply.cached_tokens or 0
+    assert prompt is not None and completion is not None  # only replies with usage are priced
     assert price.cached_input is not None
     full = (prompt * price.input + completion * price.output) / 1_000_000
     return full - cached * (price.input - price.cached_input) / 1_000_000, full
@@ -58,10 +56,10 @@ def cache(inp: CheckInput) -> Verdict:
         why = f"HTTP {broken.status or broken.error_kind}" if broken else "not sent"
         return Verdict(INCONCLUSIVE, f"the long prefix was not answered twice ({why})", tuple(x.id for x in (first, repeat) if x))
     ids = (first.id, repeat.id)
-    usage = repeat.reply.usage
-    if not usage or not is_int(usage.get("prompt_tokens")) or not is_int(usage.get("completion_tokens")) or not first.reply.usage:
+    prompt = repeat.reply.prompt_tokens
+    if prompt is None or repeat.reply.completion_tokens is None or first.reply.prompt_tokens is None or first.reply.completion_tokens is None:
         return Verdict(INCONCLUSIVE, "the replies carry no usage: cached tokens cannot be read", ids)
-    cached, prompt = repeat.reply.cached_tokens, usage["prompt_tokens"]
+    cached = repeat.reply.cached_tokens
     if not cached:
         return Verdict(INCONCLUSIVE, f"the repeat reports no cached tokens ({prompt} prompt tokens, cached_tokens "
                        f"{'absent' if cached is None else 0}): no cache discount to verify", ids, {"prompt_tokens": prompt, "cached_tokens": cached})

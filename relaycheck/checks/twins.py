@@ -6,7 +6,6 @@ from itertools import combinations
 
 from relaycheck.text import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int
 from relaycheck.wire.exchange import Exchange
 from relaycheck.probes.twins import ASKS, PROMPTS, label
 
@@ -35,9 +34,8 @@ def _reproduced(xs: dict[str, Exchange], index: int) -> tuple[str, tuple[int, in
     text = texts.pop() if len(texts) == 1 else None
     if not text:  # differing replies (noise) or an empty one: not evidence of anything
         return None
-    usage = asks[0].reply.usage or {}  # type: ignore[arg-type]
-    counts = (usage.get("prompt_tokens"), usage.get("completion_tokens"))
-    return text, counts if all(is_int(c) for c in counts) else (-1, -1)  # type: ignore[return-value]
+    counts = (asks[0].reply.prompt_tokens, asks[0].reply.completion_tokens)  # type: ignore[union-attr]
+    return text, counts if None not in counts else (-1, -1)  # type: ignore[return-value]
 
 
 @check("models.twins", probes=("twins",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from relaycheck.text import tokens
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
-from relaycheck.checks._util import describe, is_int, prompt_tokens, usage_problem
+from relaycheck.checks._util import describe, prompt_tokens, usage_problem
 from relaycheck.wire.exchange import Exchange
 
 
@@ -86,16 +86,13 @@ def completion(inp: CheckInput) -> Verdict:
             continue
         path = "stream" if x.events else "non-stream"
         text = x.reply.streamed_text if x.events else x.reply.text
-        usage = x.reply.usage
         if text is None:
             continue
-        if usage is None or not is_int(usage.get("completion_tokens")):
+        if x.reply.completion_tokens is None:
             no_usage.append(f"{x.id} ({path})")
             continue
-        details = usage.get("completion_tokens_details")
-        reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
-        expected = tokens.count_text(text, encoding) + (reasoning if is_int(reasoning) and reasoning > 0 else 0)
-        checked[path].append((x, usage["completion_tokens"], expected))
+        expected = tokens.count_text(text, encoding) + x.reply.reasoning_tokens
+        checked[path].append((x, x.reply.completion_tokens, expected))
     pairs = checked["non-stream"] + checked["stream"]
     if not pairs:
         return Verdict(INCONCLUSIVE, "no reply carried completion_tokens to compare")

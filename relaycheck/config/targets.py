@@ -14,6 +14,7 @@ import httpx
 import yaml
 
 from relaycheck.core.exits import UsageError
+from relaycheck.core.files import read_capped
 from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, BehaviourSpec
 from relaycheck.redaction.redact import KEY_SHAPE
 
@@ -337,15 +338,7 @@ def parse_rate_limit_probe(raw: Any, where: str) -> RateLimitProbe | None:
 def load_targets(path: Path) -> tuple[Target, ...]:
     """Read a targets file; every problem is one UsageError line naming the file and the place."""
     source = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UsageError(f"{source}: {size} bytes is too large for a targets file (the limit is {MAX_FILE_BYTES // 1024} KiB)")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{source}: not UTF-8 text") from None
+    text = read_capped(path, MAX_FILE_BYTES, "targets file")
     deep = f"{source}: the YAML nests more than {MAX_DEPTH} levels deep; a targets file needs a few"
     try:
         data = yaml.safe_load(text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from relaycheck.core.exits import UsageError
+from relaycheck.core.files import read_capped
 
 FORMAT = "relaycheck-behaviour-reference"
 VERSION = 1
@@ -175,15 +176,7 @@ def parse(doc: Any, where: str) -> Reference:
 def load(path: Path) -> Reference:
     """Read a reference file: missing, too large, not JSON or not a reference is one UsageError line."""
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UsageError(f"{where}: {size} bytes is too large for a behaviour reference (the limit is {MAX_FILE_BYTES // 1024} KiB)")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{where}: cannot read the behaviour reference: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{where}: the behaviour reference is not UTF-8 text") from None
+    text = read_capped(path, MAX_FILE_BYTES, "behaviour reference")
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from relaycheck.wire.exchange import Exchange, is_int
+from relaycheck.wire.exchange import Exchange
 from relaycheck.config.targets import Price, Pricing
 
 DEFAULT_COMPLETION_CEILING = 4096  # a request without max_tokens could be billed for about this much
@@ -60,16 +60,10 @@ class Budget:
         if exchange.status is None or exchange.status >= 400:
             actual = 0.0  # refused or never answered: not billed
         else:
-            usage = _usage(exchange)
-            if usage is not None:
+            prompt, completion = exchange.reply.prompt_tokens, exchange.reply.completion_tokens
+            if prompt is not None and completion is not None:
                 price = self._price(body.get("model"))
-                actual = (usage[0] * price.input + usage[1] * price.output) / 1_000_000
+                actual = (prompt * price.input + completion * price.output) / 1_000_000
         with self._lock:
             self.committed += actual - reserved
 
-
-def _usage(exchange: Exchange) -> tuple[int, int] | None:
-    usage = exchange.reply.usage
-    if usage and is_int(usage.get("prompt_tokens")) and is_int(usage.get("completion_tokens")):
-        return usage["prompt_tokens"], usage["completion_tokens"]
-    return None
