@@ -74,6 +74,7 @@ class ProbeOptions:
     behaviour_alpha: float | None = None  # --behaviour-alpha: its false-accusation bound (default 0.01)
     behaviour_requests: int | None = None  # --behaviour-requests: its request budget per model (default 60)
     behaviour_seed: int | None = None  # --behaviour-seed: a reproducible run (default: a fresh random seed)
+    agent_user_agent: bool = False  # --agent-user-agent: integrity.conditional also asks as agent clients
 
 
 @dataclass
@@ -166,6 +167,8 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         changes["deadline_s"] = opts.deadline_s
     if opts.empty_key_env is not None and not opts.demo:
         changes["empty_key_env"] = opts.empty_key_env
+    if opts.agent_user_agent:
+        changes["agent_user_agent"] = True
     if opts.rate_limit_requests is not None:
         changes["rate_limit_probe"] = RateLimitProbe(opts.rate_limit_requests, opts.rate_limit_concurrency)
     if opts.prices:
@@ -276,6 +279,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         idle_timeout_s=DEMO_IDLE_TIMEOUT_S, empty_key_env=opts.empty_key_env or DEMO_EMPTY_KEY_ENV,
         rate_limit_probe=DEMO_RATE_LIMIT_PROBE, stall_threshold_s=DEMO_STALL_THRESHOLD_S,
         pricing=Pricing("USD", {m: Price(*p) for m, p in DEMO_PRICES.items()}), billing="auto", billing_settle_s=DEMO_BILLING_SETTLE_S,
+        agent_user_agent=True,
     )
     return (target,), {name: TargetKeys(main=key, empty=empty, wrong=wrong_key())}, host_map
 

@@ -82,7 +82,7 @@ def probe(
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Refuse to start when the planned maximum cost is above this (needs prices)."),
     price: List[str] = typer.Option([], "--price", help="Advertised price per 1M tokens, MODEL=INPUT/OUTPUT (repeatable)."),
     currency: str = typer.Option("USD", "--currency", help="Currency of --price."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci, agent, deep."),
     check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
     skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
     fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md, junit or html."),
@@ -103,6 +103,7 @@ def probe(
     behaviour_alpha: Optional[float] = typer.Option(None, "--behaviour-alpha", help="models.behaviour's bound on a false accusation (default 0.01)."),
     behaviour_requests: Optional[int] = typer.Option(None, "--behaviour-requests", help="models.behaviour's one-token requests per model at most (default 60)."),
     behaviour_seed: Optional[int] = typer.Option(None, "--behaviour-seed", help="Seed of models.behaviour's requests and test, for a reproducible run (default: random)."),
+    agent_user_agent: bool = typer.Option(False, "--agent-user-agent", help="Opt-in: integrity.conditional (profile agent) also asks with agent clients' User-Agent strings."),
 ) -> None:
     """Run the checklist against a relay and print a redacted evidence report."""
     from relaycheck.app import ProbeOptions
@@ -115,7 +116,7 @@ def probe(
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
         lang=lang, bundle=bundle, reference=reference, behaviour_alpha=behaviour_alpha, behaviour_requests=behaviour_requests,
-        behaviour_seed=behaviour_seed,
+        behaviour_seed=behaviour_seed, agent_user_agent=agent_user_agent,
     )
     raise typer.Exit(run_probe(opts))
 

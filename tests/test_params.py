@@ -9,6 +9,8 @@ import pytest
 from relaycheck.checks import CheckInput, registry
 from relaycheck.wire.exchange import Exchange, Timings
 from relaycheck.config.targets import Target
+from relaycheck.probes import canaries
+from relaycheck.probes.integrity import call_ask
 
 TARGET = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key_env="K", models=("gpt-4o-mini",))
 LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline", "stop"),
@@ -16,12 +18,15 @@ LABELS = {"params.max_tokens": ("max_tokens",), "params.stop": ("stop baseline",
           "params.json_mode": ("json_object", "json_schema"), "params.tools": ("tools", "tools stream"), "params.n": ("n",),
           "params.logprobs": ("logprobs",), "params.seed": ("seed #1", "seed #2"), "context.intact": ("depth 2000",),
           "usage.reasoning": ("sample #1", "sample #2"), "reliability.sampled": ("sample #1", "sample #2"),
-          "usage.cache": ("first", "repeat"), "models.twins": ("prompt 1 ask 1", "prompt 1 ask 2", "prompt 2 ask 1", "prompt 2 ask 2")}
+          "usage.cache": ("first", "repeat"), "models.twins": ("prompt 1 ask 1", "prompt 1 ask 2", "prompt 2 ask 1", "prompt 2 ask 2"),
+          "integrity.conditional": tuple(ask.label for ask in canaries.trigger_asks())}
 DEEP_PARAMS = tuple(LABELS)
 PROBE = {cid: "structured" if cid in ("params.json_mode", "params.tools", "params.n", "params.logprobs", "params.seed") else
          "context" if cid == "context.intact" else "reliability" if cid in ("usage.reasoning", "reliability.sampled") else
-         "cache" if cid == "usage.cache" else "twins" if cid == "models.twins" else "params"
+         "cache" if cid == "usage.cache" else "twins" if cid == "models.twins" else "triggers" if cid == "integrity.conditional" else "params"
          for cid in LABELS}
+# The requests the trigger sweep really sends (its check reads what was asked back from them).
+REQUESTS = {ask.label: json.dumps(call_ask("gpt-4o-mini", ask).body) for ask in canaries.trigger_asks()}
 # models.twins compares models: its target has two of different vendors, and every exchange is sent to both.
 TWO_VENDORS = ("gpt-4o-mini", "claude-sonnet-4-5")
 
@@ -58,7 +63,8 @@ FAILED = {
 @pytest.mark.parametrize("check_id", DEEP_PARAMS)
 @pytest.mark.parametrize("how", sorted(FAILED))
 def test_no_pass_when_the_probe_failed(check_id, how):
-    exchanges = tuple(Exchange(**{**FAILED[how](label).__dict__, "probe": PROBE[check_id]}) for label in LABELS[check_id])
+    exchanges = tuple(Exchange(**{**FAILED[how](label).__dict__, "probe": PROBE[check_id], "request_body": REQUESTS.get(label, "{}")})
+                      for label in LABELS[check_id])
     status = _judge(check_id, exchanges)
     assert status != "pass"
     # Failed samples are exactly what reliability.sampled measures (it fails on them); everything else cannot judge.

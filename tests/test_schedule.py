@@ -26,7 +26,7 @@ def test_the_full_plan_has_dependent_stages_in_order_and_the_rest_together():
     assert all(len(s.jobs) == 1 for s in stages if s.name != "probes")  # each dependent step is a single job
     together = set(next(s for s in stages if s.name == "probes").jobs)
     expected = {Job("chat", "gpt-4o"), Job("errors", "gpt-4o-mini")}
-    expected |= {Job(p, m) for p in ("stream", "tokenizer", "slope", "long", "limits") for m in MODELS}
+    expected |= {Job(p, m) for p in ("stream", "tokenizer", "slope", "long", "limits", "integrity") for m in MODELS}
     assert together == expected  # every independent probe of every model in one concurrent stage
 
 
@@ -65,7 +65,7 @@ def test_a_run_follows_the_schedule(tmp_path):
         key = "auth" if x["probe"] == "chat" and x["model"] == MODELS[0] else x["probe"]  # discovery runs on the first model
         by_probe.setdefault(key, []).append(order[x["id"]])
     assert max(by_probe["root"]) < min(by_probe["auth"]) <= max(by_probe["auth"])
-    concurrent = [i for p in ("chat", "stream", "tokenizer", "slope", "long", "limits", "errors") for i in by_probe.get(p, [])]
+    concurrent = [i for p in ("chat", "stream", "tokenizer", "slope", "long", "limits", "integrity", "errors") for i in by_probe.get(p, [])]
     assert max(by_probe["auth"]) < min(concurrent)
     assert peak == 3  # the cap was reached by independent probes, and not exceeded
 
@@ -75,7 +75,7 @@ def test_the_deep_plan_lists_and_schedules_every_probe_in_its_declared_place():
     # and the concurrent stage's "longest first" order, which the semaphore turns into the critical path.
     target = replace(_target(billing="auto", rate_limit_probe=RateLimitProbe(10, 2)), models=("gpt-4o-mini", "claude-sonnet-4-5"))
     plan = plan_target(target, checklist.load().select("deep"))
-    each = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "twins", "limits")
+    each = ("chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "twins", "limits", "integrity", "triggers")
     m1, m2 = target.models
     listed = [("root", None), ("balance", None), *((p, m1) for p in each), *((p, m2) for p in each),
               ("reliability", m1), ("errors", m1), ("burst", m1), ("cache", m1)]
@@ -88,5 +88,6 @@ def test_the_deep_plan_lists_and_schedules_every_probe_in_its_declared_place():
     longest_first = ("long", "context", "stream", "slope", "tokenizer", "params", "structured", "twins")
     concurrent = [Job(p, m) for p in longest_first for m in target.models] + [Job("chat", m2), Job("reliability", m1), Job("errors", m1)]
     concurrent += [Job("limits", m) for m in target.models]  # one request each, and none for a model the catalogue lacks
+    concurrent += [Job(p, m) for p in ("integrity", "triggers") for m in target.models]  # short asks, last
     assert list(next(s for s in stages if s.name == "probes").jobs) == concurrent
     assert [s.concurrent for s in stages] == [s.name == "probes" for s in stages]

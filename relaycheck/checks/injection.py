@@ -6,12 +6,12 @@ from collections import defaultdict
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
-from relaycheck.checks.demands import answer_of, around, demand_of
+from relaycheck.checks.demands import compare
 from relaycheck.wire.exchange import Exchange
 
 # What a model may wrap an exact reply in without adding anything: white space, quotes, code marks, a full stop.
 _WRAPPING = " \t\r\n\"'`*“”‘’.。!！"
-PROBES = ("chat", "stream", "long", "slope")
+PROBES = ("chat", "stream", "long", "slope", "integrity")
 
 
 def _normal(text: str) -> str:
@@ -20,14 +20,11 @@ def _normal(text: str) -> str:
 
 def _added(x: Exchange) -> tuple[str, str, str] | None:
     """The prompt's kind and what the reply carries beyond what it demanded (before, after); None when unjudgeable."""
-    demand, text = demand_of(x), answer_of(x)
-    if demand is None or not text:
-        return None
-    cut = x.reply.finish_reason == "length"
-    found = around(text, demand, cut)
-    if found is None:
-        return None
-    return demand.kind, _normal(found[0]), "" if cut else _normal(found[1])
+    found = compare(x)
+    if found is None or found.around is None:
+        return None  # no exact copy: what is inside a near copy is integrity.content's to judge
+    before, after = found.around
+    return found.demand.kind, _normal(before), "" if found.cut else _normal(after)
 
 
 @check("chat.injection", probes=PROBES)

@@ -137,7 +137,9 @@ def load() -> Catalog:
     for name, raw in profiles_raw["profiles"].items():
         # "standard": every check but the deep ones; "all": every check in the catalogue.
         standard = tuple(s.id for s in specs if not s.deep)
-        selected = tuple(ids) if raw["checks"] == "all" else standard if raw["checks"] == "standard" else tuple(raw["checks"])
+        # A list may name "standard" among its ids: the standard checks plus the others it names.
+        selected = tuple(ids) if raw["checks"] == "all" else standard if raw["checks"] == "standard" else \
+            tuple(dict.fromkeys(i for entry in raw["checks"] for i in (standard if entry == "standard" else (entry,))))
         unknown = [i for i in selected if i not in ids]
         if unknown:
             raise ValueError(f"profile {name} names unknown checks {unknown}")

@@ -56,7 +56,10 @@ def _tool_call(body: dict, behaviour: Behaviour) -> dict[str, Any] | None:
     name = (choice.get("function") or {}).get("name")
     if not any(isinstance(t, dict) and (t.get("function") or {}).get("name") == name for t in tools):
         return None
-    return {"id": "call_demo1", "type": "function", "function": {"name": name, "arguments": json.dumps(TOOL_ARGUMENTS)}}
+    from relaycheck.demo.tampering import asked_arguments
+
+    arguments = asked_arguments(body, name) or TOOL_ARGUMENTS  # the integrity asks name their arguments; copied verbatim
+    return {"id": "call_demo1", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
 
 
 def prepare(body: dict, behaviour: Behaviour) -> Request:

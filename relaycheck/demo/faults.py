@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from relaycheck.demo.behaviour import (
-    AD_TEXT, DELAY_S, DRAIN_PER_REQUEST, HIDDEN_PROMPT_TOKENS, HONEST, LONG_REASONING_TOKENS, TRUNCATE_AT, Behaviour,
+    AD_TEXT, AGENT_CLIENTS, AGENT_SHELL_TOOLS, DELAY_S, DRAIN_PER_REQUEST, HIDDEN_PROMPT_TOKENS, HONEST, LONG_REASONING_TOKENS, TRUNCATE_AT, Behaviour,
 )
 
 
@@ -83,6 +83,29 @@ FAULTS: dict[str, Fault] = {
         Fault("inject_ad", "appends an advert with a link to every reply (stream and non-stream), and bills it",
               {"chat.injection": "fail"},
               behaviour=Behaviour(append_text=AD_TEXT)),
+        Fault("tool_rewrite", "replaces the package of install commands in tool-call arguments after inference (JSON stays valid)",
+              {"integrity.tool_args": "fail"},
+              behaviour=Behaviour(rewrite_installs=True)),
+        Fault("conditional_bash", "rewrites install commands only in calls of tools named like a popular agent's shell tool "
+              "(Bash, shell, run_terminal_cmd...): the default run's neutral tools come back clean",
+              {"integrity.conditional": "fail"},
+              behaviour=Behaviour(rewrite_installs=True, rewrite_only_for=AGENT_SHELL_TOOLS)),
+        Fault("conditional_ua", "rewrites install commands only for requests an agent client sent (User-Agent claude-cli/ or "
+              "codex_cli_rs/): relaycheck's own requests come back clean", {"integrity.conditional": "fail"},
+              behaviour=Behaviour(rewrite_installs=True, rewrite_only_for_clients=AGENT_CLIENTS)),
+        # Not a misbehaviour: a model that will not make agent calls. Whatever did not come back cannot be judged:
+        # inconclusive, never fail (the other exact replies still pass integrity.content).
+        Fault("cautious_model", "the model itself declines the integrity asks (installs, file writes, payments, the download snippet) "
+              "and answers a sentence instead", {"integrity.tool_args": "inconclusive", "integrity.conditional": "inconclusive"},
+              behaviour=Behaviour(refuse_agent_actions=True)),
+        Fault("tool_inject", "adds a shell call nobody asked for to every reply of a request that offers tools",
+              {"integrity.tool_args": "fail"},
+              behaviour=Behaviour(inject_tool_call=True)),
+        Fault("link_inject", "sends every URL in a reply through its own download host (code blocks included)",
+              {"integrity.content": "fail"},
+              behaviour=Behaviour(rewrite_links=True)),
+        Fault("system_drop", "drops the system message before the model sees it", {"integrity.request": "fail"},
+              behaviour=Behaviour(drop_system=True)),
         Fault("usage_total", "non-stream usage.total_tokens is not prompt + completion", {"usage.present": "fail"},
               behaviour=Behaviour(total_tokens_offset=7)),
         Fault("stream_500", "answers every stream=true request with a 500 while non-stream requests work (as a stock Portkey install does)",
@@ -201,7 +224,9 @@ FAULTS: dict[str, Fault] = {
               behaviour=Behaviour(verbose_json=True)),
         Fault("prose_for_schema", "answers json_schema requests with prose", {"params.json_mode": "fail"},
               behaviour=Behaviour(prose_for_schema=True)),
-        Fault("drop_tools", "drops tools and tool_choice: a forced call comes back as text", {"params.tools": "fail"},
+        # Integrity cannot judge a call that never comes: inconclusive, the missing call is params.tools' finding.
+        Fault("drop_tools", "drops tools and tool_choice: a forced call comes back as text",
+              {"params.tools": "fail", "integrity.tool_args": "inconclusive", "integrity.conditional": "inconclusive"},
               behaviour=Behaviour(drop_tools=True)),
         Fault("ignore_n", "accepts n=2 and returns one choice", {"params.n": "fail"},
               behaviour=Behaviour(drop_n=True)),

@@ -184,6 +184,25 @@ def reply_for(prompt: str, temperature: float = 0.0, noisy: bool = False, seed: 
     return "OK"
 
 
+def pieces_of(model: str, text: str) -> tuple[str, ...]:
+    """`text` split at the model's token boundaries (a multi-byte character whole), as a stream sends it."""
+    enc = tokens.get_encoding(encoding_for(model))
+    return _pieces(enc, enc.encode(text))
+
+
+def _pieces(enc, ids: list[int]) -> tuple[str, ...]:
+    pieces: list[str] = []
+    pending = b""
+    for token in ids:
+        pending += enc.decode_single_token_bytes(token)
+        try:
+            pieces.append(pending.decode("utf-8"))
+            pending = b""
+        except UnicodeDecodeError:
+            continue  # a multi-byte character spans tokens; emit it whole with the next token
+    return tuple(pieces)
+
+
 def encoding_for(model: str) -> str:
     """The demo counts unknown families with o200k so that every model has usage."""
     encoding = tokens.encoding_for(model)
@@ -223,21 +242,13 @@ def complete(
         visible = max_tokens if reasoning_on_top else max_tokens - thinking
         if len(ids) > visible:
             ids, finish = ids[:visible], "length"
-    pieces: list[str] = []
-    pending = b""
-    for token in ids:
-        pending += enc.decode_single_token_bytes(token)
-        try:
-            pieces.append(pending.decode("utf-8"))
-            pending = b""
-        except UnicodeDecodeError:
-            continue  # a multi-byte character spans tokens; emit it whole with the next token
+    pieces = _pieces(enc, ids)
     prompt_tokens = tokens.count_chat_prompt(prompt_messages, prompt_encoding or encoding)
     cached = 0
     texts = [m["content"] for m in prompt_messages if isinstance(m.get("content"), str)]
     if cache is not None and sum(map(len, texts)) >= MIN_TOKENS:  # shorter text cannot hold 1,024 tokens
         cached = min(cache.lookup(model, enc.encode("\n".join(texts))), prompt_tokens)
-    return Completion(pieces=tuple(pieces), prompt_tokens=prompt_tokens, completion_tokens=thinking + len(ids), finish_reason=finish,
+    return Completion(pieces=pieces, prompt_tokens=prompt_tokens, completion_tokens=thinking + len(ids), finish_reason=finish,
                       cached_tokens=cached, reasoning_tokens=thinking)
 
 

@@ -52,9 +52,10 @@ class SSEWriter:
     """Writes one chat completion as SSE over chunked transfer encoding, with the configured pacing."""
 
     def __init__(self, handler: Any, reply_model: str, completion: stand_in.Completion, include_usage: bool,
-                 tool_call: dict | None = None, served: str | None = None) -> None:
+                 tool_calls: tuple[dict, ...] = (), text: bool = True, served: str | None = None) -> None:
         self.h = handler
-        self.tool_call = tool_call
+        self.tool_calls = tool_calls
+        self.text = text  # a forced call answers with arguments only; a call added by a router comes with the text
         self.behaviour = handler.behaviour
         self.completion = completion
         self.include_usage = include_usage and not self.behaviour.drop_stream_usage
@@ -84,13 +85,13 @@ class SSEWriter:
             time.sleep(delay_ms / 1000.0)
         self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
-    def _tool_call_deltas(self, extra: dict) -> None:
+    def _tool_call_deltas(self, index: int, call: dict, extra: dict) -> None:
         """A function call streamed as OpenAI does: id and name first, then the arguments in fragments."""
-        call, arguments = self.tool_call or {}, (self.tool_call or {})["function"]["arguments"]
-        head = {"index": 0, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
+        arguments = call["function"]["arguments"]
+        head = {"index": index, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}
         self.write(self.chunk([{"index": 0, "delta": {"tool_calls": [head]}, "logprobs": None, "finish_reason": None}], **extra))
         for start in range(0, len(arguments), 4):
-            fragment = {"index": 0, "function": {"arguments": arguments[start : start + 4]}}
+            fragment = {"index": index, "function": {"arguments": arguments[start : start + 4]}}
             self.write(self.chunk([{"index": 0, "delta": {"tool_calls": [fragment]}, "logprobs": None, "finish_reason": None}], **extra),
                        self.h.relay.token_ms)
 
@@ -127,9 +128,9 @@ class SSEWriter:
             for word in REASONING_TEXT.split(" "):
                 reasoning = {"index": 0, "delta": {"reasoning_content": word + " "}, "logprobs": None, "finish_reason": None}
                 self.write(self.chunk([reasoning], **usage_null))
-        if self.tool_call is not None:
-            self._tool_call_deltas(usage_null)
-        pieces = () if self.tool_call is not None else self.completion.pieces
+        for index, call in enumerate(self.tool_calls):
+            self._tool_call_deltas(index, call, usage_null)
+        pieces = self.completion.pieces if self.text else ()
         is_long = len(pieces) >= stand_in.LONG_REPLY_PIECES
         b = self.behaviour
         for i, piece in enumerate(pieces):

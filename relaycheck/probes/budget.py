@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,14 +36,22 @@ class Budget:
     def ceiling(self, body: dict, completion_ceiling: int | None = None) -> float:
         """The most this request can cost: every prompt byte a token, and its whole completion allowance (or the
         completion a probe reads at most before it closes the stream)."""
+        from relaycheck.probes.canaries import TOOL_PROMPT_ALLOWANCE
         from relaycheck.probes.prompts import prompt_ceiling
+        from relaycheck.text import tokens
 
         limit = completion_ceiling or body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_COMPLETION_CEILING
         messages = body.get("messages") if isinstance(body.get("messages"), list) else []
         text = "\n".join(str(m.get("content", "")) if isinstance(m, dict) else str(m) for m in messages)
-        # The plan's own ceiling for a single message, plus framing slack for any further ones.
+        # Tool definitions are prompt too: their JSON spends more tokens than any template's wording of them.
+        tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+        if tools:
+            text += "\n" + json.dumps(tools, ensure_ascii=False)
+        # The plan's own ceiling for a single message, plus framing slack for any further ones and for each tool.
         name, price = self._priced_as(body.get("model"))
-        prompt = prompt_ceiling(name, text) + 8 * max(len(messages) - 1, 0)
+        prompt = prompt_ceiling(name, text) + 8 * max(len(messages) - 1, 0) + 12 * len(tools)
+        if tools and tokens.encoding_for(name) == tokens.UNKNOWN:
+            prompt += TOOL_PROMPT_ALLOWANCE  # a hidden tool-use system prompt (Anthropic bills one with every tool request)
         return (prompt * price.input + int(limit) * price.output) / 1_000_000
 
     def reserve(self, body: dict, completion_ceiling: int | None = None) -> float | None:

@@ -13,7 +13,7 @@ from relaycheck.probes import ProbeContext, ProbeCost
 from relaycheck.config.targets import Target, TargetKeys
 
 # Modules of relaycheck/probes that are shared helpers, not probes (tests/test_probe_registry.py holds them to it).
-HELPERS = ("prompts", "registry", "budget")
+HELPERS = ("prompts", "registry", "budget", "canaries")
 
 
 class Phase(IntEnum):

@@ -38,10 +38,28 @@ def _first_choice(body: Any) -> dict | None:
     return choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
 
 
+# The most tool calls a reply is read for: agents make a handful at a time; a reply with thousands is a hostile
+# relay's, and a few dozen already show what it did (the JSON stays in the evidence as sent).
+MAX_TOOL_CALLS = 64
+MAX_CHOICES = 16  # n is at most 8 in relaycheck's own requests; more choices than that are read no further
+
+
+def _trimmed(message: Any) -> Any:
+    """A message with at most MAX_TOOL_CALLS tool calls (the rest stay in the evidence as sent, not in the Reply)."""
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    return {**message, "tool_calls": calls[:MAX_TOOL_CALLS]} if isinstance(calls, list) and len(calls) > MAX_TOOL_CALLS else message
+
+
+def _trimmed_choice(choice: Any) -> Any:
+    message = choice.get("message") if isinstance(choice, dict) else None
+    trimmed = _trimmed(message)
+    return choice if trimmed is message else {**choice, "message": trimmed}
+
+
 def _message_calls(message: Any) -> tuple[ToolCall, ...]:
     calls = message.get("tool_calls") if isinstance(message, dict) else None
     found = []
-    for call in calls if isinstance(calls, list) else []:
+    for call in calls[:MAX_TOOL_CALLS] if isinstance(calls, list) else []:
         if isinstance(call, dict):
             function = call.get("function") if isinstance(call.get("function"), dict) else {}
             found.append(ToolCall(call.get("id"), function.get("name"), function.get("arguments")))
@@ -79,9 +97,16 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
                 if not isinstance(part, dict):
                     continue
                 index = part.get("index", 0)
-                call = calls.setdefault(index if is_int(index) else 0, [part.get("id"), None, ""])
+                index = index if is_int(index) else 0
+                if index not in calls and len(calls) >= MAX_TOOL_CALLS:
+                    continue
+                call = calls.setdefault(index, [part.get("id"), None, ""])
                 function = part.get("function") if isinstance(part.get("function"), dict) else {}
-                call[1] = call[1] or function.get("name")
+                name = function.get("name")
+                if isinstance(name, str) and name:
+                    # OpenAI sends the name whole in the first fragment; a relay that repeats it changes nothing, one
+                    # that splits it ("Ba", "sh") is joined.
+                    call[1] = name if not isinstance(call[1], str) else call[1] if name == call[1] else call[1] + name
                 fragment = function.get("arguments")
                 call[2] += fragment if isinstance(fragment, str) else ""
     return tuple(ToolCall(*calls[i]) for i in sorted(calls))
@@ -113,6 +138,51 @@ class ChatCompletions:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         return body
+
+    def with_tools(self, body: dict, tools: tuple[Any, ...], choice: str | None) -> dict:
+        """The body offering `tools` (name, description, parameters) as functions; choice: a tool's name to force
+        that call, "none" to forbid calls, None to leave the model free."""
+        body = {**body, "tools": [{"type": "function", "function": {"name": t.name, "description": t.description,
+                                                                   "parameters": t.parameters}} for t in tools]}
+        if choice == "none":
+            body["tool_choice"] = "none"
+        elif choice is not None:
+            body["tool_choice"] = {"type": "function", "function": {"name": choice}}
+        return body
+
+    def with_system(self, body: dict, system: str) -> dict:
+        """The body with a system message before its messages."""
+        return {**body, "messages": [{"role": "system", "content": system}, *body["messages"]]}
+
+    def tools_of(self, request: Any) -> tuple[tuple[str, str], ...]:
+        """(name, description) of every function a request offered."""
+        tools = request.get("tools") if isinstance(request, dict) else None
+        found = []
+        for tool in tools if isinstance(tools, list) else []:
+            function = tool.get("function") if isinstance(tool, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                found.append((function["name"], str(function.get("description") or "")))
+        return tuple(found)
+
+    def tool_choice_of(self, request: Any) -> str | None:
+        """A request's tool choice: a forced function's name, "none", "auto", "required", or None when unset."""
+        choice = request.get("tool_choice") if isinstance(request, dict) else None
+        if isinstance(choice, dict):
+            function = choice.get("function")
+            return function.get("name") if isinstance(function, dict) and isinstance(function.get("name"), str) else None
+        return choice if isinstance(choice, str) else None
+
+    def system_of(self, request: Any) -> str:
+        """The text of a request's system (or developer) messages joined ("" when none)."""
+        messages = request.get("messages") if isinstance(request, dict) else None
+        return "\n".join(m["content"] for m in messages if isinstance(m, dict) and m.get("role") in ("system", "developer")
+                         and isinstance(m.get("content"), str)) if isinstance(messages, list) else ""
+
+    def user_prompt_of(self, request: Any) -> str:
+        """The first user message's text ("" when none): a request with a system message asks in its user message."""
+        messages = request.get("messages") if isinstance(request, dict) else None
+        return next((m["content"] for m in messages or [] if isinstance(m, dict) and m.get("role") == "user"
+                     and isinstance(m.get("content"), str)), "")
 
     def budget_of(self, request: Any) -> Any:
         """The completion budget a request body set (max_completion_tokens or max_tokens), as sent."""
@@ -151,13 +221,15 @@ class ChatCompletions:
             return Reply(self.name, False, False, None, (), (), None, None, (), None, (), None)
         first = _first_choice(body)
         message = first.get("message") if first and isinstance(first.get("message"), dict) else None
+        message = _trimmed(message)  # the Reply is kept: a hostile reply's thousands of calls are not
         content = message.get("content") if message else None
         choices = body.get("choices")
         usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
         shown = isinstance(message, dict) and any(message.get(k) for k in ("reasoning_content", "reasoning"))
         return Reply(self.name, False, isinstance(choices, list), content if isinstance(content, str) else None, (),
                      (body.get("model"),), first.get("finish_reason") if first else None, usage, _message_calls(message),
-                     message, tuple(choices) if isinstance(choices, list) else (), body.get("error"), **_counts(usage),
+                     message, tuple(_trimmed_choice(c) for c in choices[:MAX_CHOICES]) if isinstance(choices, list) else (),
+                     body.get("error"), **_counts(usage),
                      reasoning_shown=shown)
 
 

@@ -195,6 +195,7 @@ class RecordingClient:
         measuring: bool = False,
         close_after_events: int | None = None,
         completion_ceiling: int | None = None,
+        user_agent: str | None = None,
     ) -> Exchange | None:
         """Send one request and return its recorded exchange; transport failures become fields, not exceptions.
 
@@ -247,7 +248,7 @@ class RecordingClient:
                     rec.fail("cost_cap", "not sent: its worst case would take the run past the cost cap")
                 else:
                     try:
-                        await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented), timeout=deadline)
+                        await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented, user_agent), timeout=deadline)
                     except asyncio.TimeoutError:
                         if clipped:  # relaycheck's own limit cut it, not the relay's slowness
                             rec.fail(RUN_DEADLINE, f"cut at the run's deadline of {self.breaker.run_deadline_s:g} s before it finished")
@@ -296,8 +297,9 @@ class RecordingClient:
         self._not_before = now + seconds
         return True
 
-    def _build(self, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None) -> httpx.Request:
-        headers: dict[str, str] = {}
+    def _build(self, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None,
+               user_agent: str | None = None) -> httpx.Request:
+        headers: dict[str, str] = {"user-agent": user_agent} if user_agent else {}  # the client's own unless a probe poses as another
         params: dict[str, str] = {}
         body = dict(json_body) if json_body is not None else None
         if key:
@@ -311,9 +313,10 @@ class RecordingClient:
             headers["content-type"] = "application/json"
         return self._client.build_request(method, url, headers=headers, params=params or None, content=content)
 
-    async def _send(self, rec: Recorder, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None) -> None:
+    async def _send(self, rec: Recorder, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None,
+                    user_agent: str | None = None) -> None:
         try:
-            request = self._build(method, url, json_body, raw_body, auth, key)
+            request = self._build(method, url, json_body, raw_body, auth, key, user_agent)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
             rec.method, rec.url = method, url
             rec.fail("protocol", f"invalid request: {exc}")

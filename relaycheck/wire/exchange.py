@@ -50,6 +50,10 @@ def loads_relay(text: str | bytes | None, default: Any = None) -> Any:
     return value
 
 
+JSON_KEPT_MAX = 64 * 1024  # bodies up to this many characters keep their parsed JSON (every honest reply does)
+_UNREAD = object()
+
+
 @dataclass(frozen=True)
 class Timings:
     """When things happened, in ms from the request start (monotonic clock), plus the UTC start."""
@@ -107,12 +111,22 @@ class Exchange:
         """The response media type, lower-cased, without parameters."""
         return (self.header("content-type") or "").split(";")[0].strip().lower()
 
-    @cached_property
+    @property
     def json(self) -> Any:
-        """The body parsed as JSON, or None when it is not JSON (or was truncated)."""
+        """The body parsed as JSON, or None when it is not JSON (or was truncated).
+
+        Kept once parsed, unless the body is large: parsed JSON takes ten times its text's memory or more, and a
+        hostile relay answering every request with half a megabyte of tiny objects would otherwise hold hundreds of
+        megabytes alive; a large body is parsed again when asked (the Reply read from it is kept, trimmed)."""
         if self.body_truncated or not self.body:
             return None
-        return loads_relay(self.body)
+        cached = self.__dict__.get("_json", _UNREAD)
+        if cached is not _UNREAD:
+            return cached
+        value = loads_relay(self.body)
+        if len(self.body) <= JSON_KEPT_MAX:
+            self.__dict__["_json"] = value  # a frozen dataclass: the cache lives beside the fields, as cached_property's does
+        return value
 
     @cached_property
     def request_json(self) -> Any:

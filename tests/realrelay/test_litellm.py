@@ -39,6 +39,8 @@ FORWARDED = {
     # LiteLLM passes the upstream's refusal of a limit one past gpt-4o-mini's ceiling through, naming 16384; its own
     # x-litellm-response-cost is priced as gpt-4o-mini. models.behaviour needs a reference.
     "models.limits": "pass", "models.residue": "pass", "models.behaviour": "skip",
+    # An honest proxy forwards tools, tool calls (streamed ones re-chunked), the system message and the text as they are.
+    "integrity.tool_args": "pass", "integrity.content": "pass", "integrity.request": "pass",
 }
 # mock_response: a canned reply, which chat.follows catches; what cannot be counted offline is skipped or inconclusive.
 MOCK = {
@@ -46,6 +48,8 @@ MOCK = {
     "chat.follows": "fail", "chat.injection": "inconclusive", "models.tokenizer": "skip", "usage.prompt": "skip", "usage.completion": "skip",
     "stream.incremental": "inconclusive", "stream.usage": "inconclusive", "long.complete": "inconclusive", "stream.integrity": "inconclusive",
     "models.limits": "inconclusive",  # mock-gpt is not in the model catalogue: no published ceiling to ask past
+    # The canned reply makes no tool call, copies no text and repeats no canary: nothing to judge, never a fail.
+    "integrity.tool_args": "inconclusive", "integrity.content": "inconclusive", "integrity.request": "inconclusive",
 }
 # An rpm-limited deployment (429 without Retry-After) and one with a 1 s timeout in front of a slow upstream (408).
 LIMITS = {

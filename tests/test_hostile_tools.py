@@ -1,0 +1,25 @@
+"""Tool calls no model makes reach a verdict in every integrity check, never a crash (tests/hostile_tools.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_probe
+from hostile_tools import CHECKS, MODES, ToolsRelay
+from relaycheck.run.runner import CHECK_CRASHED
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_integrity_check_reaches_a_verdict_on_hostile_tool_calls(mode, tmp_path):
+    with ToolsRelay(mode).running() as base_url:
+        run = run_probe(tmp_path, env={"K": "sk-hostile-tools-key-0123456789"}, base_url=base_url, models=("gpt-4o-mini",),
+                        api_key_env="K", only=CHECKS, timeout_s=10.0, idle_timeout_s=5.0)
+    assert run.code in (0, 1), run.stderr
+    found = {c["id"]: (c["status"], c["summary"]) for c in run.report["targets"][0]["checks"]}
+    assert set(found) == set(CHECKS)
+    for check_id, (status, summary) in found.items():
+        assert CHECK_CRASHED not in summary, (check_id, summary)
+    # Garbage in place of the asked arguments is never a pass (it fails when it plants something or answers a
+    # request for text with a call of a tool never offered, else it is inconclusive).
+    assert found["integrity.tool_args"][0] in ("fail", "inconclusive")
+    assert found["integrity.content"][0] == "inconclusive" and found["integrity.request"][0] == "inconclusive"
