@@ -25,7 +25,7 @@ from relaycheck.report.model import failing
 from relaycheck.run.runner import RunOptions, run_all_sync
 from relaycheck.report.seal import build_report
 from relaycheck.probes.errors import wrong_key
-from relaycheck.config.targets import ENV_NAME, MIN_KEY_LENGTH, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
+from relaycheck.config.targets import ENV_NAME, MIN_KEY_LENGTH, PROTOCOLS, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
 from relaycheck.config.targets import reference_for
 from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, BehaviourSpec
 from relaycheck.core.reference import load as load_reference
@@ -75,6 +75,7 @@ class ProbeOptions:
     behaviour_requests: int | None = None  # --behaviour-requests: its request budget per model (default 60)
     behaviour_seed: int | None = None  # --behaviour-seed: a reproducible run (default: a fresh random seed)
     agent_user_agent: bool = False  # --agent-user-agent: integrity.conditional also asks as agent clients
+    protocol: str | None = None  # --protocol: the wire format of a one-target run (openai, anthropic)
 
 
 @dataclass
@@ -124,6 +125,8 @@ def _validate(opts: ProbeOptions) -> None:
         raise UsageError("--behaviour-requests must be from 1 to 2000")
     if opts.empty_key_env is not None and not ENV_NAME.match(opts.empty_key_env):
         raise UsageError(f"--empty-key-env must be an environment variable name, not {opts.empty_key_env!r}")
+    if opts.protocol is not None and opts.protocol not in PROTOCOLS:
+        raise UsageError(f"--protocol must be one of {', '.join(PROTOCOLS)}, not {opts.protocol!r}")
 
 
 def _named_secrets(opts: ProbeOptions, env: Mapping[str, str]) -> list[str]:
@@ -169,6 +172,8 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         changes["empty_key_env"] = opts.empty_key_env
     if opts.agent_user_agent:
         changes["agent_user_agent"] = True
+    if opts.protocol is not None and not opts.demo:
+        changes["protocol"] = opts.protocol
     if opts.rate_limit_requests is not None:
         changes["rate_limit_probe"] = RateLimitProbe(opts.rate_limit_requests, opts.rate_limit_concurrency)
     if opts.prices:
@@ -247,7 +252,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     """Start the demo relay; return its target (with both opt-ins configured), keys and host mapping."""
     from relaycheck.demo import faults
     from relaycheck.demo.ledger import PRICES as DEMO_PRICES
-    from relaycheck.demo.model import DEFAULT_MODEL, MODELS
+    from relaycheck.demo.model import DEFAULT_MODEL, MODELS, OTHER_VENDOR_MODEL
     from relaycheck.demo.server import DemoRelay
 
     fault = faults.get(opts.fault)
@@ -257,7 +262,9 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         raise UsageError(f"environment variable {opts.api_key_env} (--api-key-env) is not set")
     key = key or "sk-demo-" + secrets.token_urlsafe(24)
     empty = (env.get(opts.empty_key_env) if opts.empty_key_env else None) or "sk-demo-empty-" + secrets.token_urlsafe(24)
-    models = opts.models or (fault.models if fault and fault.models else (DEFAULT_MODEL,))
+    protocol = opts.protocol or (fault.protocol if fault else "openai")
+    default = DEFAULT_MODEL if protocol == "openai" else OTHER_VENDOR_MODEL  # Claude's name for its own protocol
+    models = opts.models or (fault.models if fault and fault.models else (default,))
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise UsageError(f"the demo relay serves {', '.join(MODELS)}; not {', '.join(unknown)}")
@@ -266,7 +273,9 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         stack.enter_context(relay)
     host_map: tuple[tuple[str, str], ...] = ()
     addressing = fault.addressing if fault else "v1"
-    if addressing == "origin":
+    if protocol == "anthropic":
+        base = relay.origin  # the Anthropic SDK's base has no /v1: the demo serves {origin}/v1/messages
+    elif addressing == "origin":
         base = relay.origin
     elif addressing == "plain_http":
         base = f"http://{DEMO_HOST_NAME}:{relay.port}/v1"
@@ -279,7 +288,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         idle_timeout_s=DEMO_IDLE_TIMEOUT_S, empty_key_env=opts.empty_key_env or DEMO_EMPTY_KEY_ENV,
         rate_limit_probe=DEMO_RATE_LIMIT_PROBE, stall_threshold_s=DEMO_STALL_THRESHOLD_S,
         pricing=Pricing("USD", {m: Price(*p) for m, p in DEMO_PRICES.items()}), billing="auto", billing_settle_s=DEMO_BILLING_SETTLE_S,
-        agent_user_agent=True,
+        agent_user_agent=True, protocol=protocol,
     )
     return (target,), {name: TargetKeys(main=key, empty=empty, wrong=wrong_key())}, host_map
 

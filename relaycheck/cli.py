@@ -103,6 +103,7 @@ def probe(
     behaviour_alpha: Optional[float] = typer.Option(None, "--behaviour-alpha", help="models.behaviour's bound on a false accusation (default 0.01)."),
     behaviour_requests: Optional[int] = typer.Option(None, "--behaviour-requests", help="models.behaviour's one-token requests per model at most (default 60)."),
     behaviour_seed: Optional[int] = typer.Option(None, "--behaviour-seed", help="Seed of models.behaviour's requests and test, for a reproducible run (default: random)."),
+    protocol: Optional[str] = typer.Option(None, "--protocol", help="Wire format of a one-target run or --demo: openai (default) or anthropic."),
     agent_user_agent: bool = typer.Option(False, "--agent-user-agent", help="Opt-in: integrity.conditional (profile agent) also asks with agent clients' User-Agent strings."),
 ) -> None:
     """Run the checklist against a relay and print a redacted evidence report."""
@@ -116,7 +117,7 @@ def probe(
         profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
         lang=lang, bundle=bundle, reference=reference, behaviour_alpha=behaviour_alpha, behaviour_requests=behaviour_requests,
-        behaviour_seed=behaviour_seed, agent_user_agent=agent_user_agent,
+        behaviour_seed=behaviour_seed, agent_user_agent=agent_user_agent, protocol=protocol,
     )
     raise typer.Exit(run_probe(opts))
 
@@ -160,7 +161,12 @@ def checks(
     ids = cat.select(profile) if profile else cat.ids
     specs = [cat.get(i) for i in ids]
     if as_json:
-        typer.echo(json.dumps([{"id": s.id, "severity": s.severity, "per_model": s.per_model, "title": s.title} for s in specs], ensure_ascii=False, indent=2))
+        from relaycheck.checks import registry
+
+        impls = registry()
+        typer.echo(json.dumps([{"id": s.id, "severity": s.severity, "per_model": s.per_model, "title": s.title,
+                                "protocols": list(impls[s.id].protocols) if s.id in impls else []} for s in specs],
+                              ensure_ascii=False, indent=2))
         return
     width = max(len(s.id) for s in specs)
     for s in specs:

@@ -18,7 +18,7 @@ from relaycheck.demo.server import DemoRelay
 
 KEY = "sk-enrol-trusted-0123456789"
 MODEL = "gpt-4.1-mini"
-# The fault-free relay, answering at once and without the demo's 30 requests per second (enrolment asks 480 times).
+# The fault-free relay, answering at once and without the demo's 20 requests per second (enrolment asks 480 times).
 UNHURRIED = Fault("unhurried", "the fault-free demo relay without its rate limit", behaviour=Behaviour(rate_limit=100_000))
 
 

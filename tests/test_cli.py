@@ -32,6 +32,9 @@ def test_checks_lists_every_id_with_both_languages():
         assert spec.id in out and spec.title["en"] in out and spec.title["zh"] in out
     listed = json.loads(cli("checks", "--json", "--profile", "quick").stdout)
     assert [c["id"] for c in listed] == list(checklist.load().select("quick"))
+    # Which protocols each check judges (the others skip it, saying so).
+    protocols = {c["id"]: c["protocols"] for c in json.loads(cli("checks", "--json").stdout)}
+    assert protocols["chat.basic"] == ["openai", "anthropic"] and protocols["models.tokenizer"] == ["openai"]
 
 
 def _bad(tmp_path):

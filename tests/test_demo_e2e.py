@@ -10,6 +10,7 @@ from conftest import run_probe, verdicts
 from relaycheck.core import checklist
 from relaycheck.demo.faults import FAULTS
 from relaycheck.demo.server import DemoRelay
+from relaycheck.checks import registry
 from relaycheck.run.runner import CHECK_CRASHED
 
 
@@ -23,6 +24,24 @@ def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
     assert {k: v for k, v in found.items() if v != "pass"} == ({**skips, ("models.twins", None): "skip"} if profile == "deep" else skips)
     deep = {s.id for s in checklist.load().specs if s.deep}
     assert deep and (deep <= {cid for cid, _ in found}) == (profile == "deep")  # deep checks only in the deep profile
+
+
+def test_the_fault_free_demo_passes_every_check_it_judges_over_anthropic_messages(tmp_path):
+    run = run_probe(tmp_path, demo=True, protocol="anthropic")
+    assert run.code == 0, run.stderr
+    target = run.report["targets"][0]
+    found = {c["id"]: c for c in target["checks"]}
+    judged = {cid for cid in found if "anthropic" in registry()[cid].protocols}
+    assert {cid: found[cid]["status"] for cid in judged} == {cid: "pass" for cid in judged}
+    assert judged >= {"chat.basic", "stream.complete", "long.complete", "errors.bad_key", "integrity.tool_args"}
+    for cid in set(found) - judged:  # the rest say why they did not judge
+        assert found[cid]["status"] == "skip" and "not judged over the anthropic protocol yet" in found[cid]["summary"]
+    sent = [x for x in target["exchanges"] if x["probe"] in ("chat", "stream", "long", "integrity")]
+    assert sent and all(x["url"].endswith("/v1/messages") for x in sent)
+    headers = {k.lower(): v for k, v in sent[0]["request"]["headers"]}
+    assert headers["anthropic-version"] == "2023-06-01" and headers["x-api-key"].startswith("[redacted")
+    # Nothing of an OpenAI-only probe was sent (the tokenizer, the prompt-length slope, the limits request).
+    assert not {x["probe"] for x in target["exchanges"]} & {"tokenizer", "slope", "limits", "burst"}
 
 
 def _profile_for(fault) -> str:
@@ -59,8 +78,10 @@ def test_each_fault_flips_exactly_its_checks(tmp_path, name):
     got = {c["id"]: c["status"] for c in checks}
     chosen = fault.checks or checklist.load().select(profile)
     one_model = len(fault.models) < 2
+    # A fault of another protocol: the checks that do not judge that protocol yet skip, and say so.
+    other_protocol = {cid for cid in chosen if fault.protocol not in registry()[cid].protocols}
     expected = {cid: fault.expect.get(cid, "skip" if (one_model and cid in ONE_MODEL_SKIPS) or (cid == REFERENCE_CHECK and reference is None)
-                                      else "pass") for cid in chosen}
+                                      or cid in other_protocol else "pass") for cid in chosen}
     assert got == expected, {c["id"]: c["summary"] for c in checks if c["status"] != expected[c["id"]]}
     for c in checks:
         assert CHECK_CRASHED not in c["summary"]

@@ -262,14 +262,14 @@ def test_streamed_calls_are_reassembled_by_index():
     assert _streamed_calls(_tools_stream(GOOD_TOOL_STREAM)) == [{"function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]
     x = _tools_stream([
         _tool_chunk([{"index": 1, "function": {"name": "x", "arguments": "{}"}}, {"index": 0, "function": {"name": "get_weather", "arguments": '{"city":"A"}'}}]),
-        _tool_chunk([{"function": {"name": "later", "arguments": ""}}]),  # no index: call 0; its name was already set
+        _tool_chunk([{"function": {"name": "later", "arguments": ""}}]),  # no index: call 0; a further name fragment is joined, as the SDK does
         _tool_chunk([{"index": 1, "function": None}]),
         ("data: " + json.dumps({"choices": [None, {"delta": None}]}) + "\n\n").encode(),
         b"data: [1, 2]\n\n",
         b"data: [DONE]\n\n",
     ])
     assert _streamed_calls(x) == [
-        {"function": {"name": "get_weather", "arguments": '{"city":"A"}'}},
+        {"function": {"name": "get_weatherlater", "arguments": '{"city":"A"}'}},
         {"function": {"name": "x", "arguments": "{}"}},
     ]
     assert _streamed_calls(_tools_stream([chunk("hello"), b"data: [DONE]\n\n"])) == []

@@ -49,18 +49,23 @@ class CheckImpl:
     id: str
     probes: tuple[str, ...]
     fn: Callable[[CheckInput], Verdict]
+    protocols: tuple[str, ...] = ("openai",)  # the target protocols it judges; on any other it is a skip that says so
 
 
 REGISTRY: dict[str, CheckImpl] = {}
 
 
-def check(check_id: str, probes: tuple[str, ...] = ()) -> Callable[[Callable[[CheckInput], Verdict]], Callable[[CheckInput], Verdict]]:
-    """Register `fn` as the implementation of `check_id`, reading the named probes."""
+BOTH = ("openai", "anthropic")  # Chat Completions and Anthropic Messages
+
+
+def check(check_id: str, probes: tuple[str, ...] = (), protocols: tuple[str, ...] = ("openai",)
+          ) -> Callable[[Callable[[CheckInput], Verdict]], Callable[[CheckInput], Verdict]]:
+    """Register `fn` as the implementation of `check_id`, reading the named probes, judging the named protocols."""
 
     def register(fn: Callable[[CheckInput], Verdict]) -> Callable[[CheckInput], Verdict]:
         if check_id in REGISTRY:
             raise ValueError(f"check {check_id} registered twice")
-        REGISTRY[check_id] = CheckImpl(check_id, probes, fn)
+        REGISTRY[check_id] = CheckImpl(check_id, probes, fn, protocols)
         return fn
 
     return register

@@ -99,8 +99,8 @@ def cut_by_own_budget(exchange: Exchange) -> str | None:
     return None
 
 
-def completion_beside(models: Exchange, chats: list[Exchange]) -> Exchange | None:
+def completion_beside(models: Exchange, chats: list[Exchange], models_path: str = "models") -> Exchange | None:
     """A successful completion sent to the base URL whose GET {base}/models this is: the API is there."""
-    base = models.url.split("?", 1)[0].removesuffix("/models")
+    base = models.url.split("?", 1)[0].removesuffix("/" + models_path)
     return next((x for x in chats if x.ok and not x.reply.streamed and x.reply.shaped
                  and x.url.split("?", 1)[0] == f"{base}/{protocol_of(x).path}"), None)

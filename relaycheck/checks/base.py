@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe
 from relaycheck.core.loopback import is_loopback_host
-from relaycheck.protocol import is_api_root
+from relaycheck.protocol import for_target, is_api_root
 
 
-@check("base.https")
+@check("base.https", protocols=BOTH)
 def https(inp: CheckInput) -> Verdict:
     """https passes; plain http warns unless the host is loopback."""
     url = httpx.URL(inp.target.base_url)
@@ -21,51 +21,56 @@ def https(inp: CheckInput) -> Verdict:
     return Verdict(WARN, f"plain http to {url.host}: the key and every prompt travel in clear text")
 
 
-def _root_of(exchange_url: str) -> str:
-    return exchange_url.split("?", 1)[0].removesuffix("/models")
+def _root_of(exchange_url: str, models_path: str = "models") -> str:
+    return exchange_url.split("?", 1)[0].removesuffix("/" + models_path)
 
 
-@check("base.api_root", probes=("root", "chat"))
+_API = {"chat": "an OpenAI API root", "anthropic": "an Anthropic API root"}
+
+
+@check("base.api_root", probes=("root", "chat"), protocols=BOTH)
 def api_root(inp: CheckInput) -> Verdict:
-    """{base}/models or {base}/chat/completions must answer as an API; otherwise name the variant that does."""
+    """{base}/models (Anthropic: {base}/v1/models) or the completion path must answer as an API; otherwise name the
+    variant that does."""
+    proto = for_target(inp.target)
+    models, path = proto.models_path, proto.path
     root = inp.of("root")
     if not root:
         return Verdict(INCONCLUSIVE, "the root probe did not run")
     first = root[0]
+    base = _root_of(first.url, models)
     if is_api_root(first):
-        return Verdict(PASS, f"{_root_of(first.url)}/models answers as an OpenAI API root (HTTP {first.status})", (first.id,))
+        return Verdict(PASS, f"{base}/{models} answers as {_API.get(proto.name, 'an API root')} (HTTP {first.status})", (first.id,))
     if first.error_kind == "unreachable":
         # Refused, no such host, TLS failure: nothing answers there, which is the one clear finding of such a run.
-        return Verdict(FAIL, f"nothing answers at {_root_of(first.url)}: {first.error}", (first.id,))
+        return Verdict(FAIL, f"nothing answers at {base}: {first.error}", (first.id,))
     if first.status is None and first.error_kind in ("connect", "read", "deadline"):
         return Verdict(INCONCLUSIVE, f"the relay could not be reached: {describe(first)}", (first.id,))
     working = next((x for x in root[1:] if is_api_root(x)), None)
     # The base is judged by every API path tried there: many relays serve chat but no model list.
-    chat = completion_beside(first, inp.of("chat")) if working is None else None
+    chat = completion_beside(first, inp.of("chat"), models) if working is None else None
     if chat is not None:
         return Verdict(
             PASS,
-            f"{_root_of(first.url)}/chat/completions answers as the API (HTTP {chat.status}); "
-            f"its /models does not ({describe(first)}), see models.list",
+            f"{base}/{path} answers as the API (HTTP {chat.status}); its /{models} does not ({describe(first)}), see models.list",
             (first.id, chat.id),
         )
     if working:
         return Verdict(
             FAIL,
-            f"{_root_of(first.url)}/models is not the API ({describe(first)}); the API answers at "
-            f"{_root_of(working.url)}: use that as the base URL",
+            f"{base}/{models} is not the API ({describe(first)}); the API answers at {_root_of(working.url, models)}: use that as the base URL",
             (first.id, working.id),
-            {"working_base_url": _root_of(working.url)},
+            {"working_base_url": _root_of(working.url, models)},
         )
     tried = ", ".join(x.label.removeprefix("variant: ") for x in root[1:]) or "none applicable"
     return Verdict(
         FAIL,
-        f"{_root_of(first.url)}/models is not the API ({describe(first)}) and no usual variant answered as one (tried: {tried})",
+        f"{base}/{models} is not the API ({describe(first)}) and no usual variant answered as one (tried: {tried})",
         tuple(x.id for x in root),
     )
 
 
-@check("base.redirects", probes=("root",))
+@check("base.redirects", probes=("root",), protocols=BOTH)
 def redirects(inp: CheckInput) -> Verdict:
     """Any redirect on an API path fails; relaycheck never follows one, so the key stays put."""
     answered = [x for x in inp.exchanges if x.status is not None]

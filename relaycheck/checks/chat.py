@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import best, describe, excerpt, is_int
 
 from relaycheck.probes.prompts import NONCE_PATTERN
+from relaycheck.protocol import protocol_of
 
 # Top-level fields OpenAI or well-known gateways send; anything else is a tolerated deviation (warn).
 _KNOWN_FIELDS = {
@@ -37,7 +38,13 @@ def _missing_fields(body: dict) -> list[str]:
     return missing
 
 
-@check("chat.basic", probes=("chat",))
+def _deviations(body: dict) -> list[str]:
+    found = [] if body.get("object") == "chat.completion" else [f"object is {body.get('object')!r}"]
+    extra = sorted(set(body) - _KNOWN_FIELDS)
+    return found + ([f"extra fields {', '.join(extra)}"] if extra else [])
+
+
+@check("chat.basic", probes=("chat",), protocols=BOTH)
 def basic(inp: CheckInput) -> Verdict:
     """200 with the required fields passes; tolerated extras warn; anything else fails."""
     ex = best(inp.of("chat"))
@@ -51,21 +58,19 @@ def basic(inp: CheckInput) -> Verdict:
         return Verdict(FAIL, f"HTTP {ex.status} but the body is not a JSON object: “{excerpt(ex.body, 100)}”", (ex.id,), metrics)
     if body.get("error"):
         return Verdict(FAIL, f"HTTP {ex.status} with an error body: {describe(ex)}", (ex.id,), metrics)
-    missing = _missing_fields(body)
+    protocol = protocol_of(ex)
+    if protocol.name != "chat":  # another protocol knows its own reply's shape
+        missing, deviations = protocol.shape_problems(body)
+    else:
+        missing, deviations = _missing_fields(body), _deviations(body)
     if missing:
         return Verdict(FAIL, f"HTTP {ex.status} but required fields are missing: {', '.join(missing)}", (ex.id,), metrics)
-    deviations = []
-    if body.get("object") != "chat.completion":
-        deviations.append(f"object is {body.get('object')!r}")
-    extra = sorted(set(body) - _KNOWN_FIELDS)
-    if extra:
-        deviations.append(f"extra fields {', '.join(extra)}")
     if deviations:
         return Verdict(WARN, f"works, with deviations the SDK tolerates: {'; '.join(deviations)}", (ex.id,), metrics)
     return Verdict(PASS, f"HTTP {ex.status} with every required field in {metrics['latency_ms']:.0f} ms", (ex.id,), metrics)
 
 
-@check("chat.follows", probes=("chat",))
+@check("chat.follows", probes=("chat",), protocols=BOTH)
 def follows(inp: CheckInput) -> Verdict:
     """The reply contains the fresh nonce; an older nonce is a replay; no nonce in a finished reply is canned."""
     ex = next((x for x in inp.of("chat") if x.ok), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from relaycheck.text import tokens
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
+from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe, prompt_tokens, same_model
 from relaycheck.wire.exchange import Exchange
 from relaycheck.protocol import is_api_root
@@ -87,7 +87,7 @@ def reply_models(exchange: Exchange) -> list[str]:
     return [n for n in exchange.reply.models if isinstance(n, str) and n]
 
 
-@check("models.echo", probes=("chat",))  # also reads stream exchanges when the run has them
+@check("models.echo", probes=("chat",), protocols=BOTH)  # also reads stream exchanges when the run has them
 def model_echo(inp: CheckInput) -> Verdict:
     """Every model name in successful replies is the requested one or its snapshot."""
     assert inp.model is not None

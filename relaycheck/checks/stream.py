@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from relaycheck.text import tokens
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, usage_problem
 from relaycheck.protocol import chunks, protocol_of
 from relaycheck.wire.exchange import Exchange, loads_relay
@@ -101,12 +101,14 @@ def _finish_after_done(ex: Exchange) -> tuple[int, str] | None:
     return None
 
 
-@check("stream.complete", probes=("stream",))
+@check("stream.complete", probes=("stream",), protocols=BOTH)
 def complete(inp: CheckInput) -> Verdict:
     """A chunk with a non-null finish_reason, then data: [DONE], and no transport cut."""
     ex = _stream_to_judge(inp)
     if isinstance(ex, Verdict):
         return ex
+    if protocol_of(ex).name == "anthropic":
+        return _complete_messages(ex)
     finish_at = None
     finish_reason = None
     for chunk in chunks(ex):
@@ -128,6 +130,30 @@ def complete(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"finish_reason {finish_reason!r} at event #{finish_at}, then [DONE]", (ex.id,), {"finish_reason": finish_reason})
 
 
+def _complete_messages(ex: Exchange) -> Verdict:
+    """An Anthropic stream: message_start first, a message_delta with a stop_reason, then message_stop (no [DONE]),
+    and no in-band error event."""
+    kinds = [(event.index, payload.get("type") if isinstance(payload, dict) else None) for event, payload in ex.event_payloads()]
+    names = [k for _, k in kinds]
+    finish = next((c.finish_reason for c in chunks(ex) if c.finish_reason), None)
+    problems = []
+    if ex.error:
+        problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
+    if not names or names[0] != "message_start":
+        problems.append(f"the first event is {names[0]!r}, not 'message_start'" if names else "no event came")
+    if finish is None:
+        problems.append("no message_delta carried a stop_reason")
+    if "message_stop" not in names:
+        problems.append("no message_stop event" + (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
+    error = next((c.error for c in chunks(ex) if c.error), None)
+    if error:
+        problems.append(f"an error event: “{excerpt(json.dumps(error), 120)}”")
+    if problems:
+        return Verdict(FAIL, "; ".join(problems), (ex.id,))
+    stop_at = next(i for i, k in kinds if k == "message_stop")
+    return Verdict(PASS, f"stop_reason read as {finish!r}, then message_stop at event #{stop_at}", (ex.id,), {"finish_reason": finish})
+
+
 def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
     if ex.reply.completion_tokens is not None:
         return ex.reply.completion_tokens
@@ -135,7 +161,7 @@ def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
     return tokens.count_text(text, encoding) if encoding != tokens.UNKNOWN else None
 
 
-@check("stream.incremental", probes=("stream",))
+@check("stream.incremental", probes=("stream",), protocols=BOTH)
 def incremental(inp: CheckInput) -> Verdict:
     """A 50+ token reply must arrive in many chunks spread over time; metrics ttft_ms and tokens_per_s."""
     ex = _stream_to_judge(inp)

@@ -21,9 +21,10 @@ from relaycheck.redaction.redact import KEY_SHAPE
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
-    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent",
+    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent", "protocol",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
+PROTOCOLS = ("openai", "anthropic")  # the protocols a target may speak (relaycheck.protocol.TARGET_PROTOCOLS)
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MIN_KEY_LENGTH = 8  # what the openai SDK uses when nothing is configured
@@ -84,6 +85,7 @@ class Target:
     context_depths: tuple[int, ...] = (2000, 8000)  # context.intact's prompt lengths, tried in order (deep profile)
     reference: BehaviourSpec | None = None  # opt-in: a behaviour reference (relaycheck enroll) for models.behaviour
     agent_user_agent: bool = False  # opt-in: integrity.conditional also asks with agent clients' User-Agent strings
+    protocol: str = "openai"  # the wire format: openai (Chat Completions) or anthropic (Messages)
 
 
 def _looks_like_key(value: str) -> bool:
@@ -214,6 +216,9 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
     long_tokens = _number(raw, "long_reply_tokens", 1500, 50, 20000, where, integer=True)
     stall = _number(raw, "stall_threshold_s", 10.0, 0.1, 600, where)
     retry_wait = _number(raw, "retry_wait_s", 60.0, 0, 3600, where)
+    protocol = raw.get("protocol", "openai")
+    if protocol not in PROTOCOLS:
+        raise UsageError(f"{where}: protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
     agent_ua = raw.get("agent_user_agent", False)
     if not isinstance(agent_ua, bool):
         raise UsageError(f"{where}: agent_user_agent must be true or false")
@@ -241,6 +246,7 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         context_depths=_depths(raw.get("context_depths"), f"{where}.context_depths"),
         reference=parse_reference(raw.get("reference"), f"{where}.reference", Path(source).parent, tuple(m.strip() for m in models)),
         agent_user_agent=agent_ua,
+        protocol=protocol,
     )
 
 

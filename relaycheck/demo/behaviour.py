@@ -34,7 +34,11 @@ class Behaviour:
     error_shape_401: str = "openai"  # "flat": {"status": "failure", "message": ...}
     bad_request_reply: str = "json_400"  # "json_500", or "nginx_html" (a proxy in front answering for the app)
     crash_on_empty_balance: bool = False  # a key with no balance gets a 500, not a 429 insufficient_quota
-    rate_limit: int = 30  # requests per key per second (a full run's ordinary probes stay below 30; the burst probe passes it)
+    rate_limit: int = 20  # cheap requests (16 completion tokens or fewer) per key per second: the burst passes it
+    # Count every API request against the limit, not only the cheap ones. By default the limiter counts what a burst
+    # sends, so that the probes' own requests, however fast a machine sends them, never meet it, and the burst,
+    # however slow the machine, does.
+    rate_limit_every_request: bool = False
     rate_limit_headers: bool = True  # 429s carry Retry-After and x-ratelimit-*
     unknown_model_fallback: bool = False  # answers an unknown model name with the default model
     flaky_samples: bool = False  # 30% of the reliability samples fail with a 502
@@ -96,6 +100,7 @@ class Behaviour:
     duplicate_chunks: bool = False  # every content chunk forwarded twice
     ping_frames: bool = False  # `data: ping` frames between the chunks
     omit_done: bool = False  # no data: [DONE]
+    omit_message_stop: bool = False  # Anthropic streams end without their message_stop event
     stall_short_streams: bool = False  # short streams stall after STALL_AFTER_PIECES for the relay's stall_s
     pause_long_streams: bool = False  # long streams pause halfway for the relay's long_stall_s
     reset_long_streams: bool = False  # long streams reset right after the finish_reason chunk

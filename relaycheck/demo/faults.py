@@ -25,6 +25,7 @@ class Fault:
     # What the relay does differently (demo/behaviour.py); the honest default only for a fault that is a condition
     # of the run alone (how the relay is addressed, which models are asked for).
     behaviour: Behaviour = HONEST
+    protocol: str = "openai"  # the protocol `probe --demo` speaks to the relay for this fault (--protocol)
 
     @property
     def is_condition(self) -> bool:
@@ -119,6 +120,8 @@ FAULTS: dict[str, Fault] = {
               behaviour=Behaviour(ping_frames=True)),
         Fault("no_done", "streams end without data: [DONE]", {"stream.complete": "fail"},
               behaviour=Behaviour(omit_done=True)),
+        Fault("no_message_stop", "Anthropic Messages streams end without their message_stop event (probe --demo --protocol anthropic)",
+              {"stream.complete": "fail"}, protocol="anthropic", behaviour=Behaviour(omit_message_stop=True)),
         Fault("buffered_stream", "fake streaming: the whole reply is buffered and sent at the end", {"stream.incremental": "fail"},
               behaviour=Behaviour(buffer_stream=True)),
         Fault(
@@ -250,7 +253,7 @@ FAULTS: dict[str, Fault] = {
             "strict_rate_limit",
             "allows 3 requests per second (429 with Retry-After): every verdict must still be right",
             {},
-            behaviour=Behaviour(rate_limit=3),
+            behaviour=Behaviour(rate_limit=3, rate_limit_every_request=True),
         ),
         Fault(
             "sse_quirks",

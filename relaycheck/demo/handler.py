@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from relaycheck.demo import anthropic as demo_anthropic
 from relaycheck.demo import extras, tampering
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.behaviour import AGENT_REFUSAL, Behaviour
@@ -41,6 +42,19 @@ class LoggedRequest:
     method: str
     path: str
     had_bearer: bool
+
+
+CHEAP_TOKENS = 16  # a request for at most this many completion tokens counts against the demo's default rate limit
+
+
+def _cheap(raw: bytes) -> bool:
+    """A completion request for a few tokens at most: what a rate-limit burst sends."""
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        return False
+    limit = (body.get("max_completion_tokens") or body.get("max_tokens")) if isinstance(body, dict) else None
+    return isinstance(limit, int) and limit <= CHEAP_TOKENS
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -78,8 +92,13 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", extra)
 
+    dialect = "openai"  # "anthropic" while answering /v1/messages: its errors and its key header
+
     def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
         rid = f"req_demo{self.relay.next_id()}"
+        if self.dialect == "anthropic":
+            self._json(status, demo_anthropic.error_body(status, message), {"request-id": rid})
+            return
         if self.behaviour.error_shape_401 == "flat" and status == 401:  # a home-grown gateway's own error format
             self._json(status, {"status": "failure", "message": message}, {"x-request-id": rid})
             return
@@ -101,11 +120,15 @@ class Handler(BaseHTTPRequestHandler):
         scheme, _, token = value.partition(" ")
         return token.strip() or None if scheme.lower() == "bearer" else None
 
+    def _key_header(self) -> str | None:
+        """The key a request carries in a header: Bearer, or (Anthropic's) x-api-key."""
+        return self._bearer() or (self.headers.get("x-api-key", "").strip() or None)
+
     def _presented(self, body: dict | None) -> str | None:
         if self.behaviour.key_in_body:
             value = body.get("api_key") if isinstance(body, dict) else None
             return value if isinstance(value, str) and value else None
-        return self._bearer()
+        return self._bearer() if self.dialect == "openai" else self._key_header()
 
     def _authorized(self, body: dict | None) -> str | None:
         """"ok", "empty" (valid key, no balance), or None after answering the refusal."""
@@ -119,7 +142,8 @@ class Handler(BaseHTTPRequestHandler):
             if self.behaviour.crash_on_missing_key:
                 self._error(500, "runtime error: invalid memory address or nil pointer dereference", "server_error", None)
             else:
-                where = "in the request body as api_key" if self.behaviour.key_in_body else "as Authorization: Bearer YOUR_KEY"
+                where = "in the request body as api_key" if self.behaviour.key_in_body else \
+                    "in the x-api-key header" if self.dialect == "anthropic" else "as Authorization: Bearer YOUR_KEY"
                 self._error(401, f"You didn't provide an API key. Send it {where}.", "invalid_request_error", None)
             return None
         # OpenAI masks the key it refuses; the key_echo fault repeats it in full, as careless relays do.
@@ -176,13 +200,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
+        # Per request (a connection is kept alive): Anthropic's path, or any request an Anthropic client sends.
+        self.dialect = "anthropic" if path == "/v1/messages" or "anthropic-version" in self.headers else "openai"
         self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
         raw = self._read_body()
         if raw is None:
             return
         try:
-            if path.startswith("/v1/"):
-                allowed, reset_s = self.relay.admit(self._bearer() or "")
+            if path.startswith("/v1/") and (self.behaviour.rate_limit_every_request or _cheap(raw)):
+                allowed, reset_s = self.relay.admit(self._key_header() or "")
                 if not allowed:
                     self._rate_limited(reset_s)
                     return
@@ -193,6 +219,8 @@ class Handler(BaseHTTPRequestHandler):
             elif path.rstrip("/") == "/v1/models" and method == "GET":
                 self._models()
             elif path == "/v1/chat/completions" and method == "POST":
+                self._chat(raw)
+            elif path == "/v1/messages" and method == "POST":  # Anthropic Messages, answered by the same stand-in
                 self._chat(raw)
             elif path.startswith("/v1/"):
                 self._error(404, f"Invalid URL ({method} {path})", "invalid_request_error", None)
@@ -222,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = None
+        if self.dialect == "anthropic":
+            body = demo_anthropic.to_chat(body)
         state = self._authorized(body if isinstance(body, dict) else None)
         if state is None:
             return
@@ -293,7 +323,14 @@ class Handler(BaseHTTPRequestHandler):
             self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
         reply_model = self.behaviour.reply_model or stand_in.SNAPSHOTS[name]
         served = self.behaviour.sibling or backend  # the model whose backend answers: its fingerprint, its cost
-        if body.get("stream"):
+        if self.dialect == "anthropic":
+            n = self.relay.next_id()
+            if body.get("stream"):
+                demo_anthropic.send_stream(self, n, reply_model, completion, calls, text=asked.tool_call is None)
+            else:
+                time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
+                self._json(200, demo_anthropic.reply(n, reply_model, completion, calls, text=asked.tool_call is None), {"request-id": f"req_demo{n}"})
+        elif body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             SSEWriter(self, reply_model, completion, include_usage, tuple(calls), text=asked.tool_call is None, served=served).send()
         else:

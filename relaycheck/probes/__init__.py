@@ -30,9 +30,16 @@ class ProbeContext:
         """Join the effective base URL and an API path."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
+    @property
+    def protocol(self) -> Any:
+        """The protocol the target speaks (Chat Completions unless it says another)."""
+        from relaycheck.protocol import for_target
+
+        return for_target(self.target)
+
     def endpoint(self) -> str:
-        """Where completions go in the protocol the probes speak (Chat Completions: {base}/chat/completions)."""
-        return self.url(CHAT.path)
+        """Where completions go in the target's protocol ({base}/chat/completions, {base}/v1/messages)."""
+        return self.url(self.protocol.path)
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ async def send(ctx: ProbeContext, method: str, url: str, *, retry_of: str | None
     """
     from relaycheck.wire.errorclass import INSUFFICIENT_BALANCE, classify
 
+    kwargs["headers"] = {**ctx.protocol.headers(), **(kwargs.get("headers") or {})}  # anthropic-version and the like
     first = await ctx.client.request(method, url, retry_of=retry_of, **kwargs)
     assert first is not None  # only requests with `unless` can be skipped
     if first.status != 429:

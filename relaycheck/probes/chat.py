@@ -17,20 +17,20 @@ _REFUSED = (401, 403)
 def cost(model: str, discover_auth: bool = False) -> ProbeCost:
     """One request, plus the alternative key placements when discovering auth (only one can be billed)."""
     billed = request_cost(model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET)
-    refused = ProbeCost(requests=len(ALTERNATIVE_AUTH) if discover_auth else 0)  # only one placement can be accepted
+    refused = ProbeCost(requests=len(ALTERNATIVE_AUTH) if discover_auth else 0)  # only one placement can be accepted (no protocol has more)
     return billed + refused
 
 
 async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Auth:
     """Send the nonce request; with discover_auth, try other key placements after a 401/403 to Bearer."""
-    body = CHAT.body(
+    body = ctx.protocol.body(
         model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET
     )
     url = ctx.endpoint()
     first = await send(ctx, "POST", url, probe=NAME, model=model, label=f"auth: {ctx.auth.value}", json_body=body, auth=ctx.auth)
     if not discover_auth or first.status not in _REFUSED:
         return ctx.auth
-    for placement in ALTERNATIVE_AUTH:
+    for placement in ctx.protocol.alternative_auth:
         exchange = await send(ctx, 
             "POST", url, probe=NAME, model=model, label=f"auth: {placement.value}", json_body=body, auth=placement
         )
@@ -46,7 +46,7 @@ async def _find_auth(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeCont
 
 # The first model's request discovers auth in a stage of its own; the other models' run with the rest.
 PROBE = ProbeSpec(
-    NAME, order=3, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first),
+    NAME, order=3, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first),
     steps=(
         Step(Phase.FIND_AUTH, _find_auth, models=(0, 1), name="auth", stage="auth", because="finds where the key is accepted, for every later request"),
         Step(Phase.CONCURRENT, for_each_model(run), models=(1, None), rank=9),

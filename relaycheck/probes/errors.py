@@ -24,9 +24,9 @@ def wrong_key() -> str:
     return "sk-relaycheck-wrong-" + secrets.token_hex(16)
 
 
-def minimal_body(model: str) -> dict:
+def minimal_body(model: str, protocol=CHAT) -> dict:
     """The cheapest chat request: one short message, one completion token."""
-    return CHAT.body(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM)
+    return protocol.body(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM)
 
 
 def cost(model: str, with_empty_key: bool) -> ProbeCost:
@@ -37,7 +37,7 @@ def cost(model: str, with_empty_key: bool) -> ProbeCost:
 async def run(ctx: ProbeContext, model: str, keys: TargetKeys) -> None:
     """Send the error-provoking requests concurrently; each is labelled for the checks."""
     url = ctx.endpoint()
-    body = minimal_body(model)
+    body = minimal_body(model, ctx.protocol)
     unknown = UNKNOWN_MODEL_PREFIX + secrets.token_hex(3)
     truncated = json.dumps(body)[:-20].encode()  # cut mid-way: not JSON any more
     common = {"probe": NAME, "model": model}
@@ -57,6 +57,6 @@ async def _provoke(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
     await run(ctx, job.model or "", keys)
 
 
-PROBE = ProbeSpec(NAME, order=13, scope=Scope.FIRST_MODEL, billed=True,
+PROBE = ProbeSpec(NAME, order=13, protocols=("openai", "anthropic"), scope=Scope.FIRST_MODEL, billed=True,
                   cost=lambda target, model, first: cost(model or "", with_empty_key=target.empty_key_env is not None),
                   steps=(Step(Phase.CONCURRENT, _provoke, rank=11),))

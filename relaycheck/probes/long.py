@@ -12,12 +12,12 @@ NAME = "long"
 REASONING_ALLOWANCE = 2048
 
 
-def body(model: str, reply_tokens: int, nonce: str, stream: bool) -> dict:
+def body(model: str, reply_tokens: int, nonce: str, stream: bool, protocol=CHAT) -> dict:
     """The long request: numbered lines 1..N, with room above the expected length."""
     lines = prompts.long_lines(reply_tokens)
     limit = prompts.long_max_tokens(reply_tokens)
     # Reasoning models think before they write: give them the same visible room plus a reasoning allowance.
-    return CHAT.body(model, prompts.long_prompt(nonce, lines), limit, limit + REASONING_ALLOWANCE, stream=stream)
+    return protocol.body(model, prompts.long_prompt(nonce, lines), limit, limit + REASONING_ALLOWANCE, stream=stream)
 
 
 def cost(model: str, reply_tokens: int) -> ProbeCost:
@@ -32,11 +32,12 @@ async def run(ctx: ProbeContext, model: str, reply_tokens: int) -> None:
     nonce = prompts.new_nonce()
     url = ctx.endpoint()
     await asyncio.gather(
-        send(ctx, "POST", url, probe=NAME, model=model, label="long", json_body=body(model, reply_tokens, nonce, False), auth=ctx.auth),
-        send(ctx, "POST", url, probe=NAME, model=model, label="long stream", json_body=body(model, reply_tokens, nonce, True),
+        send(ctx, "POST", url, probe=NAME, model=model, label="long", json_body=body(model, reply_tokens, nonce, False, ctx.protocol),
+             auth=ctx.auth),
+        send(ctx, "POST", url, probe=NAME, model=model, label="long stream", json_body=body(model, reply_tokens, nonce, True, ctx.protocol),
              auth=ctx.auth, expect_sse=True),
     )
 
 
-PROBE = ProbeSpec(NAME, order=7, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.long_reply_tokens),
+PROBE = ProbeSpec(NAME, order=7, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.long_reply_tokens),
                   steps=(Step(Phase.CONCURRENT, for_each_model(lambda ctx, model: run(ctx, model, ctx.target.long_reply_tokens)), rank=1),))

@@ -79,6 +79,7 @@ class ProbeSpec:
     cost: Callable[[Target, "str | None", bool], ProbeCost]  # (target, model, first model?) -> ceiling
     steps: tuple[Step, ...]
     when: Callable[[Target], bool] = _always  # the target opted in (or, for twins, has something to compare)
+    protocols: tuple[str, ...] = ("openai",)  # the target protocols it can speak (relaycheck.protocol.TARGET_PROTOCOLS)
 
     @property
     def per_model(self) -> bool:

@@ -17,10 +17,19 @@ def cost(model: str) -> ProbeCost:
     return ProbeCost(requests=4)
 
 
-def variants(base_url: str) -> list[tuple[str, str]]:
+def variants(base_url: str, protocol: str = "chat") -> list[tuple[str, str]]:
     """Candidate base URLs when the configured one is not the API root, with what was changed."""
     out: list[tuple[str, str]] = []
     stripped = base_url.rstrip("/")
+    if protocol == "anthropic":
+        # The Anthropic SDK's base has no /v1 (its paths carry it): the usual mistake is the OpenAI habit of adding it.
+        if stripped.endswith("/v1"):
+            out.append(("drop /v1 (the Anthropic SDK adds it)", stripped[: -len("/v1")]))
+        if base_url.endswith("/") and stripped != base_url:
+            out.append(("drop trailing slash", stripped))
+        if not stripped.endswith(("/anthropic", "/v1")):
+            out.append(("append /anthropic", stripped + "/anthropic"))
+        return [(label, url) for label, url in dict.fromkeys(out) if url != base_url]
     if "/v1/v1" in stripped:
         out.append(("drop doubled /v1", stripped.replace("/v1/v1", "/v1")))
     if base_url.endswith("/") and stripped != base_url:
@@ -37,13 +46,12 @@ def variants(base_url: str) -> list[tuple[str, str]]:
 
 async def run(ctx: ProbeContext) -> str | None:
     """Return the base URL that answers as an API root (the configured one first), or None."""
-    first = await send(ctx, "GET", ctx.url("models"), probe=NAME, label="configured base", auth=ctx.auth)
+    path = ctx.protocol.models_path
+    first = await send(ctx, "GET", ctx.url(path), probe=NAME, label="configured base", auth=ctx.auth)
     if is_api_root(first):
         return ctx.base_url
-    for label, candidate in variants(ctx.base_url):
-        exchange = await send(ctx, 
-            "GET", candidate.rstrip("/") + "/models", probe=NAME, label=f"variant: {label}", auth=ctx.auth
-        )
+    for label, candidate in variants(ctx.base_url, ctx.protocol.name):
+        exchange = await send(ctx, "GET", candidate.rstrip("/") + "/" + path, probe=NAME, label=f"variant: {label}", auth=ctx.auth)
         if is_api_root(exchange):
             return candidate
     return None
@@ -55,6 +63,6 @@ async def _find_base(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeCont
     return replace(ctx, base_url=found) if found else None
 
 
-PROBE = ProbeSpec(NAME, order=1, scope=Scope.TARGET, billed=False, cost=lambda target, model, first: cost(""), steps=(
+PROBE = ProbeSpec(NAME, order=1, protocols=("openai", "anthropic"), scope=Scope.TARGET, billed=False, cost=lambda target, model, first: cost(""), steps=(
     Step(Phase.FIND_BASE, _find_base, stage=NAME, because="first: it finds the working base URL every later request uses"),
 ))

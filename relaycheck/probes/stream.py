@@ -16,7 +16,7 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send the streamed counting request."""
-    body = CHAT.body(
+    body = ctx.protocol.body(
         model, prompts.count_prompt(), prompts.STREAM_MAX_TOKENS, prompts.STREAM_REASONING_BUDGET, stream=True
     )
     await send(ctx, 
@@ -25,5 +25,5 @@ async def run(ctx: ProbeContext, model: str) -> None:
     )
 
 
-PROBE = ProbeSpec(NAME, order=4, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+PROBE = ProbeSpec(NAME, order=4, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
                   steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=3),))

@@ -37,11 +37,11 @@ async def run(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
     """Send every trigger's ask together."""
     url, model = ctx.endpoint(), job.model or ""
     await asyncio.gather(*(
-        send(ctx, "POST", url, probe=NAME, model=model, label=ask.label, json_body=call_ask(model, ask).body, auth=ctx.auth,
-             expect_sse=ask.stream, user_agent=agent)
+        send(ctx, "POST", url, probe=NAME, model=model, label=ask.label, json_body=call_ask(model, ask, ctx.protocol).body, auth=ctx.auth,
+             expect_sse=ask.stream, headers={"user-agent": agent} if agent else None)
         for ask, agent in asks(ctx.target)
     ))
 
 
-PROBE = ProbeSpec(NAME, order=19, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(target, model or ""),
+PROBE = ProbeSpec(NAME, order=19, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(target, model or ""),
                   steps=(Step(Phase.CONCURRENT, run, rank=14),))

@@ -2,12 +2,13 @@
 
 A protocol module builds a request (where the key goes, the path, the body) and reads a reply into a `Reply`
 (text, model, usage, finish reason, tool calls, stream chunks). Checks judge Replies, never a wire format, so a
-check family runs over every protocol registered here. Today: Chat Completions (`chat`).
+check family runs over every protocol registered here. Today: Chat Completions (`chat`) and Anthropic Messages
+(`anthropic`); a check says which protocols it judges (relaycheck.checks.check).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from relaycheck.protocol.reply import Chunk, Reply, ToolCall  # noqa: F401  (the types checks read)
 
@@ -16,11 +17,21 @@ if TYPE_CHECKING:
     from relaycheck.wire.exchange import Exchange
 
 
-def protocols() -> dict[str, "ChatCompletions"]:
-    """Every protocol relaycheck speaks, by name."""
+# What a target's `protocol:` names, and the adapter that speaks it.
+TARGET_PROTOCOLS = {"openai": "chat", "anthropic": "anthropic"}
+
+
+def protocols() -> dict[str, Any]:
+    """Every protocol relaycheck speaks, by adapter name."""
+    from relaycheck.protocol.anthropic import MESSAGES
     from relaycheck.protocol.chat import CHAT
 
-    return {CHAT.name: CHAT}
+    return {CHAT.name: CHAT, MESSAGES.name: MESSAGES}
+
+
+def for_target(target: Any) -> Any:
+    """The adapter of a target's protocol (`openai` unless it names another)."""
+    return protocols()[TARGET_PROTOCOLS[getattr(target, "protocol", "openai")]]
 
 
 def is_api_root(exchange: "Exchange") -> bool:
@@ -34,7 +45,7 @@ def is_api_root(exchange: "Exchange") -> bool:
     return isinstance(exchange.json, (dict, list))
 
 
-def protocol_of(exchange: "Exchange") -> "ChatCompletions":
+def protocol_of(exchange: "Exchange") -> Any:
     """The protocol an exchange was sent in, told by its path (Chat Completions for anything else)."""
     path = exchange.url.split("?", 1)[0]
     for proto in protocols().values():

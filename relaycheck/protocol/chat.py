@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from relaycheck.protocol.auth import Auth
+from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
 from relaycheck.protocol.reply import Chunk, Reply, ToolCall
 from relaycheck.text import tokens
 from relaycheck.wire.exchange import is_int
@@ -104,8 +104,8 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
                 function = part.get("function") if isinstance(part.get("function"), dict) else {}
                 name = function.get("name")
                 if isinstance(name, str) and name:
-                    # OpenAI sends the name whole in the first fragment; a relay that repeats it changes nothing, one
-                    # that splits it ("Ba", "sh") is joined.
+                    # OpenAI sends the name whole in the first fragment; further fragments are joined, as the openai
+                    # SDK's accumulator does ("Ba", "sh" is Bash), except the name repeated whole, read as sent once.
                     call[1] = name if not isinstance(call[1], str) else call[1] if name == call[1] else call[1] + name
                 fragment = function.get("arguments")
                 call[2] += fragment if isinstance(fragment, str) else ""
@@ -118,11 +118,17 @@ class ChatCompletions:
 
     name: str = "chat"
     path: str = "chat/completions"
+    models_path: str = "models"
     auth: Auth = Auth.BEARER  # where the key goes unless the relay wants it elsewhere (probes.chat discovers that)
+    alternative_auth: tuple[Auth, ...] = ALTERNATIVE_AUTH
     # The usage object's fields, by what they count (checks name them in their findings).
     usage_prompt: str = "prompt_tokens"
     usage_completion: str = "completion_tokens"
     usage_total: str = "total_tokens"
+
+    def headers(self) -> dict[str, str]:
+        """Headers every request of the protocol carries (none beyond the key)."""
+        return {}
 
     def limit_params(self, model: str, visible: int, reasoning_budget: int) -> dict:
         """max_tokens for chat models; max_completion_tokens (with room for reasoning) for reasoning models."""

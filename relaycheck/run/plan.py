@@ -74,8 +74,8 @@ class TargetPlan:
 def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
     """Derive the probes from the selected checks; ceilings come from each probe's own cost()."""
     impls = registry()
-    needed = {p for cid in check_ids for p in impls[cid].probes}
-    specs = [spec for name, spec in probe_registry().items() if name in needed and spec.when(target)]
+    needed = {p for cid in check_ids if target.protocol in impls[cid].protocols for p in impls[cid].probes}
+    specs = [spec for name, spec in probe_registry().items() if name in needed and spec.when(target) and target.protocol in spec.protocols]
     costs: list[tuple[str, str | None, ProbeCost]] = []
     # Listed by scope: the target-level probes, every model's own, then those run once with the first model.
     for spec in specs:

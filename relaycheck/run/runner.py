@@ -21,11 +21,11 @@ from relaycheck.wire.exchange import Exchange
 from relaycheck.core.loopback import LoopbackMapTransport, is_loopback_host
 from relaycheck.run.plan import TargetPlan
 from relaycheck.probes import ProbeContext
+from relaycheck.protocol import for_target
 from relaycheck.probes.registry import registry as probe_registry
 from relaycheck.run.schedule import Job, schedule
 from relaycheck.config.targets import TargetKeys
 from relaycheck.protocol.auth import Auth
-from relaycheck.protocol.chat import CHAT
 from relaycheck.transport.client import Limits, RecordingClient
 
 
@@ -87,7 +87,7 @@ async def run_target(
     budget = Budget(cap, target.pricing) if cap is not None and target.pricing is not None else None
     client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget,
                              run_deadline_s=target.deadline_s)
-    ctx = ProbeContext(client, target, target.base_url, CHAT.auth)
+    ctx = ProbeContext(client, target, target.base_url, for_target(target).auth)
     async with client:
         for stage in schedule(plan):
             if stage.concurrent:
@@ -108,6 +108,10 @@ def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = Fa
     for check_id in plan.check_ids:
         models: tuple[str | None, ...] = plan.target.models if cat.get(check_id).per_model else (None,)
         for model in models:
+            if plan.target.protocol not in impls[check_id].protocols:
+                out.append(CheckResult(check_id, model, Verdict(SKIP, f"not judged over the {plan.target.protocol} protocol yet "
+                                                                      f"(it judges {', '.join(impls[check_id].protocols)})")))
+                continue
             inp = CheckInput(plan.target, model, exchanges)
             held = [x for p in impls[check_id].probes for x in inp.of(p) if x.error_kind in _HELD_BACK]
             if held:

@@ -195,7 +195,7 @@ class RecordingClient:
         measuring: bool = False,
         close_after_events: int | None = None,
         completion_ceiling: int | None = None,
-        user_agent: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Exchange | None:
         """Send one request and return its recorded exchange; transport failures become fields, not exceptions.
 
@@ -248,7 +248,7 @@ class RecordingClient:
                     rec.fail("cost_cap", "not sent: its worst case would take the run past the cost cap")
                 else:
                     try:
-                        await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented, user_agent), timeout=deadline)
+                        await asyncio.wait_for(self._send(rec, method, url, json_body, raw_body, auth, presented, headers), timeout=deadline)
                     except asyncio.TimeoutError:
                         if clipped:  # relaycheck's own limit cut it, not the relay's slowness
                             rec.fail(RUN_DEADLINE, f"cut at the run's deadline of {self.breaker.run_deadline_s:g} s before it finished")
@@ -298,8 +298,10 @@ class RecordingClient:
         return True
 
     def _build(self, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None,
-               user_agent: str | None = None) -> httpx.Request:
-        headers: dict[str, str] = {"user-agent": user_agent} if user_agent else {}  # the client's own unless a probe poses as another
+               extra: dict[str, str] | None = None) -> httpx.Request:
+        # A protocol's own headers (anthropic-version), or a User-Agent a probe poses with; the key is placed after,
+        # so no extra header can displace it.
+        headers: dict[str, str] = dict(extra or {})
         params: dict[str, str] = {}
         body = dict(json_body) if json_body is not None else None
         if key:
@@ -314,9 +316,9 @@ class RecordingClient:
         return self._client.build_request(method, url, headers=headers, params=params or None, content=content)
 
     async def _send(self, rec: Recorder, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None,
-                    user_agent: str | None = None) -> None:
+                    headers: dict[str, str] | None = None) -> None:
         try:
-            request = self._build(method, url, json_body, raw_body, auth, key, user_agent)
+            request = self._build(method, url, json_body, raw_body, auth, key, headers)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
             rec.method, rec.url = method, url
             rec.fail("protocol", f"invalid request: {exc}")

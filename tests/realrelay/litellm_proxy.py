@@ -48,6 +48,9 @@ def config(upstream: str, slow_upstream: str, sibling_upstream: str | None = Non
             {"model_name": "slow", "litellm_params": {**forwarded, "api_base": slow_upstream, "timeout": 1}},
         ],
         "router_settings": {"enable_pre_call_checks": True},
+        # LiteLLM answers /v1/messages for OpenAI deployments through the upstream's Responses API unless told to use
+        # Chat Completions (the demo relay serves no /v1/responses yet): its documented switch.
+        "litellm_settings": {"use_chat_completions_url_for_anthropic_messages": True},
         "general_settings": {"master_key": MASTER_KEY},
     }
 

@@ -51,6 +51,14 @@ MOCK = {
     # The canned reply makes no tool call, copies no text and repeats no canary: nothing to judge, never a fail.
     "integrity.tool_args": "inconclusive", "integrity.content": "inconclusive", "integrity.request": "inconclusive",
 }
+# The same proxy's Anthropic Messages endpoint ({origin}/v1/messages), translating to the demo relay's Chat
+# Completions: every check that judges Messages so far, the rest skip. The reply's id is the upstream's chatcmpl-…
+# (a tolerated deviation: the Anthropic SDK reads any string), and a wrong key gets the same 400 as on /v1.
+ANTHROPIC_JUDGED = ("base.https", "base.api_root", "base.redirects", "models.echo", "chat.basic", "chat.follows", "chat.injection", "chat.replay",
+                    "stream.complete", "stream.incremental", "long.complete", "long.no_stall", "errors.bad_key", "errors.missing_key",
+                    "errors.unknown_model", "errors.bad_request", "errors.shape", "errors.key_echo", "errors.timeout", "integrity.tool_args",
+                    "integrity.content", "integrity.request")
+ANTHROPIC = {**{cid: "skip" for cid in FORWARDED}, **{cid: "pass" for cid in ANTHROPIC_JUDGED}, "chat.basic": "warn", "errors.bad_key": "warn"}
 # An rpm-limited deployment (429 without Retry-After) and one with a 1 s timeout in front of a slow upstream (408).
 LIMITS = {
     ("limited", "chat.basic"): "pass", ("limited", "errors.rate_limit"): "fail",
@@ -125,11 +133,33 @@ def test_a_cheaper_sibling_behind_a_stock_litellm_proxy_still_fails_identity(pro
     assert run.code == 1 and "Traceback" not in run.stderr
 
 
+@needs_proxy
+def test_anthropic_messages_through_a_stock_litellm_proxy(proxy, tmp_path):
+    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
+    origin = proxy.rsplit("/v1", 1)[0]  # the Anthropic SDK's base has no /v1
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - {{name: litellm-anthropic, base_url: '{origin}', api_key_env: LITELLM_KEY, models: [gpt-4o-mini], "
+                       "protocol: anthropic}\n")
+    run = run_probe(tmp_path, env=env, targets_file=targets)
+    target = run.report["targets"][0]
+    found = {c["id"]: (c["status"], c["summary"]) for c in target["checks"]}
+    assert {k: v[0] for k, v in found.items()} == ANTHROPIC, {k: v for k, v in found.items() if v[0] != ANTHROPIC[k]}
+    assert "is not msg_" in found["chat.basic"][1] and "chatcmpl-" in found["chat.basic"][1]
+    sent = [x for x in target["exchanges"] if x["probe"] in ("chat", "stream", "integrity")]
+    assert sent and all(x["url"] == f"{origin}/v1/messages" for x in sent)
+    # The stream really was Anthropic's named events, and the forced calls tool_use blocks.
+    stream = next(x for x in target["exchanges"] if x["probe"] == "stream")
+    assert {e["event"] for e in stream["sse"]["events"]} >= {"message_start", "content_block_delta", "message_delta", "message_stop"}
+    shell = next(x for x in target["exchanges"] if x["label"] == "shell")
+    assert '"type":"tool_use"' in shell["response"]["body"].replace(" ", "")
+
+
 def notable() -> dict[tuple[str, str], str]:
     """The verdicts the README's worked example lists: every one that is not a plain pass (or an opt-in skip)."""
     rows = {("litellm", k): v for k, v in FORWARDED.items() if v not in ("pass", "skip")}
     rows.update({("mock", k): v for k, v in MOCK.items() if v != FORWARDED[k]})
     rows.update(LIMITS)
+    rows.update({("litellm-anthropic", k): v for k, v in ANTHROPIC.items() if v not in ("pass", "skip")})
     return rows
 
 

@@ -1,0 +1,116 @@
+"""The demo relay's Anthropic Messages face: requests read into the Chat Completions shape the stand-in answers,
+and its answers written back as Messages replies and named stream events (errors in Anthropic's shape)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from relaycheck.demo import model as stand_in
+
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+               413: "request_too_large", 429: "rate_limit_error", 500: "api_error", 502: "api_error", 529: "overloaded_error"}
+STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+
+
+def error_body(status: int, message: str) -> dict:
+    """Anthropic's error shape."""
+    return {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": message}}
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+    return ""
+
+
+def to_chat(body: Any) -> Any:
+    """A Messages request as the Chat Completions body the stand-in reads (the system prompt as a system message,
+    tools as functions, tool_choice as OpenAI's); anything not a JSON object is passed on for the usual refusals."""
+    if not isinstance(body, dict):
+        return body
+    messages = [{"role": m.get("role"), "content": _text(m.get("content"))} for m in body.get("messages") or [] if isinstance(m, dict)]
+    system = body.get("system")
+    if isinstance(system, (str, list)):
+        messages.insert(0, {"role": "system", "content": _text(system) if isinstance(system, list) else system})
+    chat: dict = {"model": body.get("model"), "messages": messages if isinstance(body.get("messages"), list) else body.get("messages")}
+    for key in ("max_tokens", "temperature", "stop_sequences", "stream"):
+        if key in body:
+            chat["stop" if key == "stop_sequences" else key] = body[key]
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        chat["tools"] = [{"type": "function", "function": {"name": t.get("name"), "description": t.get("description", ""),
+                                                           "parameters": t.get("input_schema", {})}} for t in tools if isinstance(t, dict)]
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        chat["tool_choice"] = {"type": "function", "function": {"name": choice.get("name")}}
+    elif isinstance(choice, dict) and choice.get("type") in ("none", "auto", "any"):
+        chat["tool_choice"] = {"any": "required"}.get(choice["type"], choice["type"])
+    return chat
+
+
+def _usage(completion: stand_in.Completion) -> dict:
+    return {"input_tokens": completion.prompt_tokens - completion.cached_tokens, "output_tokens": completion.completion_tokens,
+            "cache_creation_input_tokens": 0, "cache_read_input_tokens": completion.cached_tokens}
+
+
+def _tool_block(call: dict) -> dict:
+    arguments = json.loads(call["function"]["arguments"])
+    return {"type": "tool_use", "id": "toolu_demo" + call["id"].removeprefix("call_demo"), "name": call["function"]["name"], "input": arguments}
+
+
+def reply(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool) -> dict:
+    """A non-stream Messages reply."""
+    content = ([{"type": "text", "text": completion.text}] if text else []) + [_tool_block(c) for c in calls]
+    return {"id": f"msg_demo{n:024d}", "type": "message", "role": "assistant", "model": model, "content": content,
+            "stop_reason": STOP.get(completion.finish_reason, "end_turn"), "stop_sequence": None, "usage": _usage(completion)}
+
+
+def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool, message_stop: bool = True):
+    """The named events of a streamed Messages reply, as (event name, payload, paced) in order."""
+    usage = _usage(completion)
+    start = {"id": f"msg_demo{n:024d}", "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": None,
+             "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}
+    yield "message_start", {"type": "message_start", "message": start}, False
+    index = 0
+    if text:
+        yield "content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}, False
+        yield "ping", {"type": "ping"}, False
+        for i, piece in enumerate(completion.pieces):
+            yield "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}, stand_in.paced(i)
+        yield "content_block_stop", {"type": "content_block_stop", "index": 0}, False
+        index = 1
+    for call in calls:
+        block = _tool_block(call)
+        arguments = json.dumps(block["input"])
+        yield "content_block_start", {"type": "content_block_start", "index": index, "content_block": {**block, "input": {}}}, False
+        for start_at in range(0, len(arguments), 8):
+            yield "content_block_delta", {"type": "content_block_delta", "index": index,
+                                          "delta": {"type": "input_json_delta", "partial_json": arguments[start_at:start_at + 8]}}, True
+        yield "content_block_stop", {"type": "content_block_stop", "index": index}, False
+        index += 1
+    yield "message_delta", {"type": "message_delta", "delta": {"stop_reason": STOP.get(completion.finish_reason, "end_turn"), "stop_sequence": None},
+                            "usage": {"output_tokens": completion.completion_tokens}}, False
+    if message_stop:
+        yield "message_stop", {"type": "message_stop"}, False
+
+
+def send_stream(handler: Any, n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool) -> None:
+    """Write the events over chunked transfer encoding, paced like the Chat Completions stream."""
+    relay = handler.relay
+    handler.send_response(200)
+    handler.send_header("content-type", "text/event-stream; charset=utf-8")
+    handler.send_header("cache-control", "no-cache")
+    handler.send_header("transfer-encoding", "chunked")
+    handler.send_header("request-id", f"req_demo{n}")
+    handler.end_headers()
+    time.sleep(relay.ttft_ms / 1000.0)
+    for name, payload, paced in events(n, model, completion, calls, text, message_stop=not handler.behaviour.omit_message_stop):
+        if paced and relay.token_ms:
+            time.sleep(relay.token_ms / 1000.0)
+        data = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+    handler.wfile.write(b"0\r\n\r\n")
