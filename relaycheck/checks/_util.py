@@ -46,7 +46,14 @@ def same_model(requested: str, replied: str) -> bool:
     for longer, shorter in ((got, want), (want, got)):
         if longer.startswith(shorter + "-") and _SNAPSHOT_SUFFIX.match(longer[len(shorter) + 1 :]):
             return True
-    return False
+    # Anthropic's aliases name a family, and the reply its dated snapshot: claude-3-7-sonnet-latest is answered as
+    # claude-3-7-sonnet-20250219, claude-sonnet-4-0 as claude-sonnet-4-20250514.
+    stem = lambda name: _ALIAS.sub("", name)  # noqa: E731
+    return want.startswith("claude") and stem(want) == stem(got) and stem(want) != want or \
+        got.startswith("claude") and stem(want) == stem(got) and stem(got) != got
+
+
+_ALIAS = re.compile(r"-(?:latest|0|\d{8})$")
 
 
 def _absurd(value: Any) -> str | None:

@@ -88,8 +88,9 @@ def follows(inp: CheckInput) -> Verdict:
     if others:
         return Verdict(FAIL, f"asked for {nonce}, the reply carries {others[0]}: a cached or replayed answer", (ex.id,))
     finish = ex.reply.finish_reason
-    if not text.strip() or finish == "length":
-        return Verdict(INCONCLUSIVE, f"the reply was empty or cut at the token limit (finish_reason {finish!r})", (ex.id,))
+    if not text.strip() or finish in ("length", "content_filter"):
+        # Cut at the limit, or refused by the model's own filter (Anthropic's refusal): no canned reply shown either way.
+        return Verdict(INCONCLUSIVE, f"the reply was empty, cut at the token limit or filtered (finish_reason {finish!r})", (ex.id,))
     return Verdict(
         FAIL,
         f"the reply does not contain the nonce asked for: “{excerpt(text, 80)}” (a canned reply, "

@@ -8,6 +8,7 @@ from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdic
 from relaycheck.checks._util import describe, excerpt, own_budget
 from relaycheck.checks.demands import around_count
 from relaycheck.checks.streamtext import doubled
+from relaycheck.protocol import protocol_of
 from relaycheck.wire.exchange import Exchange
 
 _ASKED = re.compile(r"integers from 1 to (\d+)")
@@ -38,7 +39,7 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
     if x.status == 200 and x.error_kind in _BROKEN:
         # An answer that broke off is evidence: the reply did not arrive whole, whatever it held until then.
         where = f"after event #{x.events[-1].index} ({x.body_bytes} bytes)" if x.events else f"after {x.body_bytes} bytes"
-        done = "; data: [DONE] never came" if x.events and not any(e.is_done for e in x.events) else ""
+        done = "; data: [DONE] never came" if x.events and protocol_of(x).name == "chat" and not any(e.is_done for e in x.events) else ""
         return FAIL, f"{path}: the answer broke off {where}: {x.error_kind} error: {x.error or 'connection closed'}{done}"
     if not x.ok:
         return INCONCLUSIVE, f"{path}: {describe(x)}"

@@ -130,22 +130,33 @@ def complete(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"finish_reason {finish_reason!r} at event #{finish_at}, then [DONE]", (ex.id,), {"finish_reason": finish_reason})
 
 
+_MESSAGES_EVENTS = {"message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop", "error"}
+_TRANSIENT = {"overloaded_error", "api_error", "rate_limit_error"}
+
+
 def _complete_messages(ex: Exchange) -> Verdict:
     """An Anthropic stream: message_start first, a message_delta with a stop_reason, then message_stop (no [DONE]),
     and no in-band error event."""
+    # Pings may come anywhere, before message_start too (the SDK drops them); unknown event types are skipped alike.
     kinds = [(event.index, payload.get("type") if isinstance(payload, dict) else None) for event, payload in ex.event_payloads()]
+    kinds = [(i, k) for i, k in kinds if k in _MESSAGES_EVENTS]
     names = [k for _, k in kinds]
     finish = next((c.finish_reason for c in chunks(ex) if c.finish_reason), None)
+    error = next((c.error for c in chunks(ex) if c.error), None)
+    kind = error.get("type") if isinstance(error, dict) else None
+    if kind in _TRANSIENT:
+        # The API itself sends overloaded_error inside a 200 stream: the request was unlucky, the stream is not broken.
+        return Verdict(INCONCLUSIVE, f"the stream carried a {kind} event: “{excerpt(json.dumps(error), 120)}” (an overloaded upstream, "
+                                     "not a framing fault)", (ex.id,))
     problems = []
     if ex.error:
         problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
     if not names or names[0] != "message_start":
-        problems.append(f"the first event is {names[0]!r}, not 'message_start'" if names else "no event came")
+        problems.append(f"the first event is {excerpt(str(names[0]), 40)!r}, not 'message_start'" if names else "no event came")
     if finish is None:
         problems.append("no message_delta carried a stop_reason")
     if "message_stop" not in names:
         problems.append("no message_stop event" + (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
-    error = next((c.error for c in chunks(ex) if c.error), None)
     if error:
         problems.append(f"an error event: “{excerpt(json.dumps(error), 120)}”")
     if problems:

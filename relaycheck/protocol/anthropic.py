@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from relaycheck.protocol.auth import Auth
 from relaycheck.protocol.reply import Chunk, Reply, ToolCall
+from relaycheck.text.excerpt import excerpt
 from relaycheck.wire.exchange import is_int
 
 if TYPE_CHECKING:
     from relaycheck.wire.exchange import Exchange
 
 VERSION = "2023-06-01"
-FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls", "pause_turn": "stop",
-          "refusal": "content_filter"}
+# pause_turn (a long turn the API paused) stays as sent: it is no finished reply.
+FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "model_context_window_exceeded": "length",
+          "tool_use": "tool_calls", "refusal": "content_filter"}
 MAX_TOOL_CALLS = 64  # as for Chat Completions: a hostile reply's thousands of blocks are not read
 # Top-level fields of a Messages reply (anything else is a tolerated deviation).
 KNOWN_FIELDS = {"id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "stop_details", "usage", "container",
@@ -68,12 +70,16 @@ def read_event(index: int, t_ms: float, payload: Any) -> Chunk:
     if kind == "content_block_delta" and isinstance(body.get("delta"), dict) and body["delta"].get("type") == "text_delta":
         text = body["delta"].get("text")
         piece = text if isinstance(text, str) else ""
+    elif kind == "content_block_start" and isinstance(body.get("content_block"), dict) and body["content_block"].get("type") == "text":
+        text = body["content_block"].get("text")  # a start block may already carry text (the SDK keeps it)
+        piece = text if isinstance(text, str) else ""
     elif kind == "message_start" and isinstance(body.get("message"), dict):
         model = body["message"].get("model")
         usage = body["message"].get("usage") if isinstance(body["message"].get("usage"), dict) else None
     elif kind == "message_delta":
         delta = body.get("delta") if isinstance(body.get("delta"), dict) else {}
-        finish = FINISH.get(delta.get("stop_reason"), delta.get("stop_reason")) if delta.get("stop_reason") else None
+        stop = delta.get("stop_reason")
+        finish = FINISH.get(stop, stop) if isinstance(stop, str) and stop else None
         usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
     error = body.get("error") if kind == "error" else None
     return Chunk(index, t_ms, payload, piece, bool(piece), finish, model, usage, error or None)
@@ -81,7 +87,7 @@ def read_event(index: int, t_ms: float, payload: Any) -> Chunk:
 
 def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
     """tool_use blocks of a stream: id and name from content_block_start, the input from its input_json_delta parts."""
-    calls: dict[int, list] = {}
+    calls: dict[int, list] = {}  # index -> [id, name, input parts, the start block's own input]
     for _, payload in exchange.event_payloads():
         if not isinstance(payload, dict):
             continue
@@ -89,12 +95,17 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
         block = payload.get("content_block")
         if payload.get("type") == "content_block_start" and isinstance(block, dict) and block.get("type") == "tool_use":
             if index not in calls and len(calls) < MAX_TOOL_CALLS:
-                calls[index] = [block.get("id"), block.get("name"), ""]
+                calls[index] = [block.get("id"), block.get("name"), [], block.get("input")]
         delta = payload.get("delta")
         if payload.get("type") == "content_block_delta" and isinstance(delta, dict) and delta.get("type") == "input_json_delta":
             if index in calls and isinstance(delta.get("partial_json"), str):
-                calls[index][2] += delta["partial_json"]
-    return tuple(ToolCall(c[0], c[1], c[2] or "{}") for _, c in sorted(calls.items()))
+                calls[index][2].append(delta["partial_json"])  # joined once: += on a list item would copy it every time
+    found = []
+    for _, (cid, name, parts, start) in sorted(calls.items()):
+        # The input comes in deltas after an empty start block; a relay may send it whole in the start block instead.
+        arguments = "".join(parts) or (json.dumps(start) if isinstance(start, dict) else "{}")
+        found.append(ToolCall(cid, name, arguments))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -234,7 +245,7 @@ class Messages:
             # The SDK reads any string; another prefix (chatcmpl-…) is a reply translated from another protocol.
             deviations.append(f"id {body['id'][:40]!r} is not msg_…")
         if body.get("type") not in (None, "message"):
-            deviations.append(f"type is {body.get('type')!r}")
+            deviations.append(f"type is {excerpt(str(body.get('type')), 40)!r}")
         extra = sorted(set(body) - KNOWN_FIELDS)
         if extra:
             deviations.append(f"extra fields {', '.join(extra)}")

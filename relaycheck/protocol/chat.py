@@ -100,7 +100,7 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
                 index = index if is_int(index) else 0
                 if index not in calls and len(calls) >= MAX_TOOL_CALLS:
                     continue
-                call = calls.setdefault(index, [part.get("id"), None, ""])
+                call = calls.setdefault(index, [part.get("id"), None, []])
                 function = part.get("function") if isinstance(part.get("function"), dict) else {}
                 name = function.get("name")
                 if isinstance(name, str) and name:
@@ -108,8 +108,9 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
                     # SDK's accumulator does ("Ba", "sh" is Bash), except the name repeated whole, read as sent once.
                     call[1] = name if not isinstance(call[1], str) else call[1] if name == call[1] else call[1] + name
                 fragment = function.get("arguments")
-                call[2] += fragment if isinstance(fragment, str) else ""
-    return tuple(ToolCall(*calls[i]) for i in sorted(calls))
+                if isinstance(fragment, str) and fragment:
+                    call[2].append(fragment)  # joined once: += on a list item would copy the string every time
+    return tuple(ToolCall(calls[i][0], calls[i][1], "".join(calls[i][2])) for i in sorted(calls))
 
 
 @dataclass(frozen=True)
