@@ -193,3 +193,24 @@ def test_anthropic_aliases_match_their_dated_snapshots(asked, replied, same):
     from relaycheck.checks._util import same_model
 
     assert same_model(asked, replied) is same
+
+
+def _auth_verdict(xkey_status: int | None, bearer_status: int | None):
+    from relaycheck.checks import CheckInput, registry
+
+    target = Target("t", "http://127.0.0.1:9", "K", ("claude-sonnet-4-5",), protocol="anthropic")
+    found = []
+    for label, status in (("auth: header x-api-key", xkey_status), ("auth: bearer", bearer_status)):
+        if status is not None:
+            body = MESSAGE if status == 200 else {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+            found.append(Exchange(**{**_x(body).__dict__, "id": f"x{len(found) + 1}", "label": label, "status": status}))
+    return registry()["base.auth_bearer"].fn(CheckInput(target, None, tuple(found)))
+
+
+@pytest.mark.parametrize("xkey, bearer, status, words", [
+    (200, 200, "pass", "Bearer too"), (200, 401, "pass", "need ANTHROPIC_API_KEY here"), (200, None, "pass", "x-api-key accepted"),
+    (401, 200, "fail", "only auth_token"), (401, 401, "inconclusive", "may be invalid"), (None, 200, "inconclusive", "no request"),
+])
+def test_which_key_placements_a_messages_relay_takes(xkey, bearer, status, words):
+    verdict = _auth_verdict(xkey, bearer)
+    assert verdict.status == status and words in verdict.summary, verdict.summary

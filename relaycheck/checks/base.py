@@ -89,10 +89,33 @@ def redirects(inp: CheckInput) -> Verdict:
     )
 
 
-@check("base.auth_bearer", probes=("chat",))
+def _auth_messages(attempts: list) -> Verdict:
+    """Anthropic: x-api-key (the SDK's api_key) must work; whether Authorization: Bearer (auth_token) does too is reported."""
+    xkey = next((x for x in attempts if x.label == "auth: header x-api-key"), None)
+    bearer = next((x for x in attempts if x.label == "auth: bearer"), None)
+    if xkey is None:
+        return Verdict(INCONCLUSIVE, "no request was sent with the key in x-api-key")
+    ids = tuple(x.id for x in (xkey, bearer) if x is not None)
+    if xkey.ok:
+        also = "" if bearer is None else (" and Authorization: Bearer too (ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN both work)" if bearer.ok else
+                                          f"; Authorization: Bearer got {describe(bearer)}, as Anthropic's own API refuses an API key sent "
+                                          "that way: clients set up with ANTHROPIC_AUTH_TOKEN need ANTHROPIC_API_KEY here")
+        return Verdict(PASS, f"x-api-key accepted (HTTP {xkey.status}){also}", ids, {"bearer_accepted": bool(bearer and bearer.ok)})
+    if xkey.status in (401, 403) and bearer is not None and bearer.ok:
+        return Verdict(FAIL, f"x-api-key refused ({describe(xkey)}) while Authorization: Bearer works: the Anthropic SDK's api_key "
+                             "(ANTHROPIC_API_KEY) cannot use this relay, only auth_token (ANTHROPIC_AUTH_TOKEN)", ids,
+                       {"accepted_placement": "bearer"})
+    return Verdict(INCONCLUSIVE, f"x-api-key got {describe(xkey)}" + (f", Bearer {describe(bearer)}" if bearer else "") +
+                   ": the key may be invalid, expired or out of credit", ids)
+
+
+@check("base.auth_bearer", probes=("chat",), protocols=BOTH)
 def auth_bearer(inp: CheckInput) -> Verdict:
-    """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive."""
+    """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive (over
+    Anthropic Messages: x-api-key, with Bearer reported)."""
     attempts = [x for x in inp.of("chat") if x.label.startswith("auth: ")]
+    if for_target(inp.target).name == "anthropic":
+        return _auth_messages(attempts)
     bearer = next((x for x in attempts if x.label == "auth: bearer"), None)
     if bearer is None:
         return Verdict(INCONCLUSIVE, "no chat request was sent with a bearer token")

@@ -122,6 +122,9 @@ FAULTS: dict[str, Fault] = {
               behaviour=Behaviour(omit_done=True)),
         Fault("no_message_stop", "Anthropic Messages streams end without their message_stop event (probe --demo --protocol anthropic)",
               {"stream.complete": "fail"}, protocol="anthropic", behaviour=Behaviour(omit_message_stop=True)),
+        Fault("messages_bearer_only", "the Anthropic Messages face takes the key only as Authorization: Bearer, refusing x-api-key "
+              "(what the Anthropic SDK's api_key sends)", {"base.auth_bearer": "fail"}, protocol="anthropic",
+              behaviour=Behaviour(messages_bearer_only=True)),
         Fault("buffered_stream", "fake streaming: the whole reply is buffered and sent at the end", {"stream.incremental": "fail"},
               behaviour=Behaviour(buffer_stream=True)),
         Fault(

@@ -122,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _key_header(self) -> str | None:
         """The key a request carries in a header: Bearer, or (Anthropic's) x-api-key."""
+        if self.dialect == "anthropic" and self.behaviour.messages_bearer_only:
+            return self._bearer()
         return self._bearer() or (self.headers.get("x-api-key", "").strip() or None)
 
     def _presented(self, body: dict | None) -> str | None:
@@ -143,7 +145,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._error(500, "runtime error: invalid memory address or nil pointer dereference", "server_error", None)
             else:
                 where = "in the request body as api_key" if self.behaviour.key_in_body else \
-                    "in the x-api-key header" if self.dialect == "anthropic" else "as Authorization: Bearer YOUR_KEY"
+                    "in the x-api-key header" if self.dialect == "anthropic" and not self.behaviour.messages_bearer_only else \
+                    "as Authorization: Bearer YOUR_KEY"
                 self._error(401, f"You didn't provide an API key. Send it {where}.", "invalid_request_error", None)
             return None
         # OpenAI masks the key it refuses; the key_echo fault repeats it in full, as careless relays do.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from relaycheck.protocol import for_target
 from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step, for_each_model
@@ -14,11 +15,13 @@ NAME = "chat"
 _REFUSED = (401, 403)
 
 
-def cost(model: str, discover_auth: bool = False) -> ProbeCost:
-    """One request, plus the alternative key placements when discovering auth (only one can be billed)."""
+def cost(model: str, discover_auth: bool = False, protocol=CHAT) -> ProbeCost:
+    """One request, plus the alternative key placements when discovering auth (only one can be billed), plus the
+    placements a protocol reports on as well (Anthropic: Bearer beside x-api-key, which may both be billed)."""
     billed = request_cost(model, prompts.nonce_prompt(prompts.new_nonce()), prompts.CHAT_MAX_TOKENS, prompts.CHAT_REASONING_BUDGET)
     refused = ProbeCost(requests=len(ALTERNATIVE_AUTH) if discover_auth else 0)  # only one placement can be accepted (no protocol has more)
-    return billed + refused
+    reported = billed * len(protocol.report_auth) if discover_auth else ProbeCost(0)
+    return billed + refused + reported
 
 
 async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Auth:
@@ -28,7 +31,11 @@ async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Aut
     )
     url = ctx.endpoint()
     first = await send(ctx, "POST", url, probe=NAME, model=model, label=f"auth: {ctx.auth.value}", json_body=body, auth=ctx.auth)
-    if not discover_auth or first.status not in _REFUSED:
+    if not discover_auth:
+        return ctx.auth
+    if first.status not in _REFUSED:
+        for placement in ctx.protocol.report_auth:  # which other placements work too, for the report
+            await send(ctx, "POST", url, probe=NAME, model=model, label=f"auth: {placement.value}", json_body=body, auth=placement)
         return ctx.auth
     for placement in ctx.protocol.alternative_auth:
         exchange = await send(ctx, 
@@ -46,7 +53,7 @@ async def _find_auth(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeCont
 
 # The first model's request discovers auth in a stage of its own; the other models' run with the rest.
 PROBE = ProbeSpec(
-    NAME, order=3, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first),
+    NAME, order=3, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first, protocol=for_target(target)),
     steps=(
         Step(Phase.FIND_AUTH, _find_auth, models=(0, 1), name="auth", stage="auth", because="finds where the key is accepted, for every later request"),
         Step(Phase.CONCURRENT, for_each_model(run), models=(1, None), rank=9),

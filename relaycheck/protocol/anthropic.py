@@ -116,7 +116,8 @@ class Messages:
     path: str = "v1/messages"
     models_path: str = "v1/models"
     auth: Auth = Auth.X_API_KEY
-    alternative_auth: tuple[Auth, ...] = (Auth.BEARER,)  # relays often take the key either way: which one is reported
+    alternative_auth: tuple[Auth, ...] = (Auth.BEARER,)  # tried after a refused x-api-key
+    report_auth: tuple[Auth, ...] = (Auth.BEARER,)  # tried beside an accepted x-api-key: the report says which work
     usage_prompt: str = "input_tokens"
     usage_completion: str = "output_tokens"
     usage_total: str = ""  # Anthropic reports no total

@@ -122,6 +122,7 @@ class ChatCompletions:
     models_path: str = "models"
     auth: Auth = Auth.BEARER  # where the key goes unless the relay wants it elsewhere (probes.chat discovers that)
     alternative_auth: tuple[Auth, ...] = ALTERNATIVE_AUTH
+    report_auth: tuple[Auth, ...] = ()  # Bearer is what every OpenAI SDK sends: nothing else to report
     # The usage object's fields, by what they count (checks name them in their findings).
     usage_prompt: str = "prompt_tokens"
     usage_completion: str = "completion_tokens"

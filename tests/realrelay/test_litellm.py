@@ -54,7 +54,7 @@ MOCK = {
 # The same proxy's Anthropic Messages endpoint ({origin}/v1/messages), translating to the demo relay's Chat
 # Completions: every check that judges Messages so far, the rest skip. The reply's id is the upstream's chatcmpl-…
 # (a tolerated deviation: the Anthropic SDK reads any string), and a wrong key gets the same 400 as on /v1.
-ANTHROPIC_JUDGED = ("base.https", "base.api_root", "base.redirects", "models.echo", "chat.basic", "chat.follows", "chat.injection", "chat.replay",
+ANTHROPIC_JUDGED = ("base.https", "base.auth_bearer", "base.api_root", "base.redirects", "models.echo", "chat.basic", "chat.follows", "chat.injection", "chat.replay",
                     "stream.complete", "stream.incremental", "long.complete", "long.no_stall", "errors.bad_key", "errors.missing_key",
                     "errors.unknown_model", "errors.bad_request", "errors.shape", "errors.key_echo", "errors.timeout", "integrity.tool_args",
                     "integrity.content", "integrity.request")
