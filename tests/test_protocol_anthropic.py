@@ -147,13 +147,16 @@ def test_a_tool_input_sent_whole_in_its_start_block_is_read():
 def test_many_input_fragments_are_joined_in_linear_time():
     import time
 
+    from timing import load_factor
+
     parts = tuple(("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": "x" * 300}})
                   for _ in range(20_000))
     events = (("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "name": "t", "input": {}}}),
               *parts)
     start = time.perf_counter()
     (call,) = _x(events=events).reply.tool_calls
-    assert len(call.arguments) == 6_000_000 and time.perf_counter() - start < 10  # quadratic joining took minutes
+    # Quadratic joining took minutes; linear takes well under a second, stretched by the machine's load.
+    assert len(call.arguments) == 6_000_000 and time.perf_counter() - start < 10 * load_factor()
 
 
 def _stream_verdict(events):

@@ -59,6 +59,11 @@ class Outcome:
         return self.judged and not self.changes
 
 
+def named_calls(x: Exchange) -> list:
+    """The reply's tool calls that name a function (a nameless fragment is no call)."""
+    return [c for c in x.reply.tool_calls if isinstance(c.name, str) and c.name]
+
+
 def kind_of(arguments: dict) -> str:
     """What an ask does, by what it carries."""
     text = json.dumps(arguments)
@@ -155,7 +160,7 @@ def outcome(x: Exchange) -> Outcome | None:
     kind = kind_of(asked)
     if not x.ok:
         return Outcome(x, name, kind, reason=f"the request did not succeed ({describe(x)})")
-    calls = [c for c in x.reply.tool_calls if isinstance(c.name, str) and c.name]  # a nameless fragment is no call
+    calls = named_calls(x)
     if not calls:
         text = (x.reply.streamed_text if x.reply.streamed else x.reply.text) or ""
         return Outcome(x, name, kind, reason=f"no tool call came back ({'text “' + excerpt(text, 60) + '”' if text.strip() else 'no text either'})")
@@ -221,7 +226,7 @@ def unasked_calls(inp: CheckInput) -> tuple[list[Exchange], list[Exchange]]:
     never, unenforced = [], []
     for probe in dict.fromkeys(x.probe for x in inp.exchanges):
         for x in inp.of(probe):
-            calls = [c for c in x.reply.tool_calls if isinstance(c.name, str) and c.name] if x.ok else []
+            calls = named_calls(x) if x.ok else []
             if not calls:
                 continue
             protocol = protocol_of(x)

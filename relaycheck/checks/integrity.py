@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
-from relaycheck.checks.calls import Outcome, outcome, outcomes, relay_evidence, unasked_calls, where
+from relaycheck.checks.calls import named_calls, outcome, outcomes, relay_evidence, unasked_calls, where
 from relaycheck.wire.exchange import Exchange
 
 ASKS = "integrity"
@@ -25,7 +25,7 @@ def _other_models(inp: CheckInput) -> list[str]:
 
 
 def _first_call(x: Exchange) -> str:
-    call = next(c for c in x.reply.tool_calls if isinstance(c.name, str) and c.name)
+    call = named_calls(x)[0]
     return f"a call of {excerpt(call.name, 60)!r} with “{excerpt(str(call.arguments), 160)}”"
 
 

@@ -39,7 +39,8 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
     if x.status == 200 and x.error_kind in _BROKEN:
         # An answer that broke off is evidence: the reply did not arrive whole, whatever it held until then.
         where = f"after event #{x.events[-1].index} ({x.body_bytes} bytes)" if x.events else f"after {x.body_bytes} bytes"
-        done = "; data: [DONE] never came" if x.events and protocol_of(x).name == "chat" and not any(e.is_done for e in x.events) else ""
+        protocol = protocol_of(x)
+        done = f"; {protocol.end_marker} never came" if x.events and not protocol.stream_ended(x) else ""
         return FAIL, f"{path}: the answer broke off {where}: {x.error_kind} error: {x.error or 'connection closed'}{done}"
     if not x.ok:
         return INCONCLUSIVE, f"{path}: {describe(x)}"

@@ -141,8 +141,9 @@ def _complete_messages(ex: Exchange) -> Verdict:
     kinds = [(event.index, payload.get("type") if isinstance(payload, dict) else None) for event, payload in ex.event_payloads()]
     kinds = [(i, k) for i, k in kinds if k in _MESSAGES_EVENTS]
     names = [k for _, k in kinds]
-    finish = next((c.finish_reason for c in chunks(ex) if c.finish_reason), None)
-    error = next((c.error for c in chunks(ex) if c.error), None)
+    finish, error = None, None
+    for chunk in chunks(ex):  # one pass: the first stop reason, the first error event
+        finish, error = finish or chunk.finish_reason, error or chunk.error
     kind = error.get("type") if isinstance(error, dict) else None
     if kind in _TRANSIENT:
         # The API itself sends overloaded_error inside a 200 stream: the request was unlucky, the stream is not broken.

@@ -36,7 +36,7 @@ class Budget:
     def ceiling(self, body: dict, completion_ceiling: int | None = None) -> float:
         """The most this request can cost: every prompt byte a token, and its whole completion allowance (or the
         completion a probe reads at most before it closes the stream)."""
-        from relaycheck.probes.canaries import TOOL_PROMPT_ALLOWANCE
+        from relaycheck.probes.canaries import TOOL_FRAMING, TOOL_PROMPT_ALLOWANCE
         from relaycheck.probes.prompts import prompt_ceiling
         from relaycheck.text import tokens
 
@@ -49,7 +49,7 @@ class Budget:
             text += "\n" + json.dumps(tools, ensure_ascii=False)
         # The plan's own ceiling for a single message, plus framing slack for any further ones and for each tool.
         name, price = self._priced_as(body.get("model"))
-        prompt = prompt_ceiling(name, text) + 8 * max(len(messages) - 1, 0) + 12 * len(tools)
+        prompt = prompt_ceiling(name, text) + 8 * max(len(messages) - 1, 0) + TOOL_FRAMING * len(tools)
         if tools and tokens.encoding_for(name) == tokens.UNKNOWN:
             prompt += TOOL_PROMPT_ALLOWANCE  # a hidden tool-use system prompt (Anthropic bills one with every tool request)
         return (prompt * price.input + int(limit) * price.output) / 1_000_000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 

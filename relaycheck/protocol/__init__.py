@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Iterator
 from relaycheck.protocol.reply import Chunk, Reply, ToolCall  # noqa: F401  (the types checks read)
 
 if TYPE_CHECKING:
-    from relaycheck.protocol.chat import ChatCompletions
     from relaycheck.wire.exchange import Exchange
 
 

@@ -252,6 +252,8 @@ class Messages:
             deviations.append(f"extra fields {', '.join(extra)}")
         return missing, deviations
 
+    end_marker: str = "message_stop"
+
     def stream_ended(self, exchange: "Exchange") -> bool:
         """A message_stop event came (Messages streams have no [DONE])."""
         return any(isinstance(p, dict) and p.get("type") == "message_stop" for _, p in exchange.event_payloads())

@@ -192,6 +192,12 @@ class ChatCompletions:
         return next((m["content"] for m in messages or [] if isinstance(m, dict) and m.get("role") == "user"
                      and isinstance(m.get("content"), str)), "")
 
+    end_marker: str = "data: [DONE]"  # what ends a stream, as a finding names it
+
+    def stream_ended(self, exchange: "Exchange") -> bool:
+        """data: [DONE] came."""
+        return any(e.is_done for e in exchange.events)
+
     def budget_of(self, request: Any) -> Any:
         """The completion budget a request body set (max_completion_tokens or max_tokens), as sent."""
         return (request.get("max_completion_tokens") or request.get("max_tokens")) if isinstance(request, dict) else None
