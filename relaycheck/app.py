@@ -75,7 +75,7 @@ class ProbeOptions:
     behaviour_requests: int | None = None  # --behaviour-requests: its request budget per model (default 60)
     behaviour_seed: int | None = None  # --behaviour-seed: a reproducible run (default: a fresh random seed)
     agent_user_agent: bool = False  # --agent-user-agent: integrity.conditional also asks as agent clients
-    protocol: str | None = None  # --protocol: the wire format of a one-target run (openai, anthropic)
+    protocol: str | None = None  # --protocol: the wire format of a one-target run (openai, anthropic, responses)
 
 
 @dataclass
@@ -263,7 +263,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     key = key or "sk-demo-" + secrets.token_urlsafe(24)
     empty = (env.get(opts.empty_key_env) if opts.empty_key_env else None) or "sk-demo-empty-" + secrets.token_urlsafe(24)
     protocol = opts.protocol or (fault.protocol if fault else "openai")
-    default = DEFAULT_MODEL if protocol == "openai" else OTHER_VENDOR_MODEL  # Claude's name for its own protocol
+    default = OTHER_VENDOR_MODEL if protocol == "anthropic" else DEFAULT_MODEL  # Claude's name for its own protocol
     models = opts.models or (fault.models if fault and fault.models else (default,))
     unknown = [m for m in models if m not in MODELS]
     if unknown:

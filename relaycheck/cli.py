@@ -103,7 +103,7 @@ def probe(
     behaviour_alpha: Optional[float] = typer.Option(None, "--behaviour-alpha", help="models.behaviour's bound on a false accusation (default 0.01)."),
     behaviour_requests: Optional[int] = typer.Option(None, "--behaviour-requests", help="models.behaviour's one-token requests per model at most (default 60)."),
     behaviour_seed: Optional[int] = typer.Option(None, "--behaviour-seed", help="Seed of models.behaviour's requests and test, for a reproducible run (default: random)."),
-    protocol: Optional[str] = typer.Option(None, "--protocol", help="Wire format of a one-target run or --demo: openai (default) or anthropic."),
+    protocol: Optional[str] = typer.Option(None, "--protocol", help="Wire format of a one-target run or --demo: openai (Chat Completions, the default), anthropic (Messages) or responses (OpenAI Responses)."),
     agent_user_agent: bool = typer.Option(False, "--agent-user-agent", help="Opt-in: integrity.conditional (profile agent) also asks with agent clients' User-Agent strings."),
 ) -> None:
     """Run the checklist against a relay and print a redacted evidence report."""

@@ -34,7 +34,8 @@ def test_checks_lists_every_id_with_both_languages():
     assert [c["id"] for c in listed] == list(checklist.load().select("quick"))
     # Which protocols each check judges (the others skip it, saying so).
     protocols = {c["id"]: c["protocols"] for c in json.loads(cli("checks", "--json").stdout)}
-    assert protocols["chat.basic"] == ["openai", "anthropic"] and protocols["models.tokenizer"] == ["openai"]
+    assert protocols["chat.basic"] == ["openai", "anthropic", "responses"] and protocols["models.tokenizer"] == ["openai", "responses"]
+    assert protocols["models.limits"] == ["openai"]
 
 
 def _bad(tmp_path):

@@ -43,6 +43,11 @@ CASES = [
     (404, {"object": "error", "message": "The model `x` does not exist.", "type": "NotFoundError", "param": None, "code": 404}, ec.MODEL_NOT_FOUND, "vllm"),
     (429, {"type": "error", "error": {"type": "rate_limit_error", "message": "Number of requests has exceeded your rate limit"}}, ec.RATE_LIMITED, "anthropic"),
     (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, ec.SERVER_ERROR, "anthropic"),
+    # Anthropic's exhausted credit balance is a 400 invalid_request_error; a bad request naming a budget stays one.
+    (400, {"type": "error", "error": {"type": "invalid_request_error", "message": "Your credit balance is too low to access the Anthropic API. "
+                                      "Please go to Plans & Billing to upgrade or purchase credits."}}, ec.INSUFFICIENT_BALANCE, "anthropic"),
+    (400, {"type": "error", "error": {"type": "invalid_request_error", "message": "thinking.budget_tokens: Input should be greater than or "
+                                      "equal to 1024"}}, ec.BAD_REQUEST, "anthropic"),
     (429, {"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}}, ec.RATE_LIMITED, "gemini"),
     (403, {"error": {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}}, ec.PERMISSION, "gemini"),
     # Status only

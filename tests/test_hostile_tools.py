@@ -27,23 +27,27 @@ def test_every_integrity_check_reaches_a_verdict_on_hostile_tool_calls(mode, tmp
     assert found["integrity.content"][0] == "inconclusive" and found["integrity.request"][0] == "inconclusive"
 
 
-# Hostile answers read by the Anthropic Messages adapter: broken JSON, endless and malformed streams, tool garbage.
-ANTHROPIC_MODES = [("hostile_server", m) for m in ("invalid_json", "truncated_json", "sse_invalid_utf8", "sse_huge_line")] + \
+# Hostile answers read by the native adapters (Anthropic Messages, OpenAI Responses): broken JSON, endless and
+# malformed streams, tool garbage.
+NATIVE_MODES = [("hostile_server", m) for m in ("invalid_json", "truncated_json", "sse_invalid_utf8", "sse_huge_line")] + \
     [("hostile_tools", m) for m in MODES]
+NATIVE = {"anthropic": ("claude-sonnet-4-5", lambda base: base.removesuffix("/v1")), "responses": ("gpt-4o-mini", lambda base: base)}
 
 
-@pytest.mark.parametrize("module, mode", ANTHROPIC_MODES, ids=lambda v: v)
-def test_the_messages_reader_reaches_a_verdict_on_hostile_answers(module, mode, tmp_path):
+@pytest.mark.parametrize("protocol", sorted(NATIVE))
+@pytest.mark.parametrize("module, mode", NATIVE_MODES, ids=lambda v: v)
+def test_the_native_readers_reach_a_verdict_on_hostile_answers(module, mode, protocol, tmp_path):
     import hostile_server
 
+    model, base_of = NATIVE[protocol]
     relay = ToolsRelay(mode) if module == "hostile_tools" else hostile_server.HostileRelay(mode)
     with relay.running() as base_url:
-        run = run_probe(tmp_path, env={"K": "sk-hostile-anthropic-key-0123456789"}, base_url=base_url.removesuffix("/v1"),
-                        models=("claude-sonnet-4-5",), api_key_env="K", protocol="anthropic", timeout_s=4.0, idle_timeout_s=3.0,
+        run = run_probe(tmp_path, env={"K": "sk-hostile-native-key-0123456789"}, base_url=base_of(base_url),
+                        models=(model,), api_key_env="K", protocol=protocol, timeout_s=4.0, idle_timeout_s=3.0,
                         concurrency=8, profile="quick", only=("chat.basic", "stream.complete", "long.complete", "errors.bad_key", *CHECKS))
     assert run.code in (0, 1), run.stderr
     found = {c["id"]: c for c in run.report["targets"][0]["checks"]}
     for c in found.values():
         assert CHECK_CRASHED not in c["summary"], (c["id"], c["summary"])
-    # None of these answers is a Messages reply or a complete Messages stream.
+    # None of these answers is a reply or a complete stream of the protocol.
     assert found["chat.basic"]["status"] != "pass" and found["stream.complete"]["status"] != "pass"

@@ -128,7 +128,7 @@ def test_stream_usage():
         "fail", "usage says 30 completion tokens; the streamed text is 2 tokens in o200k_base (+7 reasoning)", ("s1",), metrics(30, 7))
     unknown = _stream(_usage(prompt_tokens=1, completion_tokens=2, total_tokens=3), model="mystery-model")
     assert verdict("stream.usage", unknown, model="mystery-model") == Verdict(
-        "inconclusive", "usage chunk present (completion_tokens 2); mystery-model's tokenizer is not available offline, so agreement with "
+        "inconclusive", "usage present (completion_tokens 2); mystery-model's tokenizer is not available offline, so agreement with "
         "the text cannot be verified", ("s1",))
 
 

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from relaycheck.wire.exchange import Exchange
 from relaycheck.config.targets import Target
+from relaycheck.protocol import NATIVE as _NATIVE
 
 PASS, WARN, FAIL, INCONCLUSIVE, SKIP = "pass", "warn", "fail", "inconclusive", "skip"
 STATUSES = (PASS, WARN, FAIL, INCONCLUSIVE, SKIP)
@@ -55,7 +56,7 @@ class CheckImpl:
 REGISTRY: dict[str, CheckImpl] = {}
 
 
-BOTH = ("openai", "anthropic")  # Chat Completions and Anthropic Messages
+NATIVE = _NATIVE  # Chat Completions, Anthropic Messages and OpenAI Responses: the protocols the core families judge
 
 
 def check(check_id: str, probes: tuple[str, ...] = (), protocols: tuple[str, ...] = ("openai",)

@@ -68,22 +68,24 @@ def best(exchanges: list[Exchange]) -> Exchange | None:
     return next((x for x in exchanges if x.ok), exchanges[0] if exchanges else None)
 
 
-def usage_problem(usage: Any) -> str | None:
-    """Why a usage object is unusable, or None when it has the three integers and adds up."""
+def usage_problem(usage: Any, protocol: Any = None) -> str | None:
+    """Why a usage object is unusable, or None when it has its protocol's integers and adds up (Chat Completions'
+    prompt/completion/total unless `protocol` names others; Anthropic reports no total)."""
     if not isinstance(usage, dict):
         return "no usage object"
-    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+    prompt, completion, total = ((protocol.usage_prompt, protocol.usage_completion, protocol.usage_total) if protocol is not None
+                                 else ("prompt_tokens", "completion_tokens", "total_tokens"))
+    for key in (prompt, completion, total):
+        if not key:
+            continue
         if key not in usage:
             return f"usage.{key} is missing"
         if (absurd := _absurd(usage[key])) is not None:
             return f"usage.{key} is not a plausible token count ({absurd})"
         if not is_int(usage[key]) or usage[key] < 0:
             return f"usage.{key} is not a non-negative integer ({usage[key]!r})"
-    if usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]:
-        return (
-            f"usage.total_tokens {usage['total_tokens']} is not prompt {usage['prompt_tokens']} "
-            f"+ completion {usage['completion_tokens']}"
-        )
+    if total and usage[total] != usage[prompt] + usage[completion]:
+        return f"usage.{total} {usage[total]} is not {prompt.split('_')[0]} {usage[prompt]} + {completion.split('_')[0]} {usage[completion]}"
     return None
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe
 from relaycheck.core.loopback import is_loopback_host
 from relaycheck.protocol import for_target, is_api_root
 
 
-@check("base.https", protocols=BOTH)
+@check("base.https", protocols=NATIVE)
 def https(inp: CheckInput) -> Verdict:
     """https passes; plain http warns unless the host is loopback."""
     url = httpx.URL(inp.target.base_url)
@@ -25,10 +25,10 @@ def _root_of(exchange_url: str, models_path: str = "models") -> str:
     return exchange_url.split("?", 1)[0].removesuffix("/" + models_path)
 
 
-_API = {"chat": "an OpenAI API root", "anthropic": "an Anthropic API root"}
+_API = {"chat": "an OpenAI API root", "anthropic": "an Anthropic API root", "responses": "an OpenAI API root"}
 
 
-@check("base.api_root", probes=("root", "chat"), protocols=BOTH)
+@check("base.api_root", probes=("root", "chat"), protocols=NATIVE)
 def api_root(inp: CheckInput) -> Verdict:
     """{base}/models (Anthropic: {base}/v1/models) or the completion path must answer as an API; otherwise name the
     variant that does."""
@@ -70,7 +70,7 @@ def api_root(inp: CheckInput) -> Verdict:
     )
 
 
-@check("base.redirects", probes=("root",), protocols=BOTH)
+@check("base.redirects", probes=("root",), protocols=NATIVE)
 def redirects(inp: CheckInput) -> Verdict:
     """Any redirect on an API path fails; relaycheck never follows one, so the key stays put."""
     answered = [x for x in inp.exchanges if x.status is not None]
@@ -109,7 +109,7 @@ def _auth_messages(attempts: list) -> Verdict:
                    ": the key may be invalid, expired or out of credit", ids)
 
 
-@check("base.auth_bearer", probes=("chat",), protocols=BOTH)
+@check("base.auth_bearer", probes=("chat",), protocols=NATIVE)
 def auth_bearer(inp: CheckInput) -> Verdict:
     """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive (over
     Anthropic Messages: x-api-key, with Bearer reported)."""

@@ -42,7 +42,7 @@ def _readings(inp: CheckInput) -> tuple[str | None, Reading | None, Reading | No
     return None, None, None, tuple(x.id for xs in groups.values() for x in xs)
 
 
-@check("billing.balance", probes=("balance",))
+@check("billing.balance", probes=("balance",), protocols=("openai", "responses"))
 def balance(inp: CheckInput) -> Verdict:
     """A balance endpoint answers with the key alone."""
     if inp.target.billing is None:
@@ -114,7 +114,7 @@ def _expected(inp: CheckInput) -> _Expected:
     return _Expected(total, unpriced, unreported, cut_ceiling, tuple(cut))
 
 
-@check("billing.delta", probes=("balance",))
+@check("billing.delta", probes=("balance",), protocols=("openai", "responses"))
 def delta(inp: CheckInput) -> Verdict:
     """The balance change equals usage x advertised price within max(10%, the endpoint's rounding step)."""
     if inp.target.billing is None or inp.target.pricing is None:

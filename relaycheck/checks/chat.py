@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import best, describe, excerpt, is_int
 
 from relaycheck.probes.prompts import NONCE_PATTERN
@@ -44,7 +44,7 @@ def _deviations(body: dict) -> list[str]:
     return found + ([f"extra fields {', '.join(extra)}"] if extra else [])
 
 
-@check("chat.basic", probes=("chat",), protocols=BOTH)
+@check("chat.basic", probes=("chat",), protocols=NATIVE)
 def basic(inp: CheckInput) -> Verdict:
     """200 with the required fields passes; tolerated extras warn; anything else fails."""
     ex = best(inp.of("chat"))
@@ -70,7 +70,7 @@ def basic(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"HTTP {ex.status} with every required field in {metrics['latency_ms']:.0f} ms", (ex.id,), metrics)
 
 
-@check("chat.follows", probes=("chat",), protocols=BOTH)
+@check("chat.follows", probes=("chat",), protocols=NATIVE)
 def follows(inp: CheckInput) -> Verdict:
     """The reply contains the fresh nonce; an older nonce is a replay; no nonce in a finished reply is canned."""
     ex = next((x for x in inp.of("chat") if x.ok), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt
 from relaycheck.checks.calls import canary_slip, near
 from relaycheck.checks.demands import Comparison, Edit, answer_of, compare
@@ -39,7 +39,7 @@ def _quote(edit: Edit) -> str:
     return f"“{excerpt(edit.asked, 120)}” became “{excerpt(edit.got, 120)}”"
 
 
-@check("integrity.content", probes=PROBES, protocols=BOTH)
+@check("integrity.content", probes=PROBES, protocols=NATIVE)
 def content(inp: CheckInput) -> Verdict:
     """Replies asked for exact text (the nonce, numbered lines, a code block with a canary URL and package) hold it
     unedited: a changed URL or package, a link or invisible mark inserted inside, or text removed fails."""
@@ -86,7 +86,7 @@ def _hidden_tokens(inp: CheckInput) -> float | None:
     return hidden if isinstance(hidden, (int, float)) else None
 
 
-@check("integrity.request", probes=("integrity", "slope"), protocols=BOTH)
+@check("integrity.request", probes=("integrity", "slope"), protocols=NATIVE)
 def request(inp: CheckInput) -> Verdict:
     """The model repeats the canary of the system message and the one of a tool description: both must arrive."""
     x = next((e for e in inp.of("integrity") if e.label == "request"), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from relaycheck.wire import errorclass as ec
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt
 from relaycheck.wire.exchange import Exchange
 from relaycheck.protocol import is_api_root
@@ -51,19 +51,19 @@ def _refusal(ex: Exchange | None, what: str) -> Verdict:
     return Verdict(FAIL, f"{what} got HTTP {ex.status} instead of 401: {_message(info)}", (ex.id,), {"status": ex.status})
 
 
-@check("errors.bad_key", probes=("errors",), protocols=BOTH)
+@check("errors.bad_key", probes=("errors",), protocols=NATIVE)
 def bad_key(inp: CheckInput) -> Verdict:
     """A wrong key is refused with 401."""
     return _refusal(_labelled(inp, "wrong key"), "a wrong key")
 
 
-@check("errors.missing_key", probes=("errors",), protocols=BOTH)
+@check("errors.missing_key", probes=("errors",), protocols=NATIVE)
 def missing_key(inp: CheckInput) -> Verdict:
     """No key at all is refused with 401."""
     return _refusal(_labelled(inp, "no key"), "no key")
 
 
-@check("errors.unknown_model", probes=("errors",), protocols=BOTH)
+@check("errors.unknown_model", probes=("errors",), protocols=NATIVE)
 def unknown_model(inp: CheckInput) -> Verdict:
     """A nonexistent model is refused (404, 400, one-api's 503 no channel) naming the problem; a 200 is a substitution."""
     ex = _labelled(inp, "unknown model")
@@ -92,7 +92,7 @@ def unknown_model(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"refused with {ex.status}: {_message(info)}", (ex.id,))
 
 
-@check("errors.bad_request", probes=("errors",), protocols=BOTH)
+@check("errors.bad_request", probes=("errors",), protocols=NATIVE)
 def bad_request(inp: CheckInput) -> Verdict:
     """Invalid JSON and a request without messages get a 4xx with a body, never a 5xx or a 200."""
     results: list[tuple[str, str, str]] = []
@@ -134,7 +134,7 @@ def _error_responses(inp: CheckInput) -> list[tuple[Exchange, ec.ErrorInfo]]:
     return found
 
 
-@check("errors.shape", probes=("errors",), protocols=BOTH)
+@check("errors.shape", probes=("errors",), protocols=NATIVE)
 def shape(inp: CheckInput) -> Verdict:
     """Every error response is a JSON error object (OpenAI shape or a known dialect)."""
     found = _error_responses(inp)
@@ -175,7 +175,7 @@ def _shape_words(x: Exchange) -> str:
     return "{" + shown + "}"
 
 
-@check("errors.key_echo", probes=("errors",), protocols=BOTH)
+@check("errors.key_echo", probes=("errors",), protocols=NATIVE)
 def key_echo(inp: CheckInput) -> Verdict:
     """No response carries a presented key back in full."""
     answered = [x for x in inp.exchanges if x.status is not None]
@@ -199,7 +199,7 @@ def _started(x: Exchange) -> datetime | None:
         return None
 
 
-@check("errors.rate_limit", probes=("burst",))
+@check("errors.rate_limit", probes=("burst",), protocols=NATIVE)
 def rate_limit(inp: CheckInput) -> Verdict:
     """Opt-in burst: the first 429 carries a JSON error and Retry-After or x-ratelimit-*; report the limit seen."""
     if inp.target.rate_limit_probe is None:
@@ -240,7 +240,7 @@ def rate_limit(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"{observed}, with {', '.join(hints)}", (first.id,), metrics)
 
 
-@check("errors.insufficient_balance", probes=("errors",))
+@check("errors.insufficient_balance", probes=("errors",), protocols=NATIVE)
 def insufficient_balance(inp: CheckInput) -> Verdict:
     """Opt-in: a key with no balance is refused with an error a client can tell apart from a rate limit."""
     if not inp.target.empty_key_env:
@@ -266,7 +266,7 @@ def insufficient_balance(inp: CheckInput) -> Verdict:
     return Verdict(FAIL, f"refused as {info.label} ({cause}): not recognisable as an exhausted balance", (ex.id,))
 
 
-@check("errors.timeout", protocols=BOTH)
+@check("errors.timeout", protocols=NATIVE)
 def timeout(inp: CheckInput) -> Verdict:
     """Every request finished within its deadline; the ones that did not are classified."""
     sent = [x for x in inp.exchanges if x.error_kind not in ("not_sent", "cost_cap", "run_deadline")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
 from relaycheck.checks.demands import compare
 from relaycheck.wire.exchange import Exchange
@@ -27,7 +27,7 @@ def _added(x: Exchange) -> tuple[str, str, str] | None:
     return found.demand.kind, _normal(before), "" if found.cut else _normal(after)
 
 
-@check("chat.injection", probes=PROBES, protocols=BOTH)
+@check("chat.injection", probes=PROBES, protocols=NATIVE)
 def injection(inp: CheckInput) -> Verdict:
     """The same text added to replies of different prompts fails; an addition to one reply only warns."""
     judged: list[Exchange] = []

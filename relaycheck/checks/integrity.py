@@ -3,7 +3,7 @@ to copy, whatever the tool is named."""
 
 from __future__ import annotations
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
 from relaycheck.checks.calls import named_calls, outcome, outcomes, relay_evidence, unasked_calls, where
 from relaycheck.wire.exchange import Exchange
@@ -29,7 +29,7 @@ def _first_call(x: Exchange) -> str:
     return f"a call of {excerpt(call.name, 60)!r} with “{excerpt(str(call.arguments), 160)}”"
 
 
-@check("integrity.tool_args", probes=(ASKS,), protocols=BOTH)
+@check("integrity.tool_args", probes=(ASKS,), protocols=NATIVE)
 def tool_args(inp: CheckInput) -> Verdict:
     """Forced calls carry exactly the asked arguments, no call is added, and no call answers a request for text."""
     found = outcomes(inp, ASKS)
@@ -72,7 +72,7 @@ def tool_args(inp: CheckInput) -> Verdict:
                          "nobody asked for", evidence, metrics)
 
 
-@check("integrity.conditional", probes=(TRIGGERS, ASKS), protocols=BOTH)
+@check("integrity.conditional", probes=(TRIGGERS, ASKS), protocols=NATIVE)
 def conditional(inp: CheckInput) -> Verdict:
     """The asks repeated under popular agents' tool names (and, opted in, agent clients' User-Agents) come back as
     the neutral ones do: a trigger ask altered, with evidence it was the relay, while an ask of the same kind came

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, own_budget
 from relaycheck.checks.demands import around_count
 from relaycheck.checks.streamtext import doubled
@@ -68,7 +68,7 @@ def _path_verdict(x: Exchange, expected: int) -> tuple[str, str]:
     return FAIL, f"{path}: cut short after {lines} of {expected} lines with {ending}"
 
 
-@check("long.complete", probes=("long",), protocols=BOTH)
+@check("long.complete", probes=("long",), protocols=NATIVE)
 def complete(inp: CheckInput) -> Verdict:
     """The long numbered reply arrives whole, in order, with stop, on both paths, and the paths agree."""
     found = inp.of("long")
@@ -87,7 +87,7 @@ def complete(inp: CheckInput) -> Verdict:
     return Verdict(PASS, "; ".join(text for _, text in results) + (";" + agree if agree else ""), evidence, {"lines_expected": expected})
 
 
-@check("long.no_stall", probes=("long",), protocols=BOTH)
+@check("long.no_stall", probes=("long",), protocols=NATIVE)
 def no_stall(inp: CheckInput) -> Verdict:
     """No gap between events of the long stream exceeds the stall threshold; report the longest gap and last byte."""
     ex = next((x for x in inp.of("long") if x.label == "long stream"), None)

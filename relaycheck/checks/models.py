@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from relaycheck.text import tokens
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe, prompt_tokens, same_model
 from relaycheck.wire.exchange import Exchange
-from relaycheck.protocol import is_api_root
+from relaycheck.protocol import is_api_root, protocol_of
 
 
 def _list_exchange(inp: CheckInput) -> Exchange | None:
@@ -27,7 +27,7 @@ def _listed_ids(body: Any) -> list[str] | None:
     return ids if ids or not items else None
 
 
-@check("models.list", probes=("root", "chat"))
+@check("models.list", probes=("root", "chat"), protocols=("openai", "responses"))  # one /v1/models for both
 def model_list(inp: CheckInput) -> Verdict:
     """GET /models must be {"object": "list", "data": [{"id": ...}]}."""
     ex = _list_exchange(inp)
@@ -65,7 +65,7 @@ def model_list(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"an OpenAI-shaped list of {len(data)} models", (ex.id,), metrics)
 
 
-@check("models.listed", probes=("root",))
+@check("models.listed", probes=("root",), protocols=("openai", "responses"))
 def model_listed(inp: CheckInput) -> Verdict:
     """The configured model (or a snapshot of it) is in the list."""
     ex = _list_exchange(inp)
@@ -87,7 +87,7 @@ def reply_models(exchange: Exchange) -> list[str]:
     return [n for n in exchange.reply.models if isinstance(n, str) and n]
 
 
-@check("models.echo", probes=("chat",), protocols=BOTH)  # also reads stream exchanges when the run has them
+@check("models.echo", probes=("chat",), protocols=NATIVE)  # also reads stream exchanges when the run has them
 def model_echo(inp: CheckInput) -> Verdict:
     """Every model name in successful replies is the requested one or its snapshot."""
     assert inp.model is not None
@@ -117,6 +117,11 @@ _TOKENIZER_MEANING = {
 }
 
 
+def _as_messages(exchange: Exchange) -> list[dict]:
+    """A request's user text as one chat message (the framing is the same in both requests, so it cancels)."""
+    return [{"role": "user", "content": protocol_of(exchange).user_prompt_of(exchange.request_json)}]
+
+
 def tokenizer_candidates(base_messages: list[dict], probe_messages: list[dict]) -> dict[str, float]:
     """How much prompt_tokens should grow under each tokenizer (and the crude estimates relays use)."""
     from relaycheck.probes.prompts import TOKENIZER_PROBE_TEXT
@@ -130,7 +135,7 @@ def tokenizer_candidates(base_messages: list[dict], probe_messages: list[dict]) 
     return out
 
 
-@check("models.tokenizer", probes=("tokenizer",))
+@check("models.tokenizer", probes=("tokenizer",), protocols=("openai", "responses"))
 def tokenizer(inp: CheckInput) -> Verdict:
     """The growth of prompt_tokens for a probe text must match the claimed model's tokenizer."""
     assert inp.model is not None
@@ -147,7 +152,7 @@ def tokenizer(inp: CheckInput) -> Verdict:
         if count is None:
             return Verdict(INCONCLUSIVE, f"{x.id} has no usable prompt_tokens ({describe(x)})", evidence)
     reported = counts[1] - counts[0]
-    candidates = tokenizer_candidates(base.request_json["messages"], probe.request_json["messages"])
+    candidates = tokenizer_candidates(*(_as_messages(x) for x in (base, probe)))
     expected = candidates[claimed]
     others = ", ".join(f"{name} {value:.0f}" for name, value in candidates.items() if name != claimed)
     metrics = {"reported_delta": reported, **{f"expected_{k.split()[0].replace('/', '_per_')}": round(v, 1) for k, v in candidates.items()}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
 from relaycheck.checks.demands import Demand, answer_of, demand_of, meets
 from relaycheck.wire.exchange import Exchange
@@ -55,7 +55,7 @@ def _replayed(a: _Answer, answers: list[_Answer], owners: dict[str, set[str]]) -
     return None
 
 
-@check("chat.replay", probes=PROBES, protocols=BOTH)
+@check("chat.replay", probes=PROBES, protocols=NATIVE)
 def replay(inp: CheckInput) -> Verdict:
     """Every reply answers its own request: another request's nonce or answer in it is a replayed (cached) reply."""
     owners: dict[str, set[str]] = {}

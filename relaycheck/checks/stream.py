@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from relaycheck.text import tokens
-from relaycheck.checks import BOTH, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, usage_problem
 from relaycheck.protocol import chunks, protocol_of
 from relaycheck.wire.exchange import Exchange, loads_relay
@@ -45,7 +45,7 @@ def _cannot_stream(inp: CheckInput) -> Verdict | None:
                    (ex.id, plain.id))
 
 
-@check("stream.sse", probes=("stream", "chat"))
+@check("stream.sse", probes=("stream", "chat"), protocols=("openai", "responses"))
 def sse(inp: CheckInput) -> Verdict:
     """text/event-stream, and every event before [DONE] is a JSON object without an error."""
     broken = _cannot_stream(inp)
@@ -101,7 +101,7 @@ def _finish_after_done(ex: Exchange) -> tuple[int, str] | None:
     return None
 
 
-@check("stream.complete", probes=("stream",), protocols=BOTH)
+@check("stream.complete", probes=("stream",), protocols=NATIVE)
 def complete(inp: CheckInput) -> Verdict:
     """A chunk with a non-null finish_reason, then data: [DONE], and no transport cut."""
     ex = _stream_to_judge(inp)
@@ -109,6 +109,8 @@ def complete(inp: CheckInput) -> Verdict:
         return ex
     if protocol_of(ex).name == "anthropic":
         return _complete_messages(ex)
+    if protocol_of(ex).name == "responses":
+        return _complete_responses(ex)
     finish_at = None
     finish_reason = None
     for chunk in chunks(ex):
@@ -166,6 +168,40 @@ def _complete_messages(ex: Exchange) -> Verdict:
     return Verdict(PASS, f"stop_reason read as {finish!r}, then message_stop at event #{stop_at}", (ex.id,), {"finish_reason": finish})
 
 
+# Codes of a failed response or error event that say the upstream was busy, not that the relay frames streams wrongly.
+_TRANSIENT_CODES = {"server_error", "rate_limit_exceeded", "server_is_overloaded", "slow_down"}
+
+
+def _complete_responses(ex: Exchange) -> Verdict:
+    """A Responses stream: response.created first (the openai SDK's stream helper refuses anything else), then a
+    terminal event (response.completed, or .incomplete at the output limit); [DONE] is optional, an error is not."""
+    kinds = [(event.index, payload.get("type")) for event, payload in ex.event_payloads()
+             if isinstance(payload, dict) and isinstance(payload.get("type"), str)]
+    names = [k for _, k in kinds]
+    finish, error = None, None
+    for chunk in chunks(ex):  # one pass: the end the terminal event states, the first error
+        finish, error = finish or chunk.finish_reason, error or chunk.error
+    code = error.get("code") if isinstance(error, dict) else None
+    if code in _TRANSIENT_CODES:
+        return Verdict(INCONCLUSIVE, f"the stream carried a {code} error: “{excerpt(json.dumps(error), 120)}” (a busy upstream, "
+                                     "not a framing fault)", (ex.id,))
+    problems = []
+    if ex.error:
+        problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
+    if not names or names[0] != "response.created":
+        problems.append(f"the first event is {excerpt(str(names[0]), 40)!r}, not 'response.created'" if names else "no typed event came")
+    terminal = next(((i, k) for i, k in kinds if k in ("response.completed", "response.incomplete", "response.failed")), None)
+    if terminal is None:
+        problems.append("no response.completed event (nor .incomplete or .failed)" +
+                        (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
+    elif terminal[1] == "response.failed" or error:
+        problems.append(f"the response failed: “{excerpt(json.dumps(error), 120)}”" if error else "the response failed without an error object")
+    if problems:
+        return Verdict(FAIL, "; ".join(problems), (ex.id,))
+    assert terminal is not None
+    return Verdict(PASS, f"{terminal[1]} at event #{terminal[0]}, its end read as {finish!r}", (ex.id,), {"finish_reason": finish})
+
+
 def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
     if ex.reply.completion_tokens is not None:
         return ex.reply.completion_tokens
@@ -173,7 +209,7 @@ def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
     return tokens.count_text(text, encoding) if encoding != tokens.UNKNOWN else None
 
 
-@check("stream.incremental", probes=("stream",), protocols=BOTH)
+@check("stream.incremental", probes=("stream",), protocols=NATIVE)
 def incremental(inp: CheckInput) -> Verdict:
     """A 50+ token reply must arrive in many chunks spread over time; metrics ttft_ms and tokens_per_s."""
     ex = _stream_to_judge(inp)
@@ -208,25 +244,33 @@ def incremental(inp: CheckInput) -> Verdict:
     return Verdict(PASS, f"{len(content)} chunks over {span:.0f} ms; first token after {first:.0f} ms{rate}", (ex.id,), metrics)
 
 
-@check("stream.usage", probes=("stream",))
+# Where each protocol's stream reports its usage, as a finding names it.
+_USAGE_WHERE = {"chat": "no usage chunk although stream_options.include_usage was set",
+                "anthropic": "neither message_start nor message_delta carried usage",
+                "responses": "the terminal event's response carried no usage"}
+
+
+@check("stream.usage", probes=("stream",), protocols=NATIVE)
 def usage(inp: CheckInput) -> Verdict:
-    """With include_usage a usage chunk arrives, adds up, and matches the streamed text's token count."""
+    """The stream reports usage (include_usage's chunk; Messages' and Responses' own events), it adds up, and it
+    matches the streamed text's token count."""
     ex = _stream_to_judge(inp)
     if isinstance(ex, Verdict):
         return ex
     assert inp.model is not None
-    reported = ex.reply.usage
+    reported, proto = ex.reply.usage, protocol_of(ex)
     if reported is None:
-        return Verdict(FAIL, "no usage chunk although stream_options.include_usage was set", (ex.id,))
-    problem = usage_problem(reported)
+        return Verdict(FAIL, _USAGE_WHERE.get(proto.name, "the stream carried no usage"), (ex.id,))
+    problem = usage_problem(reported, proto)
     if problem:
         return Verdict(FAIL, f"the usage chunk is unusable: {problem}", (ex.id,))
     encoding = tokens.encoding_for(inp.model)
-    completion = reported["completion_tokens"]
+    completion = ex.reply.completion_tokens
+    assert completion is not None  # usage_problem found the protocol's completion count
     if encoding == tokens.UNKNOWN:
         return Verdict(
             INCONCLUSIVE,
-            f"usage chunk present (completion_tokens {completion}); {inp.model}'s tokenizer is not available offline, so agreement with the text cannot be verified",
+            f"usage present ({proto.usage_completion} {completion}); {inp.model}'s tokenizer is not available offline, so agreement with the text cannot be verified",
             (ex.id,),
         )
     local = tokens.count_text(ex.reply.streamed_text, encoding)

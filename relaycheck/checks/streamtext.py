@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import FAIL, INCONCLUSIVE, NATIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import excerpt
 from relaycheck.checks.demands import around_count, demand_of
 
@@ -12,7 +12,7 @@ def doubled(pieces: list[str]) -> bool:
     return len(pieces) >= 4 and len(pieces) % 2 == 0 and pieces[0::2] == pieces[1::2]
 
 
-@check("stream.integrity", probes=("stream",))
+@check("stream.integrity", probes=("stream",), protocols=NATIVE)
 def integrity(inp: CheckInput) -> Verdict:
     """The numbered lines asked for arrive once each and in order; a stream whose every chunk is doubled fails."""
     found = [x for x in inp.of("stream") if x.status == 200 and x.events]

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from relaycheck.text import tokens
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
+from relaycheck.checks import FAIL, INCONCLUSIVE, NATIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, prompt_tokens, usage_problem
+from relaycheck.protocol import protocol_of
 from relaycheck.wire.exchange import Exchange
 
 
-@check("usage.present", probes=("chat",))
+@check("usage.present", probes=("chat",), protocols=NATIVE)
 def present(inp: CheckInput) -> Verdict:
-    """usage has the three integers and total = prompt + completion."""
+    """usage has the protocol's integers and its total adds up (Anthropic Messages reports no total)."""
     ex = next((x for x in inp.of("chat") if x.ok and isinstance(x.json, dict)), None)
     if ex is None:
         return Verdict(INCONCLUSIVE, "no successful completion to read usage from")
-    usage = ex.reply.usage
-    problem = usage_problem(usage)
+    usage, proto, reply = ex.reply.usage, protocol_of(ex), ex.reply
+    problem = usage_problem(usage, proto)
     if problem:
         return Verdict(FAIL, problem, (ex.id,))
-    metrics = {k: usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    metrics = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens, "total_tokens": reply.total_tokens}
+    if not proto.usage_total:
+        return Verdict(PASS, f"{proto.usage_prompt} {usage[proto.usage_prompt]}, {proto.usage_completion} {usage[proto.usage_completion]} "
+                             "(the protocol reports no total)", (ex.id,), metrics)
+    if proto.name != "chat":
+        return Verdict(PASS, f"{proto.usage_prompt} {usage[proto.usage_prompt]} + {proto.usage_completion} {usage[proto.usage_completion]} "
+                             f"= {proto.usage_total} {usage[proto.usage_total]}", (ex.id,), metrics)
     return Verdict(
         PASS,
         f"prompt {usage['prompt_tokens']} + completion {usage['completion_tokens']} = total {usage['total_tokens']}",
@@ -32,7 +39,7 @@ HIDDEN_WARN = 6  # tokens per request beyond the chat framing
 HIDDEN_FAIL = 30
 
 
-@check("usage.prompt", probes=("slope",))
+@check("usage.prompt", probes=("slope",), protocols=("openai", "responses"))
 def prompt(inp: CheckInput) -> Verdict:
     """prompt_tokens against the local count of 1x, 2x, 4x prompts: slope 1, intercept = hidden overhead."""
     assert inp.model is not None
@@ -48,7 +55,8 @@ def prompt(inp: CheckInput) -> Verdict:
         reported = prompt_tokens(x)
         if reported is None:
             return Verdict(INCONCLUSIVE, f"{x.id} has no usable prompt_tokens ({describe(x)})", evidence)
-        xs.append(tokens.count_chat_prompt(x.request_json["messages"], encoding))
+        # The user's text counted as one chat message: the framing is the per-request overhead, the same at every size.
+        xs.append(tokens.count_chat_prompt([{"role": "user", "content": protocol_of(x).user_prompt_of(x.request_json)}], encoding))
         ys.append(reported)
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     slope = sum((a - mean_x) * (b - mean_y) for a, b in zip(xs, ys)) / sum((a - mean_x) ** 2 for a in xs)
@@ -72,7 +80,7 @@ def prompt(inp: CheckInput) -> Verdict:
 COMPLETION_TOLERANCE = 0.03
 
 
-@check("usage.completion", probes=("chat", "stream", "long"))
+@check("usage.completion", probes=("chat", "stream", "long"), protocols=NATIVE)
 def completion(inp: CheckInput) -> Verdict:
     """Reported completion_tokens equal the local count of the returned text (plus reasoning), on both paths."""
     assert inp.model is not None

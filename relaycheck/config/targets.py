@@ -24,7 +24,7 @@ OPTIONAL_KEYS = (
     "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent", "protocol",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
-PROTOCOLS = ("openai", "anthropic")  # the protocols a target may speak (relaycheck.protocol.TARGET_PROTOCOLS)
+PROTOCOLS = ("openai", "anthropic", "responses")  # the protocols a target may speak (relaycheck.protocol.TARGET_PROTOCOLS)
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MIN_KEY_LENGTH = 8  # what the openai SDK uses when nothing is configured
@@ -85,7 +85,7 @@ class Target:
     context_depths: tuple[int, ...] = (2000, 8000)  # context.intact's prompt lengths, tried in order (deep profile)
     reference: BehaviourSpec | None = None  # opt-in: a behaviour reference (relaycheck enroll) for models.behaviour
     agent_user_agent: bool = False  # opt-in: integrity.conditional also asks with agent clients' User-Agent strings
-    protocol: str = "openai"  # the wire format: openai (Chat Completions) or anthropic (Messages)
+    protocol: str = "openai"  # the wire format: openai (Chat Completions), anthropic (Messages) or responses
 
 
 def _looks_like_key(value: str) -> bool:

@@ -17,6 +17,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "key": ("Key", "密钥"),
     "masked": ("masked", "已脱敏"),
     "key_sent_as": ("Key sent as", "密钥发送方式"),
+    "protocol": ("Protocol", "协议"),
     "models": ("Models", "模型"),
     "plan": ("Plan ceiling", "计划上限"),
     "fingerprint": ("Fingerprint", "中转站指纹"),

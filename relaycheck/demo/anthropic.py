@@ -4,13 +4,14 @@ and its answers written back as Messages replies and named stream events (errors
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.streaming import send_named_events
 
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
                413: "request_too_large", 429: "rate_limit_error", 500: "api_error", 502: "api_error", 529: "overloaded_error"}
+REQUEST_ID = "request-id"  # Anthropic's request id header
 STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
@@ -100,17 +101,5 @@ def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict
 
 def send_stream(handler: Any, n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool) -> None:
     """Write the events over chunked transfer encoding, paced like the Chat Completions stream."""
-    relay = handler.relay
-    handler.send_response(200)
-    handler.send_header("content-type", "text/event-stream; charset=utf-8")
-    handler.send_header("cache-control", "no-cache")
-    handler.send_header("transfer-encoding", "chunked")
-    handler.send_header("request-id", f"req_demo{n}")
-    handler.end_headers()
-    time.sleep(relay.ttft_ms / 1000.0)
-    for name, payload, paced in events(n, model, completion, calls, text, message_stop=not handler.behaviour.omit_message_stop):
-        if paced and relay.token_ms:
-            time.sleep(relay.token_ms / 1000.0)
-        data = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
-        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-    handler.wfile.write(b"0\r\n\r\n")
+    send_named_events(handler, {REQUEST_ID: f"req_demo{n}"},
+                      events(n, model, completion, calls, text, message_stop=not handler.behaviour.omit_message_stop))

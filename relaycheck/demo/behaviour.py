@@ -101,6 +101,7 @@ class Behaviour:
     ping_frames: bool = False  # `data: ping` frames between the chunks
     omit_done: bool = False  # no data: [DONE]
     omit_message_stop: bool = False  # Anthropic streams end without their message_stop event
+    omit_response_completed: bool = False  # Responses streams end without their response.completed event
     messages_bearer_only: bool = False  # the Messages face takes the key only as Authorization: Bearer, not x-api-key
     stall_short_streams: bool = False  # short streams stall after STALL_AFTER_PIECES for the relay's stall_s
     pause_long_streams: bool = False  # long streams pause halfway for the relay's long_stall_s

@@ -125,6 +125,9 @@ FAULTS: dict[str, Fault] = {
         Fault("messages_bearer_only", "the Anthropic Messages face takes the key only as Authorization: Bearer, refusing x-api-key "
               "(what the Anthropic SDK's api_key sends)", {"base.auth_bearer": "fail"}, protocol="anthropic",
               behaviour=Behaviour(messages_bearer_only=True)),
+        # The usage comes in response.completed: without it the stream has none, and what it cost is unknown.
+        Fault("no_response_completed", "OpenAI Responses streams end without their response.completed event (probe --demo --protocol responses)",
+              {"stream.complete": "fail", "stream.usage": "fail", "billing.delta": "inconclusive"}, protocol="responses", behaviour=Behaviour(omit_response_completed=True)),
         Fault("buffered_stream", "fake streaming: the whole reply is buffered and sent at the end", {"stream.incremental": "fail"},
               behaviour=Behaviour(buffer_stream=True)),
         Fault(

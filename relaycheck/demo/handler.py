@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from relaycheck.demo import anthropic as demo_anthropic
+from relaycheck.demo import responses as demo_responses
 from relaycheck.demo import extras, tampering
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.behaviour import AGENT_REFUSAL, Behaviour
@@ -53,8 +54,12 @@ def _cheap(raw: bytes) -> bool:
         body = json.loads(raw) if raw else None
     except ValueError:
         return False
-    limit = (body.get("max_completion_tokens") or body.get("max_tokens")) if isinstance(body, dict) else None
+    limit = (body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")) if isinstance(body, dict) else None
     return isinstance(limit, int) and limit <= CHEAP_TOKENS
+
+
+# The modules that write a native protocol's answers (reply, send_stream, REQUEST_ID), by the handler's dialect.
+NATIVE_FACES = {"anthropic": demo_anthropic, "responses": demo_responses}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -92,7 +97,7 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", extra)
 
-    dialect = "openai"  # "anthropic" while answering /v1/messages: its errors and its key header
+    dialect = "openai"  # "anthropic" while answering /v1/messages (its errors, its key header), "responses" for /v1/responses
 
     def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
         rid = f"req_demo{self.relay.next_id()}"
@@ -130,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.behaviour.key_in_body:
             value = body.get("api_key") if isinstance(body, dict) else None
             return value if isinstance(value, str) and value else None
-        return self._bearer() if self.dialect == "openai" else self._key_header()
+        return self._key_header() if self.dialect == "anthropic" else self._bearer()
 
     def _authorized(self, body: dict | None) -> str | None:
         """"ok", "empty" (valid key, no balance), or None after answering the refusal."""
@@ -159,6 +164,10 @@ class Handler(BaseHTTPRequestHandler):
             self._error(500, "upstream error: do request failed", "server_error", None)
             return
         who = f" for key {self.relay.empty_key}" if self.behaviour.echo_key else ""
+        if self.dialect == "anthropic":  # as Anthropic's API answers an exhausted credit balance
+            self._error(400, f"Your credit balance is too low to access the Anthropic API{who}. Please go to Plans & Billing to upgrade or "
+                        "purchase credits.", "invalid_request_error", None)
+            return
         self._error(429, f"You exceeded your current quota{who}, please check your plan and billing details.", "insufficient_quota", "insufficient_quota")
 
     def _rate_limited(self, reset_s: float) -> None:
@@ -204,7 +213,8 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
         # Per request (a connection is kept alive): Anthropic's path, or any request an Anthropic client sends.
-        self.dialect = "anthropic" if path == "/v1/messages" or "anthropic-version" in self.headers else "openai"
+        self.dialect = "anthropic" if path == "/v1/messages" or "anthropic-version" in self.headers else \
+            "responses" if path == "/v1/responses" else "openai"
         self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
         raw = self._read_body()
         if raw is None:
@@ -223,7 +233,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._models()
             elif path == "/v1/chat/completions" and method == "POST":
                 self._chat(raw)
-            elif path == "/v1/messages" and method == "POST":  # Anthropic Messages, answered by the same stand-in
+            elif path in ("/v1/messages", "/v1/responses") and method == "POST":  # native protocols, answered by the same stand-in
                 self._chat(raw)
             elif path.startswith("/v1/"):
                 self._error(404, f"Invalid URL ({method} {path})", "invalid_request_error", None)
@@ -255,6 +265,8 @@ class Handler(BaseHTTPRequestHandler):
             body = None
         if self.dialect == "anthropic":
             body = demo_anthropic.to_chat(body)
+        elif self.dialect == "responses":
+            body = demo_responses.to_chat(body)
         state = self._authorized(body if isinstance(body, dict) else None)
         if state is None:
             return
@@ -262,7 +274,8 @@ class Handler(BaseHTTPRequestHandler):
             self._bad_request("We could not parse the JSON body of your request.")
             return
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
-            self._bad_request("'messages' is a required property", "messages")
+            field = "input" if self.dialect == "responses" else "messages"
+            self._bad_request(f"'{field}' is a required property", field)
             return
         if state == "empty":
             self._no_balance()
@@ -326,13 +339,14 @@ class Handler(BaseHTTPRequestHandler):
             self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
         reply_model = self.behaviour.reply_model or stand_in.SNAPSHOTS[name]
         served = self.behaviour.sibling or backend  # the model whose backend answers: its fingerprint, its cost
-        if self.dialect == "anthropic":
+        face = NATIVE_FACES.get(self.dialect)
+        if face is not None:  # a native protocol's reply or stream, written by its face
             n = self.relay.next_id()
             if body.get("stream"):
-                demo_anthropic.send_stream(self, n, reply_model, completion, calls, text=asked.tool_call is None)
+                face.send_stream(self, n, reply_model, completion, calls, text=asked.tool_call is None)
             else:
                 time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
-                self._json(200, demo_anthropic.reply(n, reply_model, completion, calls, text=asked.tool_call is None), {"request-id": f"req_demo{n}"})
+                self._json(200, face.reply(n, reply_model, completion, calls, text=asked.tool_call is None), {face.REQUEST_ID: f"req_demo{n}"})
         elif body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             SSEWriter(self, reply_model, completion, include_usage, tuple(calls), text=asked.tool_call is None, served=served).send()

@@ -8,6 +8,7 @@ import threading
 import time
 from http.server import ThreadingHTTPServer
 
+from relaycheck.demo import model as stand_in
 from relaycheck.demo.behaviour import HONEST, Behaviour
 from relaycheck.demo.ledger import Ledger
 from relaycheck.demo.faults import Fault
@@ -15,6 +16,7 @@ from relaycheck.demo.cache import PrefixCache
 from relaycheck.demo.handler import Handler, LoggedRequest
 from relaycheck.core.exits import UsageError
 from relaycheck.core.loopback import is_loopback_host
+from relaycheck.text import tokens
 
 DEMO_RELAY_KEY = "sk-demo-relay"  # what `relaycheck demo-relay` accepts unless --key-env names another key
 
@@ -101,6 +103,9 @@ class DemoRelay:
     def bind(self) -> "DemoRelay":
         """Open the listening socket (port 0 picks a free port, readable afterwards)."""
         if self._server is None:
+            # Loaded before the first request: a Claude-named run loads no OpenAI tokenizer of its own while planning,
+            # and loading it inside the first answer (a second or more on a busy machine) ran into the client's deadline.
+            tokens.get_encoding(stand_in.encoding_for(stand_in.DEFAULT_MODEL))
             self._server = _Server((self.host, self.port), Handler)
             self._server.relay = self
             self.port = self._server.server_address[1]

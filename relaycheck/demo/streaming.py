@@ -177,3 +177,23 @@ class _Discard:
 
     def close(self) -> None:
         pass
+
+
+def send_named_events(handler: Any, headers: dict[str, str], named: Any) -> None:
+    """Write (event name, payload, paced) triples as named SSE events over chunked transfer encoding, after the
+    relay's time to first token (the Messages and Responses faces share it)."""
+    relay = handler.relay
+    handler.send_response(200)
+    handler.send_header("content-type", "text/event-stream; charset=utf-8")
+    handler.send_header("cache-control", "no-cache")
+    handler.send_header("transfer-encoding", "chunked")
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    time.sleep(relay.ttft_ms / 1000.0)
+    for name, payload, paced in named:
+        if paced and relay.token_ms:
+            time.sleep(relay.token_ms / 1000.0)
+        data = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+    handler.wfile.write(b"0\r\n\r\n")

@@ -90,7 +90,8 @@ async def _after(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
 
 
 PROBE = ProbeSpec(
-    NAME, order=2, scope=Scope.TARGET, billed=False, when=lambda target: target.billing is not None,
+    # Balance endpoints live beside an OpenAI base (/v1/dashboard/..., /api/user/self); Messages' base has no /v1.
+    NAME, order=2, protocols=("openai", "responses"), scope=Scope.TARGET, billed=False, when=lambda target: target.billing is not None,
     cost=lambda target, model, first: cost(target.billing), steps=(  # type: ignore[arg-type]  # `when` holds it set
         Step(Phase.BEFORE_SPEND, _before, name="before", stage=f"{NAME} before", because="before anything is spent"),
         Step(Phase.AFTER_SPEND, _after, name="after", stage=f"{NAME} after", because="after the last billed request"),

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from relaycheck.protocol import NATIVE, for_target
+from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, request_cost
-from relaycheck.probes.errors import MINIMAL_TOKENS, PROMPT, REASONING_MINIMUM, minimal_body
+from relaycheck.probes.errors import PROMPT, REASONING_MINIMUM, minimal_body, minimal_tokens
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
 from relaycheck.config.targets import RateLimitProbe, TargetKeys
 
 NAME = "burst"
 
 
-def cost(model: str, spec: RateLimitProbe) -> ProbeCost:
+def cost(model: str, spec: RateLimitProbe, protocol: Any = CHAT) -> ProbeCost:
     """At most spec.requests minimal completions."""
-    return request_cost(model, PROMPT, MINIMAL_TOKENS, REASONING_MINIMUM) * spec.requests
+    return request_cost(model, PROMPT, minimal_tokens(protocol), REASONING_MINIMUM) * spec.requests
 
 
 async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
     """Up to spec.requests requests, spec.concurrency at a time (never above the target's cap); stop at a 429."""
     url = ctx.endpoint()
-    body = minimal_body(model)
+    body = minimal_body(model, ctx.protocol)
+    headers = ctx.protocol.headers()  # sent without probes.send (no retry while measuring): the protocol's headers here
     stop = asyncio.Event()
     sent = 0
 
@@ -29,7 +33,8 @@ async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
         while not stop.is_set() and sent < spec.requests:
             sent += 1
             exchange = await ctx.client.request(
-                "POST", url, probe=NAME, model=model, label=f"burst #{sent}", json_body=body, auth=ctx.auth, unless=stop, measuring=True
+                "POST", url, probe=NAME, model=model, label=f"burst #{sent}", json_body=body, auth=ctx.auth, unless=stop, measuring=True,
+                headers=headers,
             )
             if exchange is not None and exchange.status == 429:
                 stop.set()  # measuring, not hammering: the first 429 answers the question
@@ -43,7 +48,7 @@ async def _burst(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
 
 
 PROBE = ProbeSpec(
-    NAME, order=14, scope=Scope.FIRST_MODEL, billed=True, when=lambda target: target.rate_limit_probe is not None,
-    cost=lambda target, model, first: cost(model or "", target.rate_limit_probe),  # type: ignore[arg-type]  # `when` holds it set
+    NAME, order=14, protocols=NATIVE, scope=Scope.FIRST_MODEL, billed=True, when=lambda target: target.rate_limit_probe is not None,
+    cost=lambda target, model, first: cost(model or "", target.rate_limit_probe, for_target(target)),  # type: ignore[arg-type]  # `when` holds it set
     steps=(Step(Phase.PROVOKE_LIMIT, _burst, stage=NAME, because="last but billing: a limit it provokes must not spoil other verdicts"),),
 )

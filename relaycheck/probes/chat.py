@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from relaycheck.protocol import NATIVE
 from relaycheck.protocol import for_target
 from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
@@ -53,7 +54,7 @@ async def _find_auth(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeCont
 
 # The first model's request discovers auth in a stage of its own; the other models' run with the rest.
 PROBE = ProbeSpec(
-    NAME, order=3, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first, protocol=for_target(target)),
+    NAME, order=3, protocols=NATIVE, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", discover_auth=first, protocol=for_target(target)),
     steps=(
         Step(Phase.FIND_AUTH, _find_auth, models=(0, 1), name="auth", stage="auth", because="finds where the key is accepted, for every later request"),
         Step(Phase.CONCURRENT, for_each_model(run), models=(1, None), rank=9),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from relaycheck.protocol import NATIVE
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, send
 from relaycheck.probes import canaries as c
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
@@ -81,5 +82,5 @@ async def run(ctx: ProbeContext, model: str) -> None:
     ))
 
 
-PROBE = ProbeSpec(NAME, order=18, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+PROBE = ProbeSpec(NAME, order=18, protocols=NATIVE, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
                   steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=13),))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from relaycheck.protocol import NATIVE
 from relaycheck.protocol.chat import CHAT
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
@@ -39,5 +40,5 @@ async def run(ctx: ProbeContext, model: str, reply_tokens: int) -> None:
     )
 
 
-PROBE = ProbeSpec(NAME, order=7, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.long_reply_tokens),
+PROBE = ProbeSpec(NAME, order=7, protocols=NATIVE, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or "", target.long_reply_tokens),
                   steps=(Step(Phase.CONCURRENT, for_each_model(lambda ctx, model: run(ctx, model, ctx.target.long_reply_tokens)), rank=1),))

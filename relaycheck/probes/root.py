@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from relaycheck.protocol import NATIVE
 from relaycheck.protocol import is_api_root
 from relaycheck.probes import ProbeContext, ProbeCost, send
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
@@ -63,6 +64,6 @@ async def _find_base(ctx: ProbeContext, job: Job, keys: TargetKeys) -> ProbeCont
     return replace(ctx, base_url=found) if found else None
 
 
-PROBE = ProbeSpec(NAME, order=1, protocols=("openai", "anthropic"), scope=Scope.TARGET, billed=False, cost=lambda target, model, first: cost(""), steps=(
+PROBE = ProbeSpec(NAME, order=1, protocols=NATIVE, scope=Scope.TARGET, billed=False, cost=lambda target, model, first: cost(""), steps=(
     Step(Phase.FIND_BASE, _find_base, stage=NAME, because="first: it finds the working base URL every later request uses"),
 ))

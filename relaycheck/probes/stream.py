@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from relaycheck.protocol import NATIVE
 from relaycheck.probes import ProbeContext, ProbeCost, prompts, request_cost, send
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
@@ -24,5 +25,5 @@ async def run(ctx: ProbeContext, model: str) -> None:
     )
 
 
-PROBE = ProbeSpec(NAME, order=4, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+PROBE = ProbeSpec(NAME, order=4, protocols=NATIVE, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
                   steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=3),))

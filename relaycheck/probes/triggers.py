@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+from relaycheck.protocol import NATIVE
 from relaycheck.probes import ProbeContext, ProbeCost, send
 from relaycheck.probes import canaries as c
 from relaycheck.probes.integrity import ask_cost, call_ask
@@ -43,5 +44,5 @@ async def run(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
     ))
 
 
-PROBE = ProbeSpec(NAME, order=19, protocols=("openai", "anthropic"), scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(target, model or ""),
+PROBE = ProbeSpec(NAME, order=19, protocols=NATIVE, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(target, model or ""),
                   steps=(Step(Phase.CONCURRENT, run, rank=14),))

@@ -2,8 +2,8 @@
 
 A protocol module builds a request (where the key goes, the path, the body) and reads a reply into a `Reply`
 (text, model, usage, finish reason, tool calls, stream chunks). Checks judge Replies, never a wire format, so a
-check family runs over every protocol registered here. Today: Chat Completions (`chat`) and Anthropic Messages
-(`anthropic`); a check says which protocols it judges (relaycheck.checks.check).
+check family runs over every protocol registered here. Today: Chat Completions (`chat`), Anthropic Messages
+(`anthropic`) and OpenAI Responses (`responses`); a check says which protocols it judges (relaycheck.checks.check).
 """
 
 from __future__ import annotations
@@ -17,15 +17,21 @@ if TYPE_CHECKING:
 
 
 # What a target's `protocol:` names, and the adapter that speaks it.
-TARGET_PROTOCOLS = {"openai": "chat", "anthropic": "anthropic"}
+TARGET_PROTOCOLS = {"openai": "chat", "anthropic": "anthropic", "responses": "responses"}
+# How a report names each target protocol beside its id.
+TITLES = {"openai": "Chat Completions", "anthropic": "Anthropic Messages", "responses": "OpenAI Responses"}
+# The target protocols whose adapters carry the core families (base, echo, chat, stream, long, errors, integrity):
+# a probe or check that names NATIVE runs over each of them.
+NATIVE = ("openai", "anthropic", "responses")
 
 
 def protocols() -> dict[str, Any]:
     """Every protocol relaycheck speaks, by adapter name."""
     from relaycheck.protocol.anthropic import MESSAGES
     from relaycheck.protocol.chat import CHAT
+    from relaycheck.protocol.responses import RESPONSES
 
-    return {CHAT.name: CHAT, MESSAGES.name: MESSAGES}
+    return {CHAT.name: CHAT, MESSAGES.name: MESSAGES, RESPONSES.name: RESPONSES}
 
 
 def for_target(target: Any) -> Any:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import Auth
+from relaycheck.protocol.events import EventReader
 from relaycheck.protocol.reply import Chunk, Reply, ToolCall
 from relaycheck.text.excerpt import excerpt
 from relaycheck.wire.exchange import is_int
@@ -109,8 +110,10 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
 
 
 @dataclass(frozen=True)
-class Messages:
+class Messages(EventReader):
     """Anthropic's Messages API: where requests go, what they carry, and how replies read."""
+
+    read_event = staticmethod(read_event)  # each event's payload read (EventReader gives chunk and chunks)
 
     name: str = "anthropic"
     path: str = "v1/messages"
@@ -122,6 +125,7 @@ class Messages:
     usage_completion: str = "output_tokens"
     usage_total: str = ""  # Anthropic reports no total
     reply_object: str = "message"  # the reply's `type`
+    min_output_tokens: int = 1  # the smallest completion budget the protocol accepts
 
     def headers(self) -> dict[str, str]:
         """Headers every request of the protocol carries."""
@@ -194,14 +198,7 @@ class Messages:
         """The completion budget a request body set (max_tokens), as sent."""
         return request.get("max_tokens") if isinstance(request, dict) else None
 
-    def chunk(self, index: int, t_ms: float, payload: Any) -> Chunk:
-        """One event's payload read."""
-        return read_event(index, t_ms, payload)
 
-    def chunks(self, exchange: "Exchange") -> Iterator[Chunk]:
-        """A stream's events, read one at a time."""
-        for event, payload in exchange.event_payloads():
-            yield read_event(event.index, event.t_ms, payload)
 
     def read(self, exchange: "Exchange") -> Reply:
         """Every fact of a reply: a stream's from its events (usage merged from message_start and message_delta)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
+from relaycheck.protocol.events import EventReader
 from relaycheck.protocol.reply import Chunk, Reply, ToolCall
 from relaycheck.text import tokens
 from relaycheck.wire.exchange import is_int
@@ -114,8 +115,10 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
 
 
 @dataclass(frozen=True)
-class ChatCompletions:
+class ChatCompletions(EventReader):
     """OpenAI's Chat Completions: where requests go, what they carry, and how replies read."""
+
+    read_event = staticmethod(read_event)  # each event's payload read (EventReader gives chunk and chunks)
 
     name: str = "chat"
     path: str = "chat/completions"
@@ -127,6 +130,7 @@ class ChatCompletions:
     usage_prompt: str = "prompt_tokens"
     usage_completion: str = "completion_tokens"
     usage_total: str = "total_tokens"
+    min_output_tokens: int = 1  # the smallest completion budget the protocol accepts
 
     def headers(self) -> dict[str, str]:
         """Headers every request of the protocol carries (none beyond the key)."""
@@ -207,14 +211,7 @@ class ChatCompletions:
         messages = request.get("messages") if isinstance(request, dict) else None
         return next((m["content"] for m in messages or [] if isinstance(m, dict) and isinstance(m.get("content"), str)), "")
 
-    def chunk(self, index: int, t_ms: float, payload: Any) -> Chunk:
-        """One data event's payload read (also for events a reader never sees, after [DONE])."""
-        return read_event(index, t_ms, payload)
 
-    def chunks(self, exchange: "Exchange") -> Iterator[Chunk]:
-        """A stream's data events before [DONE], read one at a time."""
-        for event, payload in exchange.event_payloads():
-            yield read_event(event.index, event.t_ms, payload)
 
     def read(self, exchange: "Exchange") -> Reply:
         """Every fact of a reply: a stream's from its chunks, a body's from its first choice."""

@@ -115,7 +115,8 @@ def _target(target: TargetReport, lang: str) -> str:
     if target.effective_base_url != target.base_url:
         facts.append((label("works_at", lang), f"<code>{escape(target.effective_base_url)}</code>"))
     facts += [(label("key", lang), f"<code>{escape(target.key_id)}</code> ({escape(label('masked', lang))})"),
-              (label("key_sent_as", lang), escape(target.auth)), (label("models", lang), escape(", ".join(target.models))),
+              (label("key_sent_as", lang), escape(target.auth)), (label("protocol", lang), escape(target.protocol_line)),
+              (label("models", lang), escape(", ".join(target.models))),
               (label("plan", lang), escape(plan_line(target, lang))),
               *((label("fingerprint", lang), escape(line)) for line in target.fingerprint),
               *((label("reliability", lang), escape(line)) for line in [reliability_line(target)] if line),

@@ -56,7 +56,7 @@ def render(report: Report, **_: object) -> str:
         }
         suite = ET.SubElement(root, "testsuite", attrs)
         props = ET.SubElement(suite, "properties")
-        for key, value in (("base_url", target.base_url), ("key_id", target.key_id), ("plan", plan_line(target)), ("tool_version", report.tool_version)):
+        for key, value in (("base_url", target.base_url), ("key_id", target.key_id), ("protocol", target.protocol), ("plan", plan_line(target)), ("tool_version", report.tool_version)):
             ET.SubElement(props, "property", {"name": key, "value": _x(value)})
         for finding in target.checks:
             _testcase(suite, target, finding)

@@ -123,6 +123,7 @@ def _target(target: TargetReport, lang: str) -> list[str]:
     out += [
         f"| {label('key', lang)} | {code(target.key_id, cell=True)} ({label('masked', lang)}) |",
         f"| {label('key_sent_as', lang)} | {inline(target.auth)} |",
+        f"| {label('protocol', lang)} | {inline(target.protocol_line)} |",
         f"| {label('models', lang)} | {', '.join(code(m, cell=True) for m in target.models)} |",
         f"| {label('plan', lang)} | {inline(plan_line(target, lang))} |",
         *(f"| {label('fingerprint', lang)} | {inline(line)} |" for line in target.fingerprint),

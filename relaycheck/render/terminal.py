@@ -30,6 +30,7 @@ def _target(console: Console, report: Report, target: TargetReport, lang: str) -
     rows += [
         (label("key", lang), f"{target.key_id} ({label('masked', lang)})"),
         (label("key_sent_as", lang), target.auth),
+        (label("protocol", lang), target.protocol_line),
         (label("models", lang), ", ".join(target.models)),
         (label("plan", lang), plan_line(target, lang)),
         *((label("fingerprint", lang), line) for line in target.fingerprint),

@@ -71,6 +71,7 @@ def _target(t: dict[str, Any]) -> TargetReport:
         max_tokens=plan.get("max_tokens", 0), checks=tuple(_finding(c) for c in t.get("checks") or ()),
         exchanges=tuple(_exchange(x) for x in t.get("exchanges") or ()), fingerprint=tuple(t.get("fingerprint") or ()),
         max_cost=plan.get("max_cost"), currency=plan.get("currency"),
+        protocol=t["protocol"] if isinstance(t.get("protocol"), str) else "openai",  # reports before issue 19 name none
     )
 
 

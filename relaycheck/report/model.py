@@ -71,6 +71,14 @@ class TargetReport:
     max_cost: float | None = None
     currency: str | None = None
     judged: dict[str, Judged] = field(default_factory=dict)  # by exchange id
+    protocol: str = "openai"  # the wire format the target was probed over (a target's protocol:)
+
+    @property
+    def protocol_line(self) -> str:
+        """The protocol as the report shows it: its id and what it is ("responses (OpenAI Responses)")."""
+        from relaycheck.protocol import TITLES
+
+        return f"{self.protocol} ({TITLES[self.protocol]})" if self.protocol in TITLES else self.protocol
 
     def exchange(self, xid: str) -> Exchange | None:
         """Look up an exchange by id."""
@@ -200,6 +208,7 @@ def to_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
                 "name": t.name,
                 "base_url": t.base_url,
                 "effective_base_url": t.effective_base_url,
+                "protocol": t.protocol,
                 "key_id": t.key_id,
                 "auth": t.auth,
                 "models": list(t.models),

@@ -58,6 +58,7 @@ def build_report(
                 fingerprint=fingerprint(run.exchanges),
                 max_cost=run.plan.max_cost,
                 currency=run.plan.currency,
+                protocol=target.protocol,
             )
         )
     raw = Report(

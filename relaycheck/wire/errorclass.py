@@ -42,11 +42,12 @@ _BY_CODE = {
 }
 # Fallback only, when status, code and type leave the category open.
 _BY_MESSAGE = (
-    (INSUFFICIENT_BALANCE, re.compile(r"额度已用尽|额度不足|余额不足|insufficient (quota|balance|credits?)|exceeded your current quota|budget", re.I)),
+    (INSUFFICIENT_BALANCE, re.compile(r"额度已用尽|额度不足|余额不足|insufficient (quota|balance|credits?)|exceeded your current quota|credit balance is too low|budget", re.I)),
     (MODEL_NOT_FOUND, re.compile(r"无可用渠道|no available channel|model .*(does not exist|not found|not supported)|invalid model", re.I)),
     (RATE_LIMITED, re.compile(r"负载已饱和|rate limit|too many requests|请求过于频繁", re.I)),
     (AUTHENTICATION, re.compile(r"无效的令牌|未提供令牌|令牌.*(过期|禁用)|incorrect api key|invalid api key|api key|unauthori[sz]ed", re.I)),
 )
+_EXHAUSTED = re.compile(r"credit balance is too low|insufficient (quota|balance|credits?)|余额不足|额度不足", re.I)
 _NO_CHANNEL = re.compile(r"无可用渠道|no available channel|distributor", re.I)
 _BAD_PATH = re.compile(r"invalid url|no route|unknown (url|endpoint|path)|page not found", re.I)
 _ONE_API_ID = re.compile(r"\(request id: [^)]+\)", re.I)
@@ -133,6 +134,10 @@ def _category(status: int | None, etype: str | None, code: str | None, grpc: str
                 # OpenAI sends type invalid_request_error with a 401 bad key; a specific status wins over a generic type.
                 if category == BAD_REQUEST and status in (401, 402, 403, 404, 429):
                     break
+                # Anthropic refuses an exhausted credit balance as a 400 invalid_request_error: the message tells
+                # (narrowly: a bad request may well name a budget, as thinking's budget_tokens does).
+                if category == BAD_REQUEST and message and _EXHAUSTED.search(message):
+                    return INSUFFICIENT_BALANCE
                 if category == RATE_LIMITED and token == "resource_exhausted" and message and _BY_MESSAGE[0][1].search(message):
                     return INSUFFICIENT_BALANCE
                 return category

@@ -6,6 +6,7 @@ below keeps the two in step.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -57,8 +58,11 @@ MOCK = {
 ANTHROPIC_JUDGED = ("base.https", "base.auth_bearer", "base.api_root", "base.redirects", "models.echo", "chat.basic", "chat.follows", "chat.injection", "chat.replay",
                     "stream.complete", "stream.incremental", "long.complete", "long.no_stall", "errors.bad_key", "errors.missing_key",
                     "errors.unknown_model", "errors.bad_request", "errors.shape", "errors.key_echo", "errors.timeout", "integrity.tool_args",
-                    "integrity.content", "integrity.request")
+                    "integrity.content", "integrity.request", "usage.present", "usage.completion", "stream.usage", "stream.integrity")
 ANTHROPIC = {**{cid: "skip" for cid in FORWARDED}, **{cid: "pass" for cid in ANTHROPIC_JUDGED}, "chat.basic": "warn", "errors.bad_key": "warn"}
+# The same proxy's /v1/responses, forwarded to the demo relay's own Responses endpoint: as on /v1, all pass but the
+# wrong-key answer; the model-identity checks that do not judge Responses yet skip.
+RESPONSES = {**FORWARDED, "models.limits": "skip", "models.residue": "skip"}
 # An rpm-limited deployment (429 without Retry-After) and one with a 1 s timeout in front of a slow upstream (408).
 LIMITS = {
     ("limited", "chat.basic"): "pass", ("limited", "errors.rate_limit"): "fail",
@@ -154,12 +158,35 @@ def test_anthropic_messages_through_a_stock_litellm_proxy(proxy, tmp_path):
     assert '"type":"tool_use"' in shell["response"]["body"].replace(" ", "")
 
 
+@needs_proxy
+def test_openai_responses_through_a_stock_litellm_proxy(proxy, tmp_path):
+    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - {{name: litellm-responses, base_url: '{proxy}', api_key_env: LITELLM_KEY, models: [gpt-4o-mini], "
+                       "protocol: responses}\n")
+    run = run_probe(tmp_path, env=env, targets_file=targets)
+    target = run.report["targets"][0]
+    found = {c["id"]: (c["status"], c["summary"]) for c in target["checks"]}
+    assert {k: v[0] for k, v in found.items()} == RESPONSES, {k: v for k, v in found.items() if v[0] != RESPONSES.get(k)}
+    assert "HTTP 400 instead of 401" in found["errors.bad_key"][1] and "input_tokens" in found["usage.present"][1]
+    sent = [x for x in target["exchanges"] if x["probe"] in ("chat", "stream", "long", "integrity", "slope", "tokenizer")]
+    assert sent and all(x["url"] == f"{proxy}/responses" for x in sent)
+    # The stream really was the typed events (LiteLLM sends them without event: lines, which the SDK does not need),
+    # usage in response.completed, and the forced calls function_call items.
+    stream = next(x for x in target["exchanges"] if x["probe"] == "stream")
+    types = {json.loads(e["data"]).get("type") for e in stream["sse"]["events"] if (e["data"] or "").startswith("{")}
+    assert types >= {"response.created", "response.output_text.delta", "response.completed"}, types
+    shell = next(x for x in target["exchanges"] if x["label"] == "shell")
+    assert '"type":"function_call"' in shell["response"]["body"].replace(" ", "")
+
+
 def notable() -> dict[tuple[str, str], str]:
     """The verdicts the README's worked example lists: every one that is not a plain pass (or an opt-in skip)."""
     rows = {("litellm", k): v for k, v in FORWARDED.items() if v not in ("pass", "skip")}
     rows.update({("mock", k): v for k, v in MOCK.items() if v != FORWARDED[k]})
     rows.update(LIMITS)
     rows.update({("litellm-anthropic", k): v for k, v in ANTHROPIC.items() if v not in ("pass", "skip")})
+    rows.update({("litellm-responses", k): v for k, v in RESPONSES.items() if v not in ("pass", "skip")})
     return rows
 
 
