@@ -263,7 +263,8 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
     key = key or "sk-demo-" + secrets.token_urlsafe(24)
     empty = (env.get(opts.empty_key_env) if opts.empty_key_env else None) or "sk-demo-empty-" + secrets.token_urlsafe(24)
     protocol = opts.protocol or (fault.protocol if fault else "openai")
-    default = OTHER_VENDOR_MODEL if protocol == "anthropic" else DEFAULT_MODEL  # Claude's name for its own protocol
+    # Claude's and Gemini's names for their own protocols.
+    default = {"anthropic": OTHER_VENDOR_MODEL, "gemini": "gemini-2.5-flash"}.get(protocol, DEFAULT_MODEL)
     models = opts.models or (fault.models if fault and fault.models else (default,))
     unknown = [m for m in models if m not in MODELS]
     if unknown:
@@ -273,8 +274,8 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         stack.enter_context(relay)
     host_map: tuple[tuple[str, str], ...] = ()
     addressing = fault.addressing if fault else "v1"
-    if protocol == "anthropic":
-        base = relay.origin  # the Anthropic SDK's base has no /v1: the demo serves {origin}/v1/messages
+    if protocol in ("anthropic", "gemini"):
+        base = relay.origin  # the Anthropic and Gemini SDKs' bases have no /v1: the demo serves {origin}/v1/messages, /v1beta/...
     elif addressing == "origin":
         base = relay.origin
     elif addressing == "plain_http":

@@ -26,7 +26,7 @@ FILES = {
     "fragment": (f"targets:\n  - {GOOD.replace('/v1', '/v1#top')}\n", "must not have a #fragment"),
     "scheme": (f"targets:\n  - {GOOD.replace('http://', 'ftp://')}\n", "must be an absolute http:// or https:// URL"),
     "context_depths": (f"targets:\n  - {GOOD[:-1]}, context_depths: [8000, 2000]}}\n", "context_depths must be a list of 1 to 5 increasing"),
-    "protocol": (f"targets:\n  - {GOOD[:-1]}, protocol: soap}}\n", "protocol must be one of openai, anthropic, responses, not 'soap'"),
+    "protocol": (f"targets:\n  - {GOOD[:-1]}, protocol: soap}}\n", "protocol must be one of openai, anthropic, responses, gemini, not 'soap'"),
 }
 
 
@@ -78,7 +78,7 @@ def test_an_unwritable_output_is_refused_before_probing(tmp_path, where, words):
 def test_an_unknown_protocol_flag_is_one_line(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "RELAY_KEY": make_canary()}
     result = _cli(["probe", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--api-key-env", "RELAY_KEY", "--protocol", "grpc"], env, tmp_path)
-    _one_line(result, "--protocol must be one of openai, anthropic, responses, not 'grpc'")
+    _one_line(result, "--protocol must be one of openai, anthropic, responses, gemini, not 'grpc'")
 
 
 def test_the_cli_never_takes_a_key_in_argv(tmp_path, canary):

@@ -74,7 +74,7 @@ def test_api_root_with_a_json_auth_error_is_still_the_api():
 
 
 def test_auth_refused_in_every_placement_is_inconclusive():
-    attempts = [ex(f"x{i}", status=401, body={"error": {"message": "无效的令牌"}}, label=f"auth: {p}") for i, p in enumerate(["bearer", "body api_key", "query ?key="])]
+    attempts = [ex(f"x{i}", status=401, body={"error": {"message": "无效的令牌"}}, label=f"auth: {p}") for i, p in enumerate(["bearer", "body api_key", "query parameter key"])]
     assert verdict("base.auth_bearer", *attempts, model=None).status == "inconclusive"
 
 

@@ -34,7 +34,7 @@ def test_checks_lists_every_id_with_both_languages():
     assert [c["id"] for c in listed] == list(checklist.load().select("quick"))
     # Which protocols each check judges (the others skip it, saying so).
     protocols = {c["id"]: c["protocols"] for c in json.loads(cli("checks", "--json").stdout)}
-    assert protocols["chat.basic"] == ["openai", "anthropic", "responses"] and protocols["models.tokenizer"] == ["openai", "responses"]
+    assert protocols["chat.basic"] == ["openai", "anthropic", "responses", "gemini"] and protocols["models.tokenizer"] == ["openai", "responses"]
     assert protocols["models.limits"] == ["openai"]
 
 

@@ -21,18 +21,21 @@ def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
     found = verdicts(run.report)
     assert {cid for cid, _ in found} == set(checklist.load().select(profile))
     skips = {("models.behaviour", "gpt-4o-mini"): "skip"}  # opt-in: no reference given
-    assert {k: v for k, v in found.items() if v != "pass"} == ({**skips, ("models.twins", None): "skip"} if profile == "deep" else skips)
+    # Deep: one model has no twin to compare, and models.thinking is a check of Anthropic Messages only.
+    deep_skips = {**skips, ("models.twins", None): "skip", ("models.thinking", "gpt-4o-mini"): "skip"}
+    assert {k: v for k, v in found.items() if v != "pass"} == (deep_skips if profile == "deep" else skips)
     deep = {s.id for s in checklist.load().specs if s.deep}
     assert deep and (deep <= {cid for cid, _ in found}) == (profile == "deep")  # deep checks only in the deep profile
 
 
 # The fault-free demo's verdicts that are not a pass over a protocol: a Claude model's usage is present and adds up,
 # but Claude's tokenizer is not public, so nothing can recount the text.
-FAULT_FREE_OVER = {"anthropic": {"stream.usage": "inconclusive", "usage.completion": "skip"}}
+FAULT_FREE_OVER = {p: {"stream.usage": "inconclusive", "usage.completion": "skip"} for p in ("anthropic", "gemini")}
 # What each native protocol's requests look like on the wire, and the probes it never sends.
 NATIVE_WIRE = {
     "anthropic": ("/v1/messages", {"anthropic-version": "2023-06-01", "x-api-key": "[redacted"}, {"tokenizer", "slope", "limits", "balance"}),
     "responses": ("/v1/responses", {"authorization": "Bearer [redacted"}, {"limits", "behaviour"}),
+    "gemini": (":generateContent", {"x-goog-api-key": "[redacted"}, {"tokenizer", "slope", "limits", "balance"}),
 }
 
 
@@ -51,11 +54,37 @@ def test_the_fault_free_demo_passes_every_check_it_judges_over_a_native_protocol
         assert found[cid]["status"] == "skip" and f"not judged over the {protocol} protocol yet" in found[cid]["summary"]
     path, expected_headers, never = NATIVE_WIRE[protocol]
     sent = [x for x in target["exchanges"] if x["probe"] in ("chat", "stream", "long", "integrity")]
-    assert sent and all(x["url"].endswith(path) for x in sent)
+    # Gemini names the model and the method in the URL (a stream: :streamGenerateContent?alt=sse).
+    assert sent and all(x["url"].endswith(path) or x["url"].endswith(":streamGenerateContent?alt=sse") and path.startswith(":") for x in sent)
     headers = {k.lower(): v for k, v in sent[0]["request"]["headers"]}
     assert all(headers[k].startswith(v) for k, v in expected_headers.items()), headers
     # Nothing of a probe the protocol cannot carry was sent.
     assert not {x["probe"] for x in target["exchanges"]} & never
+
+
+def test_the_anthropic_demo_signs_its_thinking_and_verifies_it_when_it_comes_back(tmp_path):
+    run = run_probe(tmp_path, demo=True, protocol="anthropic", profile="deep", only=("models.thinking",))
+    assert run.code == 0, run.stderr
+    target = run.report["targets"][0]
+    (found,) = target["checks"]
+    assert found["status"] == "pass" and "Invalid `signature`" in found["summary"], found
+    sent = {x["label"]: x for x in target["exchanges"] if x["probe"] == "thinking"}
+    assert set(sent) == {"thinking", "thinking returned", "signature altered"} and set(found["evidence"]) == {x["id"] for x in sent.values()}
+    first = json.loads(sent["thinking"]["request"]["body"])
+    assert first["thinking"] == {"type": "enabled", "budget_tokens": 1024} and "temperature" not in first and "tool_choice" not in first
+    # The two continuations differ only in one character of the signature.
+    returned, altered = (json.loads(sent[k]["request"]["body"])["messages"][1]["content"][0]["signature"] for k in ("thinking returned", "signature altered"))
+    assert len(returned) == len(altered) and sum(a != b for a, b in zip(returned, altered)) == 1
+    assert (sent["thinking returned"]["response"]["status"], sent["signature altered"]["response"]["status"]) == (200, 400)
+
+
+def test_the_thinking_probe_is_priced_and_sent_only_over_messages(tmp_path):
+    run = run_probe(tmp_path, demo=True, protocol="anthropic", profile="deep", dry_run=True, fmt="terminal", output=None)
+    assert run.code == 0 and "thinking" in run.stdout
+    openai = run_probe(tmp_path, demo=True, profile="deep", only=("models.thinking",))
+    (skipped,) = openai.report["targets"][0]["checks"]
+    assert skipped["status"] == "skip" and "a check of the anthropic protocol only" in skipped["summary"]
+    assert not [x for x in openai.report["targets"][0]["exchanges"] if x["probe"] == "thinking"]
 
 
 def test_the_responses_demo_judges_the_usage_recounts_and_the_tokenizer(tmp_path):
@@ -135,7 +164,8 @@ def test_several_models_run_each_model_check_per_model(tmp_path):
     run = run_probe(tmp_path, demo=True, models=("gpt-4o-mini", "gpt-4-turbo"), profile="deep")  # every check, both models
     found = verdicts(run.report)
     # an o200k and a cl100k model; both OpenAI's, so models.twins has no different-vendor pair to compare
-    skips = {("models.twins", None): "skip", **{(REFERENCE_CHECK, m): "skip" for m in ("gpt-4o-mini", "gpt-4-turbo")}}
+    # models.thinking is a check of Anthropic Messages only: it skips over Chat Completions, saying so.
+    skips = {("models.twins", None): "skip", **{(cid, m): "skip" for cid in (REFERENCE_CHECK, "models.thinking") for m in ("gpt-4o-mini", "gpt-4-turbo")}}
     assert {k: v for k, v in found.items() if v != "pass"} == skips
     assert found[("stream.usage", "gpt-4-turbo")] == "pass"  # counted in cl100k_base
     assert found[("models.echo", "gpt-4o-mini")] == "pass"

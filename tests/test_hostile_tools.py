@@ -31,7 +31,8 @@ def test_every_integrity_check_reaches_a_verdict_on_hostile_tool_calls(mode, tmp
 # malformed streams, tool garbage.
 NATIVE_MODES = [("hostile_server", m) for m in ("invalid_json", "truncated_json", "sse_invalid_utf8", "sse_huge_line")] + \
     [("hostile_tools", m) for m in MODES]
-NATIVE = {"anthropic": ("claude-sonnet-4-5", lambda base: base.removesuffix("/v1")), "responses": ("gpt-4o-mini", lambda base: base)}
+NATIVE = {"anthropic": ("claude-sonnet-4-5", lambda base: base.removesuffix("/v1")), "responses": ("gpt-4o-mini", lambda base: base),
+          "gemini": ("gemini-2.5-flash", lambda base: base.removesuffix("/v1"))}
 
 
 @pytest.mark.parametrize("protocol", sorted(NATIVE))

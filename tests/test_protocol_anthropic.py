@@ -120,7 +120,7 @@ def test_a_target_names_its_protocol(tmp_path):
     assert target.protocol == "anthropic" and for_target(target) is MESSAGES
     assert for_target(Target("t", "https://relay.example/v1", "K", ("gpt-4o",))).name == "chat"
     path.write_text("targets:\n  - {name: r, base_url: 'https://relay.example', api_key_env: K, models: [m], protocol: soap}\n")
-    with pytest.raises(UsageError, match="protocol must be one of openai, anthropic, responses"):
+    with pytest.raises(UsageError, match="protocol must be one of openai, anthropic, responses, gemini"):
         load_targets(path)
 
 

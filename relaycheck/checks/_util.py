@@ -84,9 +84,17 @@ def usage_problem(usage: Any, protocol: Any = None) -> str | None:
             return f"usage.{key} is not a plausible token count ({absurd})"
         if not is_int(usage[key]) or usage[key] < 0:
             return f"usage.{key} is not a non-negative integer ({usage[key]!r})"
-    if total and usage[total] != usage[prompt] + usage[completion]:
-        return f"usage.{total} {usage[total]} is not {prompt.split('_')[0]} {usage[prompt]} + {completion.split('_')[0]} {usage[completion]}"
+    # What the total adds up: the prompt and the completion, and for Gemini its thoughts and tool-use prompt too.
+    parts = [p for p in getattr(protocol, "usage_parts", (prompt, completion)) if p in (prompt, completion) or is_int(usage.get(p))]
+    if total and usage[total] != sum(usage[p] for p in parts):
+        added = " + ".join(f"{_short(p)} {usage[p]}" for p in parts)
+        return f"usage.{total} {usage[total]} is not {added}"
     return None
+
+
+def _short(field: str) -> str:
+    """A usage field as a finding names it in a sum: prompt_tokens as prompt, promptTokenCount as prompt."""
+    return re.split(r"_|(?=[A-Z])", field)[0]
 
 
 def prompt_tokens(exchange: Exchange) -> int | None:

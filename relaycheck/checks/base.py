@@ -25,7 +25,7 @@ def _root_of(exchange_url: str, models_path: str = "models") -> str:
     return exchange_url.split("?", 1)[0].removesuffix("/" + models_path)
 
 
-_API = {"chat": "an OpenAI API root", "anthropic": "an Anthropic API root", "responses": "an OpenAI API root"}
+_API = {"chat": "an OpenAI API root", "anthropic": "an Anthropic API root", "responses": "an OpenAI API root", "gemini": "a Gemini API root"}
 
 
 @check("base.api_root", probes=("root", "chat"), protocols=NATIVE)
@@ -109,6 +109,23 @@ def _auth_messages(attempts: list) -> Verdict:
                    ": the key may be invalid, expired or out of credit", ids)
 
 
+def _auth_gemini(attempts: list) -> Verdict:
+    """Gemini: x-goog-api-key (the google-genai SDK's api_key) must work; refused while ?key= or Bearer works fails."""
+    goog = next((x for x in attempts if x.label == "auth: header x-goog-api-key"), None)
+    if goog is None:
+        return Verdict(INCONCLUSIVE, "no request was sent with the key in x-goog-api-key")
+    if goog.ok:
+        return Verdict(PASS, f"x-goog-api-key accepted (HTTP {goog.status})", (goog.id,))
+    accepted = next((x for x in attempts if x is not goog and x.status is not None and x.status not in (401, 403)), None)
+    if goog.status in (401, 403) and accepted is not None:
+        placement = accepted.label.removeprefix("auth: ")
+        return Verdict(FAIL, f"x-goog-api-key refused ({describe(goog)}) but the key was accepted as {placement}: the google-genai SDK "
+                             "sends x-goog-api-key, so it cannot use this relay as documented", (goog.id, accepted.id),
+                       {"accepted_placement": placement})
+    return Verdict(INCONCLUSIVE, f"x-goog-api-key got {describe(goog)}: the key may be invalid, expired or out of credit",
+                   tuple(x.id for x in attempts))
+
+
 @check("base.auth_bearer", probes=("chat",), protocols=NATIVE)
 def auth_bearer(inp: CheckInput) -> Verdict:
     """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive (over
@@ -116,6 +133,8 @@ def auth_bearer(inp: CheckInput) -> Verdict:
     attempts = [x for x in inp.of("chat") if x.label.startswith("auth: ")]
     if for_target(inp.target).name == "anthropic":
         return _auth_messages(attempts)
+    if for_target(inp.target).name == "gemini":
+        return _auth_gemini(attempts)
     bearer = next((x for x in attempts if x.label == "auth: bearer"), None)
     if bearer is None:
         return Verdict(INCONCLUSIVE, "no chat request was sent with a bearer token")

@@ -8,7 +8,7 @@ from relaycheck.wire import errorclass as ec
 from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt
 from relaycheck.wire.exchange import Exchange
-from relaycheck.protocol import is_api_root
+from relaycheck.protocol import is_api_root, protocol_of
 
 TIMEOUT_KINDS = {"connect": "connect", "read": "read (time to first byte)", "stream_idle": "stream idle (gap between events)", "deadline": "total deadline"}
 _RATE_HEADERS = ("retry-after", "retry-after-ms")
@@ -20,6 +20,17 @@ def _labelled(inp: CheckInput, label: str) -> Exchange | None:
 
 def _message(info: ec.ErrorInfo | None) -> str:
     return f"“{excerpt(info.message, 100)}”" if info and info.message else "no error message"
+
+
+def _as_google_refuses(ex: Exchange, info: ec.ErrorInfo, what: str) -> Verdict | None:
+    """Over Gemini, Google's own refusals pass: a wrong key is its 400 INVALID_ARGUMENT (reason API_KEY_INVALID), a
+    missing one its 403 PERMISSION_DENIED; judged against OpenAI's 401 they would be false alarms."""
+    if protocol_of(ex).name != "gemini" or ex.status not in (400, 401, 403):
+        return None
+    said = (info.message or "").lower()
+    if ex.status == 400 and "api key" not in said and "API_KEY_INVALID" not in ex.body[:4096]:
+        return None  # a 400 about something else is no key refusal, on any protocol
+    return Verdict(PASS, f"refused with {ex.status} as Google's API does: {_message(info)}", (ex.id,))
 
 
 def _refusal(ex: Exchange | None, what: str) -> Verdict:
@@ -37,6 +48,9 @@ def _refusal(ex: Exchange | None, what: str) -> Verdict:
         return Verdict(INCONCLUSIVE, f"rate limited (HTTP 429) even after waiting: the refusal of {what} cannot be judged", (ex.id,))
     if info.shape == "html":
         return Verdict(FAIL, f"{what} was answered with an HTML page (HTTP {ex.status}), which no API client can read", (ex.id,))
+    google = _as_google_refuses(ex, info, what)
+    if google is not None:
+        return google
     if ex.status == 401:
         if info.shape == "empty":
             return Verdict(WARN, "refused with 401 but without an error body", (ex.id,))
@@ -69,7 +83,7 @@ def unknown_model(inp: CheckInput) -> Verdict:
     ex = _labelled(inp, "unknown model")
     if ex is None:
         return Verdict(INCONCLUSIVE, "the errors probe did not run")
-    asked = (ex.request_json or {}).get("model", "?") if isinstance(ex.request_json, dict) else "?"
+    asked = protocol_of(ex).asked_model(ex) or "?"
     if ex.status is None:
         return Verdict(INCONCLUSIVE, f"the request for {asked} got no answer: {describe(ex)}", (ex.id,))
     if 300 <= ex.status < 400:
@@ -199,6 +213,19 @@ def _started(x: Exchange) -> datetime | None:
         return None
 
 
+def _retry_delay(x: Exchange) -> str | None:
+    """Google's retry hint: a google.rpc.RetryInfo detail's retryDelay in the error body (its APIs send no Retry-After)."""
+    if protocol_of(x).name != "gemini":
+        return None
+    body = x.json
+    err = body.get("error") if isinstance(body, dict) else None
+    details = err.get("details") if isinstance(err, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo") and isinstance(detail.get("retryDelay"), str):
+            return excerpt(detail["retryDelay"], 20)
+    return None
+
+
 @check("errors.rate_limit", probes=("burst",), protocols=NATIVE)
 def rate_limit(inp: CheckInput) -> Verdict:
     """Opt-in burst: the first 429 carries a JSON error and Retry-After or x-ratelimit-*; report the limit seen."""
@@ -231,11 +258,15 @@ def rate_limit(inp: CheckInput) -> Verdict:
         return Verdict(INCONCLUSIVE, f"{observed}, but it reports insufficient balance ({info.code or info.type}), not a rate limit", (first.id,), metrics)
     if not info.parseable:
         problems.append(f"no JSON error body ({info.shape})")
-    if not any(h in headers for h in _RATE_HEADERS) and not limit_headers:
+    retry_info = _retry_delay(first)
+    if retry_info:
+        metrics["retry_delay"] = retry_info
+    if not any(h in headers for h in _RATE_HEADERS) and not limit_headers and not retry_info:
         problems.append("no Retry-After or x-ratelimit-* headers, so clients can only guess when to retry")
     if problems:
         return Verdict(FAIL, f"{observed}; " + "; ".join(problems), (first.id,), metrics)
     hints = [f"Retry-After {metrics['retry_after']}"] if metrics["retry_after"] else []
+    hints += [f"RetryInfo retryDelay {retry_info}"] if retry_info else []
     hints += [f"{k} {v}" for k, v in sorted(limit_headers.items())[:3]]
     return Verdict(PASS, f"{observed}, with {', '.join(hints)}", (first.id,), metrics)
 

@@ -7,6 +7,7 @@ import json
 from relaycheck.text import tokens
 from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, excerpt, usage_problem
+from relaycheck.checks.streamend import NATIVE_ENDS
 from relaycheck.protocol import chunks, protocol_of
 from relaycheck.wire.exchange import Exchange, loads_relay
 
@@ -45,7 +46,7 @@ def _cannot_stream(inp: CheckInput) -> Verdict | None:
                    (ex.id, plain.id))
 
 
-@check("stream.sse", probes=("stream", "chat"), protocols=("openai", "responses"))
+@check("stream.sse", probes=("stream", "chat"), protocols=("openai", "responses", "gemini"))
 def sse(inp: CheckInput) -> Verdict:
     """text/event-stream, and every event before [DONE] is a JSON object without an error."""
     broken = _cannot_stream(inp)
@@ -107,10 +108,9 @@ def complete(inp: CheckInput) -> Verdict:
     ex = _stream_to_judge(inp)
     if isinstance(ex, Verdict):
         return ex
-    if protocol_of(ex).name == "anthropic":
-        return _complete_messages(ex)
-    if protocol_of(ex).name == "responses":
-        return _complete_responses(ex)
+    native = NATIVE_ENDS.get(protocol_of(ex).name)
+    if native is not None:  # each native protocol ends its stream its own way
+        return native(ex)
     finish_at = None
     finish_reason = None
     for chunk in chunks(ex):
@@ -130,76 +130,6 @@ def complete(inp: CheckInput) -> Verdict:
     if problems:
         return Verdict(FAIL, "; ".join(problems), (ex.id,))
     return Verdict(PASS, f"finish_reason {finish_reason!r} at event #{finish_at}, then [DONE]", (ex.id,), {"finish_reason": finish_reason})
-
-
-_MESSAGES_EVENTS = {"message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop", "error"}
-_TRANSIENT = {"overloaded_error", "api_error", "rate_limit_error"}
-
-
-def _complete_messages(ex: Exchange) -> Verdict:
-    """An Anthropic stream: message_start first, a message_delta with a stop_reason, then message_stop (no [DONE]),
-    and no in-band error event."""
-    # Pings may come anywhere, before message_start too (the SDK drops them); unknown event types are skipped alike.
-    kinds = [(event.index, payload.get("type") if isinstance(payload, dict) else None) for event, payload in ex.event_payloads()]
-    kinds = [(i, k) for i, k in kinds if k in _MESSAGES_EVENTS]
-    names = [k for _, k in kinds]
-    finish, error = None, None
-    for chunk in chunks(ex):  # one pass: the first stop reason, the first error event
-        finish, error = finish or chunk.finish_reason, error or chunk.error
-    kind = error.get("type") if isinstance(error, dict) else None
-    if kind in _TRANSIENT:
-        # The API itself sends overloaded_error inside a 200 stream: the request was unlucky, the stream is not broken.
-        return Verdict(INCONCLUSIVE, f"the stream carried a {kind} event: “{excerpt(json.dumps(error), 120)}” (an overloaded upstream, "
-                                     "not a framing fault)", (ex.id,))
-    problems = []
-    if ex.error:
-        problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
-    if not names or names[0] != "message_start":
-        problems.append(f"the first event is {excerpt(str(names[0]), 40)!r}, not 'message_start'" if names else "no event came")
-    if finish is None:
-        problems.append("no message_delta carried a stop_reason")
-    if "message_stop" not in names:
-        problems.append("no message_stop event" + (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
-    if error:
-        problems.append(f"an error event: “{excerpt(json.dumps(error), 120)}”")
-    if problems:
-        return Verdict(FAIL, "; ".join(problems), (ex.id,))
-    stop_at = next(i for i, k in kinds if k == "message_stop")
-    return Verdict(PASS, f"stop_reason read as {finish!r}, then message_stop at event #{stop_at}", (ex.id,), {"finish_reason": finish})
-
-
-# Codes of a failed response or error event that say the upstream was busy, not that the relay frames streams wrongly.
-_TRANSIENT_CODES = {"server_error", "rate_limit_exceeded", "server_is_overloaded", "slow_down"}
-
-
-def _complete_responses(ex: Exchange) -> Verdict:
-    """A Responses stream: response.created first (the openai SDK's stream helper refuses anything else), then a
-    terminal event (response.completed, or .incomplete at the output limit); [DONE] is optional, an error is not."""
-    kinds = [(event.index, payload.get("type")) for event, payload in ex.event_payloads()
-             if isinstance(payload, dict) and isinstance(payload.get("type"), str)]
-    names = [k for _, k in kinds]
-    finish, error = None, None
-    for chunk in chunks(ex):  # one pass: the end the terminal event states, the first error
-        finish, error = finish or chunk.finish_reason, error or chunk.error
-    code = error.get("code") if isinstance(error, dict) else None
-    if code in _TRANSIENT_CODES:
-        return Verdict(INCONCLUSIVE, f"the stream carried a {code} error: “{excerpt(json.dumps(error), 120)}” (a busy upstream, "
-                                     "not a framing fault)", (ex.id,))
-    problems = []
-    if ex.error:
-        problems.append(f"the stream broke off: {ex.error_kind} error ({ex.error})")
-    if not names or names[0] != "response.created":
-        problems.append(f"the first event is {excerpt(str(names[0]), 40)!r}, not 'response.created'" if names else "no typed event came")
-    terminal = next(((i, k) for i, k in kinds if k in ("response.completed", "response.incomplete", "response.failed")), None)
-    if terminal is None:
-        problems.append("no response.completed event (nor .incomplete or .failed)" +
-                        (f"; the stream ended with “{excerpt(ex.sse_tail, 60)}”" if ex.sse_tail.strip() else ""))
-    elif terminal[1] == "response.failed" or error:
-        problems.append(f"the response failed: “{excerpt(json.dumps(error), 120)}”" if error else "the response failed without an error object")
-    if problems:
-        return Verdict(FAIL, "; ".join(problems), (ex.id,))
-    assert terminal is not None
-    return Verdict(PASS, f"{terminal[1]} at event #{terminal[0]}, its end read as {finish!r}", (ex.id,), {"finish_reason": finish})
 
 
 def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
@@ -245,7 +175,7 @@ def incremental(inp: CheckInput) -> Verdict:
 
 
 # Where each protocol's stream reports its usage, as a finding names it.
-_USAGE_WHERE = {"chat": "no usage chunk although stream_options.include_usage was set",
+_USAGE_WHERE = {"chat": "no usage chunk although stream_options.include_usage was set", "gemini": "no chunk carried usageMetadata",
                 "anthropic": "neither message_start nor message_delta carried usage",
                 "responses": "the terminal event's response carried no usage"}
 

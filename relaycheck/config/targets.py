@@ -24,7 +24,7 @@ OPTIONAL_KEYS = (
     "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent", "protocol",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
-PROTOCOLS = ("openai", "anthropic", "responses")  # the protocols a target may speak (relaycheck.protocol.TARGET_PROTOCOLS)
+PROTOCOLS = ("openai", "anthropic", "responses", "gemini")  # the protocols a target may speak (relaycheck.protocol.TARGET_PROTOCOLS)
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MIN_KEY_LENGTH = 8  # what the openai SDK uses when nothing is configured
@@ -182,6 +182,29 @@ def _number(raw: dict, key: str, default: float | None, low: float, high: float,
         what = "an integer" if integer else "a number"
         raise UsageError(f"{where}: {key} must be {what} from {low:g} to {high:g}")
     return value
+
+
+def _per_protocol(raw: Any, index: int, source: str) -> list[Any]:
+    """A target listing `protocols:` (each with its own base URL, optionally its own models) as one target per
+    protocol, named "name (protocol)"; any other entry as it is."""
+    if not isinstance(raw, dict) or "protocols" not in raw:
+        return [raw]
+    where = f"{source}: targets[{index}]"
+    listed = raw["protocols"]
+    if not isinstance(listed, dict) or not listed:
+        raise UsageError(f"{where}: protocols must map each protocol ({', '.join(PROTOCOLS)}) to its base_url")
+    clash = sorted(k for k in ("protocol", "base_url") if k in raw)
+    if clash:
+        raise UsageError(f"{where}: {' and '.join(clash)} cannot stand beside protocols (each protocol names its own base_url)")
+    out = []
+    for protocol, spec in listed.items():
+        spec = {"base_url": spec} if isinstance(spec, str) else spec
+        if protocol not in PROTOCOLS or not isinstance(spec, dict) or not set(spec) <= {"base_url", "models"} or "base_url" not in spec:
+            raise UsageError(f"{where}: protocols.{protocol}: expected one of {', '.join(PROTOCOLS)} with base_url (and optionally models)")
+        name = raw.get("name")
+        out.append({**{k: v for k, v in raw.items() if k != "protocols"}, **spec, "protocol": protocol,
+                    "name": f"{name} ({protocol})" if isinstance(name, str) else name})
+    return out
 
 
 def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
@@ -373,7 +396,7 @@ def load_targets(path: Path) -> tuple[Target, ...]:
     raw_targets = data["targets"]
     if not isinstance(raw_targets, list) or not raw_targets:
         raise UsageError(f"{source}: `targets` must be a non-empty list")
-    targets = tuple(_target_from_mapping(raw, i, source) for i, raw in enumerate(raw_targets))
+    targets = tuple(_target_from_mapping(item, i, source) for i, raw in enumerate(raw_targets) for item in _per_protocol(raw, i, source))
     names = [t.name for t in targets]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

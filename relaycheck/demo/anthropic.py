@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from relaycheck.demo import model as stand_in
+from relaycheck.demo import thinking as demo_thinking
 from relaycheck.demo.streaming import send_named_events
 
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
@@ -46,7 +47,9 @@ def to_chat(body: Any) -> Any:
         chat["tools"] = [{"type": "function", "function": {"name": t.get("name"), "description": t.get("description", ""),
                                                            "parameters": t.get("input_schema", {})}} for t in tools if isinstance(t, dict)]
     choice = body.get("tool_choice")
-    if isinstance(choice, dict) and choice.get("type") == "tool":
+    if demo_thinking.calls_tool(body) and chat.get("tools"):
+        chat["tool_choice"] = {"type": "function", "function": {"name": chat["tools"][0]["function"]["name"]}}
+    elif isinstance(choice, dict) and choice.get("type") == "tool":
         chat["tool_choice"] = {"type": "function", "function": {"name": choice.get("name")}}
     elif isinstance(choice, dict) and choice.get("type") in ("none", "auto", "any"):
         chat["tool_choice"] = {"any": "required"}.get(choice["type"], choice["type"])

@@ -27,6 +27,7 @@ class Behaviour:
 
     # -- addressing, auth and error paths (server.py) --
     key_in_body: bool = False  # wants the key as api_key in the JSON body, not Authorization: Bearer
+    key_in_query: bool = False  # wants the key as ?key= in the URL (as Google's APIs allow), not Authorization: Bearer
     accept_any_key: bool = False
     crash_on_missing_key: bool = False  # a request without a key gets a 500, not a 401
     echo_key: bool = False  # refusals repeat the presented key in full
@@ -101,6 +102,8 @@ class Behaviour:
     ping_frames: bool = False  # `data: ping` frames between the chunks
     omit_done: bool = False  # no data: [DONE]
     omit_message_stop: bool = False  # Anthropic streams end without their message_stop event
+    forged_thinking: bool = False  # thinking signatures made up by the relay, and any signature sent back accepted
+    omit_gemini_usage: bool = False  # Gemini replies and streams carry no usageMetadata
     omit_response_completed: bool = False  # Responses streams end without their response.completed event
     messages_bearer_only: bool = False  # the Messages face takes the key only as Authorization: Bearer, not x-api-key
     stall_short_streams: bool = False  # short streams stall after STALL_AFTER_PIECES for the relay's stall_s

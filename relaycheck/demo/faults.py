@@ -63,6 +63,11 @@ FAULTS: dict[str, Fault] = {
             {"base.auth_bearer": "fail", "errors.bad_request": "inconclusive", "billing.balance": "fail", "billing.delta": "inconclusive"},
             behaviour=Behaviour(key_in_body=True),
         ),
+        # A key in the URL is a key in every log line and every report's exchange URL: the redaction must cover it.
+        Fault("query_key", "refuses Authorization: Bearer; wants the key as ?key= in the URL (as Google's APIs allow)",
+              # The model list and the balance are read before the run learns where the key goes (with Bearer): refused.
+              {"base.auth_bearer": "fail", "models.list": "inconclusive", "models.listed": "inconclusive", "billing.balance": "fail",
+               "billing.delta": "inconclusive"}, behaviour=Behaviour(key_in_query=True)),
         Fault("no_model_list", "serves chat but no model list: GET /v1/models answers 404, as many one-api-style and minimal relays do",
               {"models.list": "warn", "models.listed": "inconclusive"},
               behaviour=Behaviour(models_status=404)),
@@ -125,6 +130,13 @@ FAULTS: dict[str, Fault] = {
         Fault("messages_bearer_only", "the Anthropic Messages face takes the key only as Authorization: Bearer, refusing x-api-key "
               "(what the Anthropic SDK's api_key sends)", {"base.auth_bearer": "fail"}, protocol="anthropic",
               behaviour=Behaviour(messages_bearer_only=True)),
+        Fault("forged_thinking", "Anthropic thinking blocks carry a signature the relay made up, and a thinking block sent back with its "
+              "signature altered is accepted (probe --demo --protocol anthropic --profile deep)", {"models.thinking": "fail"},
+              protocol="anthropic", behaviour=Behaviour(forged_thinking=True)),
+        Fault("gemini_no_usage", "Gemini replies and streams carry no usageMetadata (probe --demo --protocol gemini)",
+              # Without usage and without Gemini's tokenizer, nothing tells how many tokens the stream carried.
+              {"usage.present": "fail", "stream.usage": "fail", "stream.incremental": "inconclusive"}, protocol="gemini",
+              behaviour=Behaviour(omit_gemini_usage=True)),
         # The usage comes in response.completed: without it the stream has none, and what it cost is unknown.
         Fault("no_response_completed", "OpenAI Responses streams end without their response.completed event (probe --demo --protocol responses)",
               {"stream.complete": "fail", "stream.usage": "fail", "billing.delta": "inconclusive"}, protocol="responses", behaviour=Behaviour(omit_response_completed=True)),

@@ -8,13 +8,16 @@ import math
 import re
 import socket
 import time
+from urllib.parse import parse_qs, urlsplit
 from dataclasses import replace
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from relaycheck.demo import anthropic as demo_anthropic
+from relaycheck.demo import gemini as demo_gemini
 from relaycheck.demo import responses as demo_responses
+from relaycheck.demo import thinking as demo_thinking
 from relaycheck.demo import extras, tampering
 from relaycheck.demo import model as stand_in
 from relaycheck.demo.behaviour import AGENT_REFUSAL, Behaviour
@@ -54,12 +57,14 @@ def _cheap(raw: bytes) -> bool:
         body = json.loads(raw) if raw else None
     except ValueError:
         return False
-    limit = (body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")) if isinstance(body, dict) else None
+    config = body.get("generationConfig") if isinstance(body, dict) else None  # Gemini's
+    limit = (body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
+             or (config.get("maxOutputTokens") if isinstance(config, dict) else None)) if isinstance(body, dict) else None
     return isinstance(limit, int) and limit <= CHEAP_TOKENS
 
 
 # The modules that write a native protocol's answers (reply, send_stream, REQUEST_ID), by the handler's dialect.
-NATIVE_FACES = {"anthropic": demo_anthropic, "responses": demo_responses}
+NATIVE_FACES = {"anthropic": demo_anthropic, "responses": demo_responses, "gemini": demo_gemini}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -97,12 +102,16 @@ class Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", extra)
 
-    dialect = "openai"  # "anthropic" while answering /v1/messages (its errors, its key header), "responses" for /v1/responses
+    dialect = "openai"  # "anthropic" while answering /v1/messages (its errors, its key header), "responses", "gemini" (/v1beta)
+    generate: tuple[str, bool] | None = None  # a Gemini request's (model, streamed), read from its path
 
     def _error(self, status: int, message: str, etype: str, code: str | None, param: str | None = None) -> None:
         rid = f"req_demo{self.relay.next_id()}"
         if self.dialect == "anthropic":
             self._json(status, demo_anthropic.error_body(status, message), {"request-id": rid})
+            return
+        if self.dialect == "gemini":
+            self._json(status, demo_gemini.error_body(status, message), {"x-request-id": rid})
             return
         if self.behaviour.error_shape_401 == "flat" and status == 401:  # a home-grown gateway's own error format
             self._json(status, {"status": "failure", "message": message}, {"x-request-id": rid})
@@ -129,13 +138,19 @@ class Handler(BaseHTTPRequestHandler):
         """The key a request carries in a header: Bearer, or (Anthropic's) x-api-key."""
         if self.dialect == "anthropic" and self.behaviour.messages_bearer_only:
             return self._bearer()
+        if self.dialect == "gemini":  # Google's header, or its ?key= query parameter
+            values = parse_qs(urlsplit(self.path).query).get("key")
+            return self.headers.get("x-goog-api-key", "").strip() or (values[0] if values and values[0] else None)
         return self._bearer() or (self.headers.get("x-api-key", "").strip() or None)
 
     def _presented(self, body: dict | None) -> str | None:
         if self.behaviour.key_in_body:
             value = body.get("api_key") if isinstance(body, dict) else None
             return value if isinstance(value, str) and value else None
-        return self._key_header() if self.dialect == "anthropic" else self._bearer()
+        if self.behaviour.key_in_query:
+            values = parse_qs(urlsplit(self.path).query).get("key")
+            return values[0] if values and values[0] else None
+        return self._key_header() if self.dialect in ("anthropic", "gemini") else self._bearer()
 
     def _authorized(self, body: dict | None) -> str | None:
         """"ok", "empty" (valid key, no balance), or None after answering the refusal."""
@@ -145,11 +160,14 @@ class Handler(BaseHTTPRequestHandler):
             return "empty"
         if presented and (relay.key is None or presented == relay.key or self.behaviour.accept_any_key):
             return "ok"
+        if self.dialect == "gemini":  # as Google's API answers: a missing key 403, a wrong one 400 INVALID_ARGUMENT
+            self._error(403 if not presented else 400, demo_gemini.NO_KEY if not presented else demo_gemini.WRONG_KEY, "", None)
+            return None
         if not presented:
             if self.behaviour.crash_on_missing_key:
                 self._error(500, "runtime error: invalid memory address or nil pointer dereference", "server_error", None)
             else:
-                where = "in the request body as api_key" if self.behaviour.key_in_body else \
+                where = "in the request body as api_key" if self.behaviour.key_in_body else "as ?key= in the URL" if self.behaviour.key_in_query else \
                     "in the x-api-key header" if self.dialect == "anthropic" and not self.behaviour.messages_bearer_only else \
                     "as Authorization: Bearer YOUR_KEY"
                 self._error(401, f"You didn't provide an API key. Send it {where}.", "invalid_request_error", None)
@@ -180,6 +198,9 @@ class Handler(BaseHTTPRequestHandler):
                 "x-ratelimit-reset-requests": f"{int(reset_s * 1000)}ms",
             }
         message = f"Rate limit reached: limit {self.relay.rate_limit} requests per second. Please try again later."
+        if self.dialect == "gemini":  # Google sends no Retry-After: its RetryInfo detail says when
+            self._json(429, demo_gemini.rate_limited(message, max(1, math.ceil(reset_s))))
+            return
         self._json(429, {"error": {"message": message, "type": "requests", "param": None, "code": "rate_limit_exceeded"}}, headers)
 
     def _bad_request(self, message: str, param: str | None = None) -> None:
@@ -214,13 +235,14 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         # Per request (a connection is kept alive): Anthropic's path, or any request an Anthropic client sends.
         self.dialect = "anthropic" if path == "/v1/messages" or "anthropic-version" in self.headers else \
-            "responses" if path == "/v1/responses" else "openai"
+            "responses" if path == "/v1/responses" else "gemini" if path.startswith("/v1beta/") else "openai"
+        self.generate = demo_gemini.route(path)
         self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
         raw = self._read_body()
         if raw is None:
             return
         try:
-            if path.startswith("/v1/") and (self.behaviour.rate_limit_every_request or _cheap(raw)):
+            if path.startswith(("/v1/", "/v1beta/")) and (self.behaviour.rate_limit_every_request or _cheap(raw)):
                 allowed, reset_s = self.relay.admit(self._key_header() or "")
                 if not allowed:
                     self._rate_limited(reset_s)
@@ -233,8 +255,13 @@ class Handler(BaseHTTPRequestHandler):
                 self._models()
             elif path == "/v1/chat/completions" and method == "POST":
                 self._chat(raw)
-            elif path in ("/v1/messages", "/v1/responses") and method == "POST":  # native protocols, answered by the same stand-in
+            elif (path in ("/v1/messages", "/v1/responses") or self.generate) and method == "POST":  # native protocols, one stand-in
                 self._chat(raw)
+            elif path.rstrip("/") == "/v1beta/models" and method == "GET":
+                if self._authorized(None) is not None:
+                    self._json(200, demo_gemini.models([m for m in stand_in.MODELS if m not in self.behaviour.hidden_models]))
+            elif path.startswith("/v1beta/"):
+                self._error(404, f"Method not found ({method} {path})", "", None)
             elif path.startswith("/v1/"):
                 self._error(404, f"Invalid URL ({method} {path})", "invalid_request_error", None)
             elif method == "GET":
@@ -263,10 +290,13 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = None
+        original = body  # the request as the client wrote it (a native protocol's is read into Chat Completions)
         if self.dialect == "anthropic":
             body = demo_anthropic.to_chat(body)
         elif self.dialect == "responses":
             body = demo_responses.to_chat(body)
+        elif self.generate is not None:
+            body = demo_gemini.to_chat(body, *self.generate)
         state = self._authorized(body if isinstance(body, dict) else None)
         if state is None:
             return
@@ -274,12 +304,17 @@ class Handler(BaseHTTPRequestHandler):
             self._bad_request("We could not parse the JSON body of your request.")
             return
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
-            field = "input" if self.dialect == "responses" else "messages"
+            field = {"responses": "input", "gemini": "contents"}.get(self.dialect, "messages")
             self._bad_request(f"'{field}' is a required property", field)
             return
         if state == "empty":
             self._no_balance()
             return
+        refused = demo_thinking.refusal(original, self.behaviour) if self.dialect == "anthropic" and isinstance(original, dict) else None
+        if refused is not None:
+            self._bad_request(refused)
+            return
+        thinks = self.dialect == "anthropic" and demo_thinking.requested(original)
         name = body.get("model")
         if name not in stand_in.MODELS:
             if not self.behaviour.unknown_model_fallback:
@@ -333,6 +368,8 @@ class Handler(BaseHTTPRequestHandler):
         if appended is not None and asked.tool_call is None:  # appended after generation, and billed
             completion = replace(completion, pieces=completion.pieces + (appended,), completion_tokens=completion.completion_tokens + stand_in.count(name, appended))
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
+        if thinks:  # the thinking is billed as output, as Anthropic bills it
+            completion = replace(completion, completion_tokens=completion.completion_tokens + stand_in.count(name, demo_thinking.TEXT))
         if self._presented(body) == self.relay.key or self.relay.key is None:
             self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)
             digest = hashlib.sha256(self._raw_body).hexdigest()
@@ -346,7 +383,12 @@ class Handler(BaseHTTPRequestHandler):
                 face.send_stream(self, n, reply_model, completion, calls, text=asked.tool_call is None)
             else:
                 time.sleep((self.relay.ttft_ms + stand_in.pace_ms(len(completion.pieces), self.relay.token_ms)) / 1000.0)
-                self._json(200, face.reply(n, reply_model, completion, calls, text=asked.tool_call is None), {face.REQUEST_ID: f"req_demo{n}"})
+                payload = face.reply(n, reply_model, completion, calls, text=asked.tool_call is None)
+                if thinks:  # non-stream replies only: the demo streams no thinking
+                    payload["content"].insert(0, demo_thinking.block(self.behaviour))
+                if self.dialect == "gemini" and self.behaviour.omit_gemini_usage:
+                    payload.pop("usageMetadata", None)
+                self._json(200, payload, {face.REQUEST_ID: f"req_demo{n}"})
         elif body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             SSEWriter(self, reply_model, completion, include_usage, tuple(calls), text=asked.tool_call is None, served=served).send()

@@ -11,7 +11,7 @@ from relaycheck.demo.behaviour import Behaviour
 # What the demo advertises per 1M tokens (USD): input, output, cached input. `probe --demo` configures the same.
 PRICES = {"gpt-4o-mini": (0.15, 0.60, 0.075), "gpt-4o": (2.50, 10.00, 1.25), "gpt-4.1-mini": (0.40, 1.60, 0.10),
           "gpt-4-turbo": (10.00, 30.00, 5.00), "claude-sonnet-4-5": (3.00, 15.00, 0.30),
-          "o4-mini": (1.10, 4.40, 0.275)}
+          "o4-mini": (1.10, 4.40, 0.275), "gemini-2.5-flash": (0.30, 2.50, 0.03)}
 GRANT_USD = 10.0
 
 

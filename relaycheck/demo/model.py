@@ -19,6 +19,7 @@ SNAPSHOTS = {
     "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
     "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
     "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",  # another vendor's name: models.twins compares the two
+    "gemini-2.5-flash": "gemini-2.5-flash",  # Gemini's own name for its protocol (its modelVersion is the name itself)
     "o4-mini": "o4-mini-2025-04-16",  # a reasoning model: hidden reasoning tokens come before the visible reply
 }
 # How many hidden reasoning tokens the reasoning model spends before it writes anything (a budget below this

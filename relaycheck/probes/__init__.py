@@ -76,6 +76,8 @@ async def send(ctx: ProbeContext, method: str, url: str, *, retry_of: str | None
     from relaycheck.wire.errorclass import INSUFFICIENT_BALANCE, classify
 
     kwargs["headers"] = {**ctx.protocol.headers(), **(kwargs.get("headers") or {})}  # anthropic-version and the like
+    if method == "POST":  # Gemini names the model in the URL: the protocol moves it there from the body
+        url, kwargs["json_body"] = ctx.protocol.route(url, kwargs.get("json_body"), kwargs.get("model"))
     first = await ctx.client.request(method, url, retry_of=retry_of, **kwargs)
     assert first is not None  # only requests with `unless` can be skipped
     if first.status != 429:

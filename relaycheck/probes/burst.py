@@ -22,8 +22,7 @@ def cost(model: str, spec: RateLimitProbe, protocol: Any = CHAT) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str, spec: RateLimitProbe) -> None:
     """Up to spec.requests requests, spec.concurrency at a time (never above the target's cap); stop at a 429."""
-    url = ctx.endpoint()
-    body = minimal_body(model, ctx.protocol)
+    url, body = ctx.protocol.route(ctx.endpoint(), minimal_body(model, ctx.protocol), model)
     headers = ctx.protocol.headers()  # sent without probes.send (no retry while measuring): the protocol's headers here
     stop = asyncio.Event()
     sent = 0

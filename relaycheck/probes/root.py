@@ -31,6 +31,16 @@ def variants(base_url: str, protocol: str = "chat") -> list[tuple[str, str]]:
         if not stripped.endswith(("/anthropic", "/v1")):
             out.append(("append /anthropic", stripped + "/anthropic"))
         return [(label, url) for label, url in dict.fromkeys(out) if url != base_url]
+    if protocol == "gemini":
+        # The google-genai SDK's base has no /v1beta (its paths carry it): adding it, or OpenAI's /v1, is the usual mistake.
+        for suffix in ("/v1beta", "/v1"):
+            if stripped.endswith(suffix):
+                out.append((f"drop {suffix} (the Gemini SDK adds /v1beta)", stripped[: -len(suffix)]))
+        if base_url.endswith("/") and stripped != base_url:
+            out.append(("drop trailing slash", stripped))
+        if not stripped.endswith(("/google", "/gemini", "/v1beta", "/v1")):
+            out.append(("append /google", stripped + "/google"))
+        return [(label, url) for label, url in dict.fromkeys(out) if url != base_url]
     if "/v1/v1" in stripped:
         out.append(("drop doubled /v1", stripped.replace("/v1/v1", "/v1")))
     if base_url.endswith("/") and stripped != base_url:

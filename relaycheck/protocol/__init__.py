@@ -17,21 +17,22 @@ if TYPE_CHECKING:
 
 
 # What a target's `protocol:` names, and the adapter that speaks it.
-TARGET_PROTOCOLS = {"openai": "chat", "anthropic": "anthropic", "responses": "responses"}
+TARGET_PROTOCOLS = {"openai": "chat", "anthropic": "anthropic", "responses": "responses", "gemini": "gemini"}
 # How a report names each target protocol beside its id.
-TITLES = {"openai": "Chat Completions", "anthropic": "Anthropic Messages", "responses": "OpenAI Responses"}
+TITLES = {"openai": "Chat Completions", "anthropic": "Anthropic Messages", "responses": "OpenAI Responses", "gemini": "Gemini"}
 # The target protocols whose adapters carry the core families (base, echo, chat, stream, long, errors, integrity):
 # a probe or check that names NATIVE runs over each of them.
-NATIVE = ("openai", "anthropic", "responses")
+NATIVE = ("openai", "anthropic", "responses", "gemini")
 
 
 def protocols() -> dict[str, Any]:
     """Every protocol relaycheck speaks, by adapter name."""
     from relaycheck.protocol.anthropic import MESSAGES
     from relaycheck.protocol.chat import CHAT
+    from relaycheck.protocol.gemini import GEMINI
     from relaycheck.protocol.responses import RESPONSES
 
-    return {CHAT.name: CHAT, MESSAGES.name: MESSAGES, RESPONSES.name: RESPONSES}
+    return {CHAT.name: CHAT, MESSAGES.name: MESSAGES, RESPONSES.name: RESPONSES, GEMINI.name: GEMINI}
 
 
 def for_target(target: Any) -> Any:
@@ -53,6 +54,8 @@ def is_api_root(exchange: "Exchange") -> bool:
 def protocol_of(exchange: "Exchange") -> Any:
     """The protocol an exchange was sent in, told by its path (Chat Completions for anything else)."""
     path = exchange.url.split("?", 1)[0]
+    if path.endswith((":generateContent", ":streamGenerateContent")):
+        return protocols()["gemini"]
     for proto in protocols().values():
         if path.endswith("/" + proto.path):
             return proto

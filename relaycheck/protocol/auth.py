@@ -11,8 +11,9 @@ class Auth(str, enum.Enum):
 
     BEARER = "bearer"
     NONE = "none"
-    QUERY = "query ?key="
+    QUERY = "query parameter key"  # not "?key=": a redactor rightly masks whatever follows that in any text
     X_API_KEY = "header x-api-key"
+    GOOG_API_KEY = "header x-goog-api-key"  # Google's (the google-genai SDK's api_key)
     API_KEY = "header api-key"
     BODY = "body api_key"
 
@@ -28,6 +29,8 @@ def place_key(auth: Auth, key: str, headers: dict[str, str], params: dict[str, s
         params["key"] = key
     elif auth is Auth.X_API_KEY:
         headers["x-api-key"] = key
+    elif auth is Auth.GOOG_API_KEY:
+        headers["x-goog-api-key"] = key
     elif auth is Auth.API_KEY:
         headers["api-key"] = key
     elif auth is Auth.BODY and body is not None:

@@ -1,4 +1,5 @@
-"""What every protocol's stream reading shares: each SSE event's payload read by the protocol's own `read_event`."""
+"""What every protocol adapter shares: its stream read event by event with its own `read_event`, and (for the
+protocols that name the model in the body) the request sent where the probe built it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ if TYPE_CHECKING:
 
 
 class EventReader:
-    """A protocol's `chunk` and `chunks`, from its `read_event` (index, arrival ms, payload) -> Chunk."""
+    """A protocol's `chunk` and `chunks`, from its `read_event` (index, arrival ms, payload) -> Chunk; `route` and
+    `asked_model` for protocols whose requests name their model in the body (Gemini's name it in the URL)."""
 
     read_event: Callable[[int, float, Any], Chunk]
 
@@ -24,3 +26,26 @@ class EventReader:
         read = self.read_event
         for event, payload in exchange.event_payloads():
             yield read(event.index, event.t_ms, payload)
+
+    def gather(self, exchange: "Exchange", shaped_by: Callable[[dict], bool]) -> tuple[list[str], list, Any, Any, bool]:
+        """A stream's (text pieces, stated models, last finish reason, last usage, whether any event had the
+        protocol's shape by `shaped_by`), in one pass over its events."""
+        pieces, models, finish, usage, shaped = [], [], None, None, False
+        for chunk in self.chunks(exchange):
+            shaped = shaped or shaped_by(chunk.payload if isinstance(chunk.payload, dict) else {})
+            if chunk.piece:
+                pieces.append(chunk.piece)
+            if chunk.model is not None:
+                models.append(chunk.model)
+            finish = chunk.finish_reason or finish
+            usage = chunk.usage if chunk.usage is not None else usage
+        return pieces, models, finish, usage, shaped
+
+    def route(self, url: str, body: Any, model: str | None) -> tuple[str, Any]:
+        """Where a request goes and the body it carries: as the probe built them."""
+        return url, body
+
+    def asked_model(self, exchange: "Exchange") -> Any:
+        """The model the request named (its body's `model`)."""
+        body = exchange.request_json
+        return body.get("model") if isinstance(body, dict) else None

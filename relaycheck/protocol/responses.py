@@ -236,16 +236,7 @@ class Responses(EventReader):
     def read(self, exchange: "Exchange") -> Reply:
         """Every fact of a reply: a stream's from its events (usage and the end from the terminal event)."""
         if exchange.events:
-            pieces, models, finish, usage, shaped = [], [], None, None, False
-            for chunk in self.chunks(exchange):
-                payload = chunk.payload if isinstance(chunk.payload, dict) else {}
-                shaped = shaped or str(payload.get("type", "")).startswith("response.")
-                if chunk.piece:
-                    pieces.append(chunk.piece)
-                if chunk.model is not None:
-                    models.append(chunk.model)
-                finish = chunk.finish_reason or finish
-                usage = chunk.usage if chunk.usage is not None else usage
+            pieces, models, finish, usage, shaped = self.gather(exchange, lambda p: str(p.get("type", "")).startswith("response."))
             return Reply(self.name, True, shaped, "".join(pieces), tuple(pieces), tuple(models), finish, usage,
                          _streamed_calls(exchange), None, (), None, **counts(usage))
         body = exchange.json

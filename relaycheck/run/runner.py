@@ -100,6 +100,13 @@ async def run_target(
     return TargetRun(plan, ctx.base_url, ctx.auth, exchanges, results, frozenset(client.keys_used))
 
 
+
+def _unjudged(protocols: tuple[str, ...], protocol: str) -> str:
+    """Why a check skips over a target's protocol: a family not ported to it yet, or a check of another protocol's own."""
+    if "openai" in protocols:
+        return f"not judged over the {protocol} protocol yet (it judges {', '.join(protocols)})"
+    return f"a check of the {', '.join(protocols)} protocol only (this target speaks {protocol})"
+
 def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = False) -> tuple[CheckResult, ...]:
     """Apply every selected check to the recorded exchanges; a crashing check becomes inconclusive."""
     impls = registry()
@@ -109,8 +116,7 @@ def evaluate(plan: TargetPlan, exchanges: tuple[Exchange, ...], debug: bool = Fa
         models: tuple[str | None, ...] = plan.target.models if cat.get(check_id).per_model else (None,)
         for model in models:
             if plan.target.protocol not in impls[check_id].protocols:
-                out.append(CheckResult(check_id, model, Verdict(SKIP, f"not judged over the {plan.target.protocol} protocol yet "
-                                                                      f"(it judges {', '.join(impls[check_id].protocols)})")))
+                out.append(CheckResult(check_id, model, Verdict(SKIP, _unjudged(impls[check_id].protocols, plan.target.protocol))))
                 continue
             inp = CheckInput(plan.target, model, exchanges)
             held = [x for p in impls[check_id].probes for x in inp.of(p) if x.error_kind in _HELD_BACK]
