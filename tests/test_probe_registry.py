@@ -113,5 +113,5 @@ def test_billing_counts_the_same_probes_as_before_the_registry():
     from relaycheck.checks.billing import AFTER_THE_BILL, BILLED_PROBES
 
     assert set(BILLED_PROBES) == {"chat", "stream", "tokenizer", "slope", "long", "params", "structured", "context", "reliability", "errors",
-                                  "burst", "twins", "limits", "behaviour", "integrity", "triggers", "thinking"}
+                                  "burst", "twins", "limits", "behaviour", "integrity", "triggers", "thinking", "count", "cachecontrol"}
     assert AFTER_THE_BILL == ("cache",)

@@ -4,6 +4,7 @@ API behaves (a wrong key is its 400 INVALID_ARGUMENT, a missing one its 403)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -48,7 +49,16 @@ def test_the_model_and_the_method_move_into_the_url():
     assert GEMINI.route(BASE, {"model": "relaycheck-no-such-model-1"}, MODEL)[0] == f"{BASE}/relaycheck-no-such-model-1:generateContent"
     assert GEMINI.route(BASE, None, MODEL) == (URL, None)  # a raw (unparseable) body goes to the probe's model
     assert model_in_url(STREAM_URL) == MODEL and model_in_url("http://h/v1beta/models") is None
-    assert "thinkingConfig" not in GEMINI.body("gemini-2.5-pro", "Hi", 24, 512)["generationConfig"]  # Pro cannot turn thinking off
+    # Thoughts count against maxOutputTokens: 2.5 Flash turns thinking off, models that always think get the reasoning
+    # budget and their least thinking, older models refuse a thinkingConfig at all.
+    assert GEMINI.body("gemini-2.5-flash-lite", "Hi", 24, 512)["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 0}
+    assert GEMINI.body("gemini-2.5-pro", "Hi", 24, 512)["generationConfig"] == {"maxOutputTokens": 512, "temperature": 0,
+                                                                                "thinkingConfig": {"thinkingBudget": 128}}
+    assert GEMINI.body("gemini-3-pro-preview", "Hi", 24, 512)["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "low"}
+    assert "thinkingConfig" not in GEMINI.body("gemini-2.0-flash", "Hi", 24, 512)["generationConfig"]
+    from relaycheck.probes.prompts import completion_ceiling
+    assert completion_ceiling("gemini-2.5-pro", 24, 512) == 512 and completion_ceiling("gemini-2.0-flash", 24, 512) == 24  # priced so
+    assert GEMINI.route(BASE, {"model": f"models/{MODEL}"}, None)[0] == URL  # the list's spelling of a name
 
 
 def test_a_reply_reads_into_the_common_reply():
@@ -97,6 +107,8 @@ def test_requests_are_built_as_the_google_genai_sdk_sends_them():
     assert GEMINI.tools_of(body) == ((tool.name, tool.description),) and GEMINI.tool_choice_of(body) == "run_command"
     assert GEMINI.tool_choice_of(GEMINI.with_tools(body, (tool,), "none")) == "none" and GEMINI.system_of(body) == "sys"
     assert GEMINI.user_prompt_of(body) == "Hi" and GEMINI.budget_of(body) == 24 and GEMINI.auth.value == "header x-goog-api-key"
+    # Google refuses additionalProperties in a function's parameters: it is removed at every level.
+    assert "additionalProperties" in json.dumps(tool.parameters) and "additionalProperties" not in json.dumps(body["tools"])
 
 
 def test_the_base_url_doctor_knows_the_gemini_root():
@@ -150,5 +162,52 @@ def test_which_key_placement_a_gemini_relay_takes(goog, other, verdict, words):
     found = [_x(REPLY if goog == 200 else _error(goog, "no", "PERMISSION_DENIED"), status=goog, label="auth: header x-goog-api-key")]
     if other:
         found.append(_x(REPLY if other[1] == 200 else _error(other[1], "no", "INVALID_ARGUMENT"), status=other[1], label=other[0]))
-    result = _verdict("base.auth_bearer", *[Exchange(**{**x.__dict__, "id": f"x{i}"}) for i, x in enumerate(found)])
+    result = _verdict("base.auth_bearer", *[dataclasses.replace(x, id=f"x{i}") for i, x in enumerate(found)])
     assert result.status == verdict and words in result.summary, result.summary
+
+
+@pytest.mark.parametrize("protocol, body, ids, more, problem, deviation", [
+    ("gemini", {"models": [{"name": "models/gemini-2.5-flash"}, {"name": "models/gemini-2.5-pro"}], "nextPageToken": "x"},
+     ("gemini-2.5-flash", "gemini-2.5-pro"), True, None, None),
+    ("gemini", {"data": []}, None, False, "no models array", None),
+    ("gemini", {"models": [{"displayName": "x"}]}, None, False, "lack a string name", None),
+    ("anthropic", {"data": [{"type": "model", "id": "claude-sonnet-4-5-20250929"}], "has_more": True}, ("claude-sonnet-4-5-20250929",), True, None, None),
+    ("anthropic", {"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}, ("gpt-4o-mini",), False, None, "not of type 'model'"),
+    ("anthropic", [], None, False, "no data array", None),
+    ("openai", {"object": "list", "data": [{"id": "m"}]}, ("m",), False, None, None),
+    ("responses", {"object": "x", "data": []}, (), False, None, "the list is empty"),
+])
+def test_each_protocol_reads_its_own_model_list(protocol, body, ids, more, problem, deviation):
+    listed = for_target(Target("t", "http://r", "K", ("m",), protocol=protocol)).model_list(body)
+    assert listed.ids == ids and listed.more == more
+    assert (problem is None) == (not listed.problems) and (problem is None or problem in listed.problems[0])
+    assert deviation is None or any(deviation in d for d in listed.deviations)
+
+
+def test_a_model_missing_from_a_first_page_is_not_a_fail():
+    def listing(body: dict) -> Exchange:
+        return dataclasses.replace(_x(body), probe="root", method="GET", url="http://127.0.0.1:9/v1beta/models")
+
+    assert _verdict("models.listed", listing({"models": [{"name": "models/gemini-1.5-pro"}], "nextPageToken": "p2"})).status == "inconclusive"
+    assert _verdict("models.listed", listing({"models": [{"name": "models/gemini-1.5-pro"}]})).status == "fail"
+    assert _verdict("models.listed", listing({"models": [{"name": f"models/{MODEL}"}]})).status == "pass"
+
+
+def test_google_omits_counts_of_zero():
+    spent = {"candidates": [{"finishReason": "MAX_TOKENS", "index": 0}], "modelVersion": MODEL,
+             "usageMetadata": {"promptTokenCount": 9, "thoughtsTokenCount": 24, "totalTokenCount": 33}}
+    reply = _x(spent).reply
+    assert (reply.completion_tokens, reply.reasoning_tokens, reply.finish_reason) == (24, 24, "length")
+    assert usage_problem(spent["usageMetadata"], GEMINI) is None and GEMINI.shape_problems(spent) == ([], [])
+    assert GEMINI.shape_problems({"candidates": [{"finishReason": "STOP"}], "modelVersion": MODEL})[0] == ["candidates[0].content"]
+
+
+def test_googles_per_minute_quota_is_a_rate_limit_and_an_empty_one_a_balance():
+    from relaycheck.wire import errorclass as ec
+
+    quota = "You exceeded your current quota, please check your plan and billing details."
+    limited = {"error": {"code": 429, "message": quota, "status": "RESOURCE_EXHAUSTED", "details": [
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "26s"}]}}
+    assert ec.classify(_x(limited, status=429)).category == ec.RATE_LIMITED
+    assert ec.classify(_x({"error": {"code": 429, "message": quota, "status": "RESOURCE_EXHAUSTED"}}, status=429)).category == ec.INSUFFICIENT_BALANCE

@@ -161,6 +161,8 @@ def _stream_verdict(events):
     ((CREATED, _event("response.failed", response={**RESPONSE, "status": "failed", "error": {"code": "invalid_prompt", "message": "no"}})),
      "fail", "the response failed"),
     ((CREATED, _event("error", code="server_error", message="busy")), "inconclusive", "server_error"),
+    # The live API nests its error event's fields under `error`.
+    ((CREATED, _event("error", error={"type": "tokens", "code": "rate_limit_exceeded", "message": "slow down"})), "inconclusive", "rate_limit_exceeded"),
     ((CREATED, _event("error", code="invalid_request", message="bad"), COMPLETED), "fail", "the response failed"),
 ])
 def test_a_responses_stream_is_complete_when_its_events_say_so(events, status, words):

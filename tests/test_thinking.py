@@ -98,3 +98,18 @@ def test_every_answer_gets_its_verdict(first, returned, altered, status, words):
 def test_nothing_sent_is_inconclusive():
     target = Target("t", "http://127.0.0.1:9", "K", (MODEL,), protocol="anthropic")
     assert registry()["models.thinking"].fn(CheckInput(target, MODEL, ())).status == "inconclusive"
+
+
+def test_a_model_that_is_not_claude_is_skipped_and_nothing_is_sent():
+    from relaycheck.probes.thinking import cost
+
+    target = Target("t", "http://127.0.0.1:9", "K", ("glm-4.6",), protocol="anthropic")
+    assert registry()["models.thinking"].fn(CheckInput(target, "glm-4.6", ())).status == "skip"
+    assert cost("glm-4.6").requests == 0 and cost(MODEL).requests == 3
+
+
+def test_a_relay_that_strips_the_altered_block_is_warned_not_accused():
+    billed = lambda n: {**OK, "usage": {"input_tokens": n, "output_tokens": 9}}  # noqa: E731
+    verdict = _verdict((200, REPLY), (200, billed(480)), (200, billed(420)))
+    assert verdict.status == "warn" and "removed the block before the backend saw it" in verdict.summary
+    assert _verdict((200, REPLY), (200, billed(480)), (200, billed(478))).status == "fail"  # the block reached the model

@@ -54,11 +54,11 @@ def test_key_placements():
                     await client.request("POST", "https://relay.test/v1/chat/completions", probe="chat", json_body={"a": 1}, auth=auth)
             return [call.request for call in route.calls]
 
-    bearer, none, query, xkey, apikey, body = run(go())
+    bearer, none, query, xkey, goog, apikey, body = run(go())
     assert bearer.headers["authorization"] == f"Bearer {KEY}"
     assert "authorization" not in none.headers and KEY not in str(none.url) and KEY.encode() not in none.content
     assert query.url.params["key"] == KEY
-    assert xkey.headers["x-api-key"] == KEY and apikey.headers["api-key"] == KEY
+    assert xkey.headers["x-api-key"] == KEY and apikey.headers["api-key"] == KEY and goog.headers["x-goog-api-key"] == KEY
     assert b'"api_key": "' + KEY.encode() in body.content
 
 

@@ -12,7 +12,7 @@ from relaycheck.protocol import protocol_of
 from relaycheck.text.tokens import base_model_name
 
 _SNAPSHOT_SUFFIX = re.compile(
-    r"^(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{2}-\d{2}|latest|preview|preview-\d{2}-\d{2}|exp-\d{2}-\d{2}|v\d+(:\d+)?)$"
+    r"^(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{3}|\d{2}-\d{2}|latest|preview|preview-\d{2}-\d{2}|exp-\d{2}-\d{2}|v\d+(:\d+)?)$"
 )
 
 
@@ -48,6 +48,10 @@ def same_model(requested: str, replied: str) -> bool:
             return True
     # Anthropic's aliases name a family, and the reply its dated snapshot: claude-3-7-sonnet-latest is answered as
     # claude-3-7-sonnet-20250219, claude-sonnet-4-0 as claude-sonnet-4-20250514.
+    if want.startswith("gemini-") and want.endswith("-latest"):
+        # Google's gemini-flash-latest and gemini-pro-latest answer with the concrete model they point at today.
+        tier = want.removeprefix("gemini-").removesuffix("-latest")
+        return got.startswith("gemini-") and (got.endswith("-" + tier) or f"-{tier}-" in got) and ("lite" in tier) == ("lite" in got)
     stem = lambda name: _ALIAS.sub("", name)  # noqa: E731
     return want.startswith("claude") and stem(want) == stem(got) and stem(want) != want or \
         got.startswith("claude") and stem(want) == stem(got) and stem(got) != got
@@ -75,6 +79,8 @@ def usage_problem(usage: Any, protocol: Any = None) -> str | None:
         return "no usage object"
     prompt, completion, total = ((protocol.usage_prompt, protocol.usage_completion, protocol.usage_total) if protocol is not None
                                  else ("prompt_tokens", "completion_tokens", "total_tokens"))
+    optional = getattr(protocol, "usage_optional", ())  # Gemini omits a count of zero
+    usage = {**{k: 0 for k in optional if k not in usage}, **usage}
     for key in (prompt, completion, total):
         if not key:
             continue

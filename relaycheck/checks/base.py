@@ -116,7 +116,7 @@ def _auth_gemini(attempts: list) -> Verdict:
         return Verdict(INCONCLUSIVE, "no request was sent with the key in x-goog-api-key")
     if goog.ok:
         return Verdict(PASS, f"x-goog-api-key accepted (HTTP {goog.status})", (goog.id,))
-    accepted = next((x for x in attempts if x is not goog and x.status is not None and x.status not in (401, 403)), None)
+    accepted = next((x for x in attempts if x is not goog and x.ok), None)  # Google refuses a bad key with a 400: only a success counts
     if goog.status in (401, 403) and accepted is not None:
         placement = accepted.label.removeprefix("auth: ")
         return Verdict(FAIL, f"x-goog-api-key refused ({describe(goog)}) but the key was accepted as {placement}: the google-genai SDK "

@@ -8,7 +8,7 @@ from relaycheck.text import tokens
 from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe, prompt_tokens, same_model
 from relaycheck.wire.exchange import Exchange
-from relaycheck.protocol import is_api_root, protocol_of
+from relaycheck.protocol import for_target, is_api_root, protocol_of
 
 
 def _list_exchange(inp: CheckInput) -> Exchange | None:
@@ -27,7 +27,7 @@ def _listed_ids(body: Any) -> list[str] | None:
     return ids if ids or not items else None
 
 
-@check("models.list", probes=("root", "chat"), protocols=("openai", "responses"))  # one /v1/models for both
+@check("models.list", probes=("root", "chat"), protocols=NATIVE)
 def model_list(inp: CheckInput) -> Verdict:
     """GET /models must be {"object": "list", "data": [{"id": ...}]}."""
     ex = _list_exchange(inp)
@@ -45,31 +45,25 @@ def model_list(inp: CheckInput) -> Verdict:
             return Verdict(WARN, f"the relay does not serve a model list (GET /models answered {describe(ex)}) while "
                            f"chat answers at the same base ({chat.id}): model pickers and client.models.list() will fail", (ex.id, chat.id))
         return Verdict(FAIL, f"GET /models answered {describe(ex)}, not a model list", (ex.id,))
-    body = ex.json
-    if not isinstance(body, dict):
-        return Verdict(FAIL, f"GET /models returned a JSON {type(body).__name__}, not a list object with data", (ex.id,))
-    data = body.get("data")
-    if not isinstance(data, list):
-        return Verdict(FAIL, "GET /models has no data array", (ex.id,))
-    bad = [i for i, item in enumerate(data) if not isinstance(item, dict) or not isinstance(item.get("id"), str)]
-    if bad:
-        return Verdict(FAIL, f"{len(bad)} of {len(data)} entries lack a string id (first at index {bad[0]})", (ex.id,))
-    metrics = {"models": len(data)}
-    deviations = []
-    if body.get("object") != "list":
-        deviations.append(f"object is {body.get('object')!r}, not 'list'")
-    if not data:
-        deviations.append("the list is empty")
-    if deviations:
-        return Verdict(WARN, "model list readable but " + "; ".join(deviations), (ex.id,), metrics)
-    return Verdict(PASS, f"an OpenAI-shaped list of {len(data)} models", (ex.id,), metrics)
+    listed = for_target(inp.target).model_list(ex.json)  # each protocol's list has its own shape
+    if listed.problems:
+        return Verdict(FAIL, "; ".join(listed.problems), (ex.id,))
+    assert listed.ids is not None
+    metrics = {"models": len(listed.ids)}
+    more = " (the first page; more follow)" if listed.more else ""
+    if listed.deviations:
+        return Verdict(WARN, "model list readable but " + "; ".join(listed.deviations), (ex.id,), metrics)
+    return Verdict(PASS, f"{listed.shape} of {len(listed.ids)} models{more}", (ex.id,), metrics)
 
 
-@check("models.listed", probes=("root",), protocols=("openai", "responses"))
+@check("models.listed", probes=("root",), protocols=NATIVE)
 def model_listed(inp: CheckInput) -> Verdict:
     """The configured model (or a snapshot of it) is in the list."""
     ex = _list_exchange(inp)
-    ids = _listed_ids(ex.json) if ex is not None and ex.ok else None
+    proto = for_target(inp.target)
+    # Chat Completions' list is read leniently (a bare array too); the native lists by their own shape, paged.
+    listed = proto.model_list(ex.json) if ex is not None and ex.ok and proto.name not in ("chat", "responses") else None
+    ids = (_listed_ids(ex.json) if listed is None else listed.ids) if ex is not None and ex.ok else None
     if ex is None or ids is None:
         detail = f" ({describe(ex)})" if ex is not None else ""
         return Verdict(INCONCLUSIVE, f"no model list could be read{detail}", (ex.id,) if ex else ())
@@ -78,6 +72,8 @@ def model_listed(inp: CheckInput) -> Verdict:
     if match:
         return Verdict(PASS, f"{inp.model} is listed" + (f" as {match}" if match != inp.model else ""), (ex.id,))
     sample = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
+    if listed is not None and listed.more:
+        return Verdict(INCONCLUSIVE, f"{inp.model} is not on the list's first page of {len(ids)} ({sample}), and more pages follow", (ex.id,))
     return Verdict(FAIL, f"{inp.model} is not among the {len(ids)} listed models ({sample or 'empty list'})", (ex.id,))
 
 

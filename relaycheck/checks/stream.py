@@ -133,8 +133,9 @@ def complete(inp: CheckInput) -> Verdict:
 
 
 def _completion_tokens(ex: Exchange, text: str, model: str) -> int | None:
+    """The visible reply's tokens: the reported completion less its hidden reasoning (thoughts are not streamed text)."""
     if ex.reply.completion_tokens is not None:
-        return ex.reply.completion_tokens
+        return max(ex.reply.completion_tokens - ex.reply.reasoning_tokens, 0)
     encoding = tokens.encoding_for(model)
     return tokens.count_text(text, encoding) if encoding != tokens.UNKNOWN else None
 

@@ -29,12 +29,12 @@ def _complete_messages(ex: Exchange) -> Verdict:
     and no in-band error event."""
     # Pings may come anywhere, before message_start too (the SDK drops them); unknown event types are skipped alike.
     kinds = [(event.index, payload.get("type") if isinstance(payload, dict) else None) for event, payload in ex.event_payloads()]
-    kinds = [(i, k) for i, k in kinds if k in _MESSAGES_EVENTS]
+    kinds = [(i, k) for i, k in kinds if isinstance(k, str) and k in _MESSAGES_EVENTS]  # a hostile list is no event type
     names = [k for _, k in kinds]
     finish, error = None, None
     for chunk in chunks(ex):  # one pass: the first stop reason, the first error event
         finish, error = finish or chunk.finish_reason, error or chunk.error
-    kind = error.get("type") if isinstance(error, dict) else None
+    kind = error.get("type") if isinstance(error, dict) and isinstance(error.get("type"), str) else None
     if kind in _TRANSIENT:
         # The API itself sends overloaded_error inside a 200 stream: the request was unlucky, the stream is not broken.
         return Verdict(INCONCLUSIVE, f"the stream carried a {kind} event: “{excerpt(json.dumps(error), 120)}” (an overloaded upstream, "
@@ -55,7 +55,7 @@ def _complete_messages(ex: Exchange) -> Verdict:
 
 
 # Codes of a failed response or error event that say the upstream was busy, not that the relay frames streams wrongly.
-_TRANSIENT_CODES = {"server_error", "rate_limit_exceeded", "server_is_overloaded", "slow_down"}
+_TRANSIENT_CODES = {"server_error", "rate_limit_exceeded", "too_many_requests", "server_is_overloaded", "slow_down"}
 
 
 def _complete_responses(ex: Exchange) -> Verdict:
@@ -67,7 +67,7 @@ def _complete_responses(ex: Exchange) -> Verdict:
     finish, error = None, None
     for chunk in chunks(ex):  # one pass: the end the terminal event states, the first error
         finish, error = finish or chunk.finish_reason, error or chunk.error
-    code = error.get("code") if isinstance(error, dict) else None
+    code = error.get("code") if isinstance(error, dict) and isinstance(error.get("code"), str) else None
     if code in _TRANSIENT_CODES:
         return Verdict(INCONCLUSIVE, f"the stream carried a {code} error: “{excerpt(json.dumps(error), 120)}” (a busy upstream, "
                                      "not a framing fault)", (ex.id,))
@@ -100,7 +100,7 @@ def _complete_gemini(ex: Exchange) -> Verdict:
         if chunk.finish_reason and finish_at is None:
             finish_at, finish = chunk.index, chunk.finish_reason
         error = error or chunk.error
-    status = error.get("status") if isinstance(error, dict) else None
+    status = error.get("status") if isinstance(error, dict) and isinstance(error.get("status"), str) else None
     if status in _BUSY_STATUSES:
         return Verdict(INCONCLUSIVE, f"the stream carried a {status} error: “{excerpt(json.dumps(error), 120)}” (a busy upstream, "
                                      "not a framing fault)", (ex.id,))

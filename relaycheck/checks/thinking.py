@@ -3,13 +3,21 @@ when the block comes back (accepted as it came, refused once altered), as only A
 
 from __future__ import annotations
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe
 from relaycheck.protocol import thinking
 from relaycheck.wire.errorclass import error_text
 from relaycheck.wire.exchange import Exchange
 
 PROBE = "thinking"
+STRIPPED_TOKENS = 10  # fewer input tokens than this below the unchanged continuation's is noise, not a removed block
+
+
+def _stripped(returned: Exchange, altered: Exchange) -> bool:
+    """The altered continuation was billed clearly fewer input tokens than the unchanged one: its thinking block was
+    removed on the way (a thinking block is tens of tokens at least)."""
+    kept, cut = returned.reply.prompt_tokens, altered.reply.prompt_tokens
+    return kept is not None and cut is not None and cut < kept - STRIPPED_TOKENS
 
 
 def _transient(x: Exchange) -> bool:
@@ -28,8 +36,8 @@ def _first(x: Exchange) -> Verdict | None:
         return Verdict(INCONCLUSIVE, "thinking was asked for and the reply has no thinking block: the relay (or the model) offers no "
                                      "visible thinking", (x.id,))
     if any(t.kind == "thinking" and not t.signature for t in found):
-        return Verdict(FAIL, "the reply's thinking block has no signature: Anthropic signs every thinking block, so this thinking was "
-                             "not made by Anthropic's servers (written by the relay, or another model's reasoning relabelled)", (x.id,))
+        return Verdict(FAIL, "the reply's thinking block has no signature: Anthropic signs every thinking block, so either the relay "
+                             "dropped it (and multi-turn tool use with thinking breaks) or this thinking is not Anthropic's", (x.id,))
     if not any(t.kind == "thinking" for t in found):
         return Verdict(INCONCLUSIVE, "only redacted thinking came: no signature to alter", (x.id,))
     if not thinking.tool_uses(x.json):
@@ -42,6 +50,9 @@ def _first(x: Exchange) -> Verdict | None:
 def signed(inp: CheckInput) -> Verdict:
     """A signed thinking block sent back as it came is accepted and refused once its signature is altered; an altered
     signature accepted, or thinking without a signature, is not Anthropic's thinking."""
+    assert inp.model is not None
+    if not thinking.claude(inp.model):
+        return Verdict(SKIP, f"{inp.model} is not a Claude model: other models served over Messages sign no thinking")
     by = {x.label: x for x in inp.of(PROBE)}
     first = by.get("thinking")
     if first is None:
@@ -53,6 +64,10 @@ def signed(inp: CheckInput) -> Verdict:
     if returned is None or altered is None:
         return Verdict(INCONCLUSIVE, "the conversation was not continued", (first.id,))
     ids = (first.id, returned.id, altered.id)
+    if altered.ok and returned.ok and _stripped(returned, altered):
+        return Verdict(WARN, f"the thinking block sent back with its signature altered was accepted, but billed "
+                             f"{altered.reply.prompt_tokens} input tokens against {returned.reply.prompt_tokens} unchanged: the relay "
+                             "removed the block before the backend saw it (a signature rectifier), so nothing was verified", ids)
     if altered.ok:
         return Verdict(FAIL, f"the thinking block came back with its signature altered and was accepted (HTTP {altered.status}): "
                              "Anthropic's API verifies the signature and refuses an altered one, so this thinking is not signed by "

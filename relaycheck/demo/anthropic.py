@@ -21,6 +21,12 @@ def error_body(status: int, message: str) -> dict:
     return {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": message}}
 
 
+def models(names: list[str]) -> dict:
+    """GET /v1/models in Anthropic's shape (one page)."""
+    data = [{"type": "model", "id": m, "display_name": m, "created_at": "2025-09-29T00:00:00Z"} for m in names]
+    return {"data": data, "has_more": False, "first_id": names[0] if names else None, "last_id": names[-1] if names else None}
+
+
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -56,9 +62,21 @@ def to_chat(body: Any) -> Any:
     return chat
 
 
-def _usage(completion: stand_in.Completion) -> dict:
-    return {"input_tokens": completion.prompt_tokens - completion.cached_tokens, "output_tokens": completion.completion_tokens,
-            "cache_creation_input_tokens": 0, "cache_read_input_tokens": completion.cached_tokens}
+def _usage(completion: stand_in.Completion, cache_fields: bool = True) -> dict:
+    fresh = completion.prompt_tokens - completion.cached_tokens - completion.cache_written
+    usage = {"input_tokens": fresh, "output_tokens": completion.completion_tokens}
+    if cache_fields:  # a relay translating to another backend reports none
+        usage.update({"cache_creation_input_tokens": completion.cache_written, "cache_read_input_tokens": completion.cached_tokens})
+    return usage
+
+
+def marks_cache(body: Any) -> bool:
+    """Some block of the request's system prompt or messages carries cache_control."""
+    blocks = [b for b in body.get("system") or [] if isinstance(b, dict)] if isinstance(body, dict) and isinstance(body.get("system"), list) else []
+    for m in body.get("messages") or [] if isinstance(body, dict) else []:
+        if isinstance(m, dict) and isinstance(m.get("content"), list):
+            blocks += [b for b in m["content"] if isinstance(b, dict)]
+    return any("cache_control" in b for b in blocks)
 
 
 def _tool_block(call: dict) -> dict:
@@ -66,16 +84,17 @@ def _tool_block(call: dict) -> dict:
     return {"type": "tool_use", "id": "toolu_demo" + call["id"].removeprefix("call_demo"), "name": call["function"]["name"], "input": arguments}
 
 
-def reply(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool) -> dict:
+def reply(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool, cache_fields: bool = True) -> dict:
     """A non-stream Messages reply."""
     content = ([{"type": "text", "text": completion.text}] if text else []) + [_tool_block(c) for c in calls]
     return {"id": f"msg_demo{n:024d}", "type": "message", "role": "assistant", "model": model, "content": content,
-            "stop_reason": STOP.get(completion.finish_reason, "end_turn"), "stop_sequence": None, "usage": _usage(completion)}
+            "stop_reason": STOP.get(completion.finish_reason, "end_turn"), "stop_sequence": None, "usage": _usage(completion, cache_fields)}
 
 
-def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool, message_stop: bool = True):
+def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool, message_stop: bool = True,
+           cache_fields: bool = True):
     """The named events of a streamed Messages reply, as (event name, payload, paced) in order."""
-    usage = _usage(completion)
+    usage = _usage(completion, cache_fields)
     start = {"id": f"msg_demo{n:024d}", "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": None,
              "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}
     yield "message_start", {"type": "message_start", "message": start}, False
@@ -105,4 +124,5 @@ def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict
 def send_stream(handler: Any, n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool) -> None:
     """Write the events over chunked transfer encoding, paced like the Chat Completions stream."""
     send_named_events(handler, {REQUEST_ID: f"req_demo{n}"},
-                      events(n, model, completion, calls, text, message_stop=not handler.behaviour.omit_message_stop))
+                      events(n, model, completion, calls, text, message_stop=not handler.behaviour.omit_message_stop,
+                             cache_fields=not handler.behaviour.drop_cache_fields))

@@ -133,9 +133,19 @@ FAULTS: dict[str, Fault] = {
         Fault("forged_thinking", "Anthropic thinking blocks carry a signature the relay made up, and a thinking block sent back with its "
               "signature altered is accepted (probe --demo --protocol anthropic --profile deep)", {"models.thinking": "fail"},
               protocol="anthropic", behaviour=Behaviour(forged_thinking=True)),
+        # Billed, never counted: the count endpoint answers for the request as sent (usage.counted's evidence).
+        Fault("hidden_system_prompt", "bills a hidden 120-token system prompt on every Anthropic Messages request that its count_tokens "
+              "endpoint does not count (probe --demo --fault hidden_system_prompt speaks Messages)", {"usage.counted": "fail"},
+              protocol="anthropic", behaviour=Behaviour(hidden_prompt_tokens=120)),
+        Fault("gemini_hidden_prompt", "bills a hidden 150-token prompt on every Gemini request that its countTokens endpoint does not "
+              "count", {"usage.counted": "fail"}, protocol="gemini", behaviour=Behaviour(hidden_prompt_tokens=150)),
+        Fault("cache_control_ignored", "its Anthropic Messages face drops cache_control and reports no cache fields (a translation "
+              "to another backend): repeated prefixes are billed in full", {"usage.cache_control": "warn"}, protocol="anthropic",
+              behaviour=Behaviour(drop_cache_fields=True)),
         Fault("gemini_no_usage", "Gemini replies and streams carry no usageMetadata (probe --demo --protocol gemini)",
               # Without usage and without Gemini's tokenizer, nothing tells how many tokens the stream carried.
-              {"usage.present": "fail", "stream.usage": "fail", "stream.incremental": "inconclusive"}, protocol="gemini",
+              {"usage.present": "fail", "stream.usage": "fail", "stream.incremental": "inconclusive", "usage.counted": "inconclusive"},
+              protocol="gemini",
               behaviour=Behaviour(omit_gemini_usage=True)),
         # The usage comes in response.completed: without it the stream has none, and what it cost is unknown.
         Fault("no_response_completed", "OpenAI Responses streams end without their response.completed event (probe --demo --protocol responses)",

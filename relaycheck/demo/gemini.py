@@ -29,6 +29,13 @@ def route(path: str) -> tuple[str, bool] | None:
     return model, method == "streamGenerateContent"
 
 
+def count_route(path: str) -> str | None:
+    """The model of a countTokens path, or None."""
+    if not path.startswith(_PREFIX) or not path.endswith(":countTokens"):
+        return None
+    return path[len(_PREFIX):-len(":countTokens")] or None
+
+
 def error_body(status: int, message: str) -> dict:
     """Google's error shape: an integer code, the message, a gRPC status."""
     body: dict = {"error": {"code": status, "message": message, "status": _GRPC.get(status, "UNKNOWN")}}

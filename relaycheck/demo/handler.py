@@ -20,6 +20,7 @@ from relaycheck.demo import responses as demo_responses
 from relaycheck.demo import thinking as demo_thinking
 from relaycheck.demo import extras, tampering
 from relaycheck.demo import model as stand_in
+from relaycheck.text import tokens
 from relaycheck.demo.behaviour import AGENT_REFUSAL, Behaviour
 from relaycheck.demo.ledger import endpoint
 from relaycheck.demo.streaming import SSEWriter, fingerprint_of, reported_cost, usage_of
@@ -257,6 +258,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._chat(raw)
             elif (path in ("/v1/messages", "/v1/responses") or self.generate) and method == "POST":  # native protocols, one stand-in
                 self._chat(raw)
+            elif (path == "/v1/messages/count_tokens" or demo_gemini.count_route(path)) and method == "POST":
+                self._count(raw, demo_gemini.count_route(path))
             elif path.rstrip("/") == "/v1beta/models" and method == "GET":
                 if self._authorized(None) is not None:
                     self._json(200, demo_gemini.models([m for m in stand_in.MODELS if m not in self.behaviour.hidden_models]))
@@ -282,6 +285,9 @@ class Handler(BaseHTTPRequestHandler):
             self._error(self.behaviour.models_status, "Invalid URL (GET /v1/models)", "invalid_request_error", None)
             return
         names = [m for m in stand_in.MODELS if m not in self.behaviour.hidden_models]
+        if self.dialect == "anthropic":  # an Anthropic client's list: Anthropic's shape, one page
+            self._json(200, demo_anthropic.models(names))
+            return
         data = [{"id": m, "object": "model", "created": 1715367049, "owned_by": "demo"} for m in names]
         self._json(200, data if self.behaviour.models_bare_array else {"object": "list", "data": data})
 
@@ -368,6 +374,11 @@ class Handler(BaseHTTPRequestHandler):
         if appended is not None and asked.tool_call is None:  # appended after generation, and billed
             completion = replace(completion, pieces=completion.pieces + (appended,), completion_tokens=completion.completion_tokens + stand_in.count(name, appended))
         completion = self._usage_faults(completion, stream=bool(body.get("stream")))
+        if self.dialect == "anthropic" and completion.cached_tokens == 0 and demo_anthropic.marks_cache(original) \
+                and not self.behaviour.drop_cache_fields:
+            # A marked prefix not yet cached is written now (the stand-in's prefix cache serves it to the repeat).
+            system = body["messages"][0]["content"] if body["messages"][0].get("role") == "system" else ""
+            completion = replace(completion, cache_written=min(stand_in.count(name, system), completion.prompt_tokens))
         if thinks:  # the thinking is billed as output, as Anthropic bills it
             completion = replace(completion, completion_tokens=completion.completion_tokens + stand_in.count(name, demo_thinking.TEXT))
         if self._presented(body) == self.relay.key or self.relay.key is None:
@@ -386,6 +397,8 @@ class Handler(BaseHTTPRequestHandler):
                 payload = face.reply(n, reply_model, completion, calls, text=asked.tool_call is None)
                 if thinks:  # non-stream replies only: the demo streams no thinking
                     payload["content"].insert(0, demo_thinking.block(self.behaviour))
+                if self.dialect == "anthropic" and self.behaviour.drop_cache_fields:
+                    payload["usage"] = {k: v for k, v in payload["usage"].items() if not k.startswith("cache_")}
                 if self.dialect == "gemini" and self.behaviour.omit_gemini_usage:
                     payload.pop("usageMetadata", None)
                 self._json(200, payload, {face.REQUEST_ID: f"req_demo{n}"})
@@ -394,6 +407,24 @@ class Handler(BaseHTTPRequestHandler):
             SSEWriter(self, reply_model, completion, include_usage, tuple(calls), text=asked.tool_call is None, served=served).send()
         else:
             self._completion(reply_model, completion, asked, served, calls)
+
+    def _count(self, raw: bytes, gemini_model: str | None) -> None:
+        """The native count endpoints: the request's prompt counted as the stand-in bills it (hidden prompts excepted:
+        a relay that adds one bills it without counting it)."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        chat = demo_gemini.to_chat(body, gemini_model, False) if gemini_model else demo_anthropic.to_chat(body)
+        if self._authorized(chat if isinstance(chat, dict) else None) is None:
+            return
+        messages = chat.get("messages") if isinstance(chat, dict) else None
+        name = chat.get("model") if isinstance(chat, dict) else None
+        if not isinstance(messages, list) or not messages or name not in stand_in.MODELS:
+            self._bad_request("the request to count needs a known model and its messages")
+            return
+        number = tokens.count_chat_prompt(messages, stand_in.encoding_for(name))
+        self._json(200, {"totalTokens": number} if gemini_model else {"input_tokens": number})
 
     def _over_the_ceiling(self, name: str, body: dict) -> bool:
         """Refuse a completion limit above the serving model's published ceiling, naming it as OpenAI does."""

@@ -45,6 +45,7 @@ class Completion:
     finish_reason: str
     cached_tokens: int = 0  # of the prompt, served from the demo's prefix cache
     reasoning_tokens: int = 0  # hidden, billed as completion tokens (a reasoning model's)
+    cache_written: int = 0  # of the prompt, written to the cache (Anthropic's cache_control: billed at 1.25x)
 
     @property
     def text(self) -> str:

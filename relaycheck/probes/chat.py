@@ -25,6 +25,11 @@ def cost(model: str, discover_auth: bool = False, protocol=CHAT) -> ProbeCost:
     return billed + refused + reported
 
 
+def _key_refused(exchange) -> bool:
+    """A 400 that refuses the key (Google's API_KEY_INVALID): not a placement the relay accepts."""
+    return exchange.status == 400 and ("API_KEY_INVALID" in exchange.body[:4096] or "api key not valid" in exchange.body[:4096].lower())
+
+
 async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Auth:
     """Send the nonce request; with discover_auth, try other key placements after a 401/403 to Bearer."""
     body = ctx.protocol.body(
@@ -42,7 +47,7 @@ async def run(ctx: ProbeContext, model: str, discover_auth: bool = False) -> Aut
         exchange = await send(ctx, 
             "POST", url, probe=NAME, model=model, label=f"auth: {placement.value}", json_body=body, auth=placement
         )
-        if exchange.status is not None and exchange.status not in _REFUSED:
+        if exchange.status is not None and exchange.status not in _REFUSED and not _key_refused(exchange):
             return placement
     return ctx.auth
 

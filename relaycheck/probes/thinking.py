@@ -28,7 +28,9 @@ def first_body(model: str) -> dict:
 
 def cost(model: str) -> ProbeCost:
     """Three requests: the first, then two continuations whose prompts carry the first reply (at most its whole
-    budget of thinking and text) and the tool's result."""
+    budget of thinking and text) and the tool's result; nothing for a model that is not Claude (nothing is sent)."""
+    if not thinking.claude(model):
+        return ProbeCost(0)
     prompt = c.messages_ceiling(model, [{"role": "user", "content": PROMPT}], (TOOL,))
     answer = thinking.MAX_TOKENS
     follow_prompt = prompt + answer + c.text_ceiling(model, json.dumps({"type": "tool_result", "tool_use_id": "toolu_" + "x" * 24,
@@ -38,6 +40,8 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Ask; when the reply carries a signed thinking block and a tool call, send both continuations together."""
+    if not thinking.claude(model):
+        return  # other models served over Messages sign no thinking: nothing to send (the check says so)
     body = first_body(model)
     url = ctx.endpoint()
     first = await send(ctx, "POST", url, probe=NAME, model=model, label="thinking", json_body=body, auth=ctx.auth)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import Auth
 from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, Reply, ToolCall
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
 from relaycheck.text.excerpt import excerpt
 from relaycheck.wire.exchange import is_int
 
@@ -194,6 +194,19 @@ class Messages(EventReader):
         """The first message text a request carried ("" when none)."""
         return self.user_prompt_of(request)
 
+    def model_list(self, body: Any) -> ModelList:
+        """GET {base}/v1/models as the Anthropic SDK reads it: {"data": [{"type": "model", "id": ...}], "has_more": ...}
+        (paged: 20 models a page unless asked for more)."""
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            return ModelList(None, problems=("GET /v1/models has no data array",))
+        bad = [i for i, item in enumerate(data) if not isinstance(item, dict) or not isinstance(item.get("id"), str)]
+        if bad:
+            return ModelList(None, problems=(f"{len(bad)} of {len(data)} entries lack a string id (first at index {bad[0]})",))
+        deviations = [f"{sum(1 for i in data if i.get('type') != 'model')} entries are not of type 'model'"] if any(i.get("type") != "model" for i in data) else []
+        return ModelList(tuple(i["id"] for i in data), body.get("has_more") is True, (), tuple(deviations + ([] if data else ["the list is empty"])),
+                         "an Anthropic-shaped list")
+
     def budget_of(self, request: Any) -> Any:
         """The completion budget a request body set (max_tokens), as sent."""
         return request.get("max_tokens") if isinstance(request, dict) else None
@@ -250,6 +263,16 @@ class Messages(EventReader):
         return missing, deviations
 
     end_marker: str = "message_stop"
+
+    def count_request(self, base_url: str, body: dict) -> tuple[str, dict]:
+        """Where the relay counts a request's input tokens, and what it is sent: the request without its limits."""
+        kept = {k: v for k, v in body.items() if k in ("model", "messages", "system", "tools", "tool_choice", "thinking")}
+        return base_url.rstrip("/") + "/v1/messages/count_tokens", kept
+
+    def counted(self, body: Any) -> int | None:
+        """The count endpoint's answer: {"input_tokens": N}."""
+        value = body.get("input_tokens") if isinstance(body, dict) else None
+        return value if is_int(value) else None
 
     def stream_ended(self, exchange: "Exchange") -> bool:
         """A message_stop event came (Messages streams have no [DONE])."""

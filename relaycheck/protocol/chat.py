@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
 from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, Reply, ToolCall
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
 from relaycheck.text import tokens
 from relaycheck.wire.exchange import is_int
 
@@ -114,6 +114,21 @@ def _streamed_calls(exchange: "Exchange") -> tuple[ToolCall, ...]:
     return tuple(ToolCall(calls[i][0], calls[i][1], "".join(calls[i][2])) for i in sorted(calls))
 
 
+def openai_model_list(body: Any) -> ModelList:
+    """GET /models as the openai SDK reads it: {"object": "list", "data": [{"id": ...}]} (Chat Completions and
+    Responses share the endpoint)."""
+    if not isinstance(body, dict):
+        return ModelList(None, problems=(f"GET /models returned a JSON {type(body).__name__}, not a list object with data",))
+    data = body.get("data")
+    if not isinstance(data, list):
+        return ModelList(None, problems=("GET /models has no data array",))
+    bad = [i for i, item in enumerate(data) if not isinstance(item, dict) or not isinstance(item.get("id"), str)]
+    if bad:
+        return ModelList(None, problems=(f"{len(bad)} of {len(data)} entries lack a string id (first at index {bad[0]})",))
+    deviations = ([] if body.get("object") == "list" else [f"object is {body.get('object')!r}, not 'list'"]) + ([] if data else ["the list is empty"])
+    return ModelList(tuple(item["id"] for item in data), False, (), tuple(deviations), "an OpenAI-shaped list")
+
+
 @dataclass(frozen=True)
 class ChatCompletions(EventReader):
     """OpenAI's Chat Completions: where requests go, what they carry, and how replies read."""
@@ -201,6 +216,10 @@ class ChatCompletions(EventReader):
     def stream_ended(self, exchange: "Exchange") -> bool:
         """data: [DONE] came."""
         return any(e.is_done for e in exchange.events)
+
+    def model_list(self, body: Any) -> ModelList:
+        """GET {base}/models read as the openai SDK reads it."""
+        return openai_model_list(body)
 
     def budget_of(self, request: Any) -> Any:
         """The completion budget a request body set (max_completion_tokens or max_tokens), as sent."""

@@ -17,7 +17,9 @@ from urllib.parse import quote, unquote
 
 from relaycheck.protocol.auth import Auth
 from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, Reply, ToolCall
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
+from relaycheck.text import tokens
+from relaycheck.text.tokens import base_model_name
 from relaycheck.wire.exchange import is_int
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ def counts(usage: dict | None) -> dict:
     if not isinstance(usage, dict):
         return {}
     prompt, candidates, thoughts = (_count(usage.get(k)) for k in ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount"))
+    # Google omits a count of zero (proto3 JSON): a reply spent on thinking, or blocked, has no candidatesTokenCount.
+    candidates = 0 if candidates is None and "candidatesTokenCount" not in usage and prompt is not None else candidates
     completion = None if candidates is None else candidates + (thoughts or 0)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": _count(usage.get("totalTokenCount")),
             "reasoning_tokens": thoughts if thoughts and thoughts > 0 else 0, "cached_tokens": _count(usage.get("cachedContentTokenCount"))}
@@ -84,6 +88,16 @@ def read_event(index: int, t_ms: float, payload: Any) -> Chunk:
     return Chunk(index, t_ms, payload, piece, bool(piece), _finish(reason, parts), body.get("modelVersion"), usage, body.get("error") or None)
 
 
+def _openapi_schema(schema: Any) -> Any:
+    """A JSON Schema as Gemini's `parameters` takes it (an OpenAPI subset): additionalProperties and $schema, which
+    Google refuses with a 400, removed at every level."""
+    if isinstance(schema, dict):
+        return {k: _openapi_schema(v) for k, v in schema.items() if k not in ("additionalProperties", "$schema")}
+    if isinstance(schema, list):
+        return [_openapi_schema(v) for v in schema]
+    return schema
+
+
 def model_in_url(url: str) -> str | None:
     """The model a Gemini request URL names (…/models/{model}:generateContent), or None."""
     path = url.split("?", 1)[0]
@@ -109,6 +123,7 @@ class Gemini(EventReader):
     usage_total: str = "totalTokenCount"
     # What totalTokenCount adds up: thinking and tool-use prompt tokens count in it beside the prompt and candidates.
     usage_parts: tuple[str, ...] = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount")
+    usage_optional: tuple[str, ...] = ("candidatesTokenCount",)  # omitted when zero (proto3 JSON)
     min_output_tokens: int = 1
     end_marker: str = "a chunk with finishReason"
 
@@ -116,22 +131,40 @@ class Gemini(EventReader):
         """Headers every request of the protocol carries (none beyond the key)."""
         return {}
 
+    def count_request(self, base_url: str, body: dict) -> tuple[str, dict]:
+        """Where the relay counts a request's tokens (…/{model}:countTokens), and its contents (countTokens takes the
+        turns alone; the generation settings are not counted)."""
+        model = body.get("model") if isinstance(body.get("model"), str) else ""
+        return f"{base_url.rstrip('/')}/v1beta/models/{quote(model, safe='-._')}:countTokens", {"contents": body.get("contents")}
+
+    def counted(self, body: Any) -> int | None:
+        """The count endpoint's answer: {"totalTokens": N}."""
+        value = body.get("totalTokens") if isinstance(body, dict) else None
+        return value if is_int(value) else None
+
     def route(self, url: str, body: Any, model: str | None) -> tuple[str, Any]:
         """The URL with the body's model and method (…/{model}:generateContent, or :streamGenerateContent?alt=sse),
-        and the body without them."""
+        and the body without them; a URL that already names its method (…:countTokens) is left as it is."""
+        if ":" in url.split("?", 1)[0].rsplit("/", 1)[-1]:
+            return url, body
         named = body.get("model") if isinstance(body, dict) else None
         stream = isinstance(body, dict) and body.get("stream") is True
-        target = named if isinstance(named, str) and named else model or ""
+        target = (named if isinstance(named, str) and named else model or "").removeprefix("models/")  # the list's spelling
         method = "streamGenerateContent?alt=sse" if stream else "generateContent"
         wire = {k: v for k, v in body.items() if k not in _INTERNAL} if isinstance(body, dict) else body
         return f"{url.rstrip('/')}/{quote(target, safe='-._')}:{method}", wire
 
     def limit_params(self, model: str, visible: int, reasoning_budget: int) -> dict:
-        """generationConfig: maxOutputTokens and temperature 0; a Flash model's thinking is turned off (its thoughts
-        count against maxOutputTokens, and a short probe's budget would go to them)."""
+        """generationConfig: maxOutputTokens and temperature 0. Thoughts count against maxOutputTokens: a 2.5 Flash
+        model's thinking is turned off; a model that always thinks (2.5 Pro, Gemini 3) gets the reasoning budget and
+        the least thinking it allows; older models take no thinkingConfig at all (they refuse it)."""
+        name = base_model_name(model)
         config: dict = {"maxOutputTokens": visible, "temperature": 0}
-        if "flash" in model.lower():
+        if name.startswith("gemini-2.5-flash"):
             config["thinkingConfig"] = {"thinkingBudget": 0}
+        elif tokens.thinks_always(name):
+            config["maxOutputTokens"] = max(visible, reasoning_budget)
+            config["thinkingConfig"] = {"thinkingLevel": "low"} if name.startswith("gemini-3") else {"thinkingBudget": 128}
         return {"generationConfig": config}
 
     def body(self, model: str, prompt: str, visible: int, reasoning_budget: int, stream: bool = False) -> dict:
@@ -144,8 +177,8 @@ class Gemini(EventReader):
     def with_tools(self, body: dict, tools: tuple[Any, ...], choice: str | None) -> dict:
         """The body offering `tools` as functionDeclarations; choice: a tool's name to force it (mode ANY with that
         name allowed), "none" to forbid calls (mode NONE)."""
-        body = {**body, "tools": [{"functionDeclarations": [{"name": t.name, "description": t.description, "parameters": t.parameters}
-                                                            for t in tools]}]}
+        body = {**body, "tools": [{"functionDeclarations": [{"name": t.name, "description": t.description,
+                                                             "parameters": _openapi_schema(t.parameters)} for t in tools]}]}
         if choice == "none":
             body["toolConfig"] = {"functionCallingConfig": {"mode": "NONE"}}
         elif choice is not None:
@@ -195,6 +228,17 @@ class Gemini(EventReader):
         """The first turn's text ("" when none)."""
         return self.user_prompt_of(request)
 
+    def model_list(self, body: Any) -> ModelList:
+        """GET {base}/v1beta/models as the google-genai SDK reads it: {"models": [{"name": "models/..."}], "nextPageToken"}."""
+        models = body.get("models") if isinstance(body, dict) else None
+        if not isinstance(models, list):
+            return ModelList(None, problems=("GET /v1beta/models has no models array",))
+        bad = [i for i, item in enumerate(models) if not isinstance(item, dict) or not isinstance(item.get("name"), str)]
+        if bad:
+            return ModelList(None, problems=(f"{len(bad)} of {len(models)} entries lack a string name (first at index {bad[0]})",))
+        return ModelList(tuple(m["name"].removeprefix("models/") for m in models), bool(body.get("nextPageToken")), (),
+                         () if models else ("the list is empty",), "a Gemini-shaped list")
+
     def budget_of(self, request: Any) -> Any:
         """The completion budget a request set (generationConfig.maxOutputTokens), as sent."""
         config = request.get("generationConfig") if isinstance(request, dict) else None
@@ -234,7 +278,10 @@ class Gemini(EventReader):
         candidates = body.get("candidates")
         if not isinstance(candidates, list) or not candidates:
             missing.append("candidates")
-        elif not isinstance(candidates[0], dict) or not isinstance(candidates[0].get("content"), dict):
+        elif not isinstance(candidates[0], dict):
+            missing.append("candidates[0]")
+        elif not isinstance(candidates[0].get("content"), dict) and candidates[0].get("finishReason") in (None, "STOP"):
+            # A blocked or thinking-spent candidate comes without content (the SDK's Candidate.content is optional).
             missing.append("candidates[0].content")
         # usageMetadata is optional to the SDK: usage.present judges it, not the reply's shape.
         deviations = [] if isinstance(body.get("modelVersion"), str) else ["no modelVersion"]

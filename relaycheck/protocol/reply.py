@@ -31,6 +31,18 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class ModelList:
+    """A protocol's model list, read: the ids (None when unreadable), whether more pages follow, what breaks the
+    SDK's reading of it (problems) and what it tolerates (deviations), and how a passing list is described."""
+
+    ids: tuple[str, ...] | None
+    more: bool = False
+    problems: tuple[str, ...] = ()
+    deviations: tuple[str, ...] = ()
+    shape: str = "a model list"
+
+
+@dataclass(frozen=True)
 class Reply:
     """Every fact checks read from one reply (non-stream or stream), extracted once.
 

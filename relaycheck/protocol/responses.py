@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
 from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, Reply, ToolCall
+from relaycheck.protocol.chat import openai_model_list
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
 from relaycheck.text import tokens
 from relaycheck.text.excerpt import excerpt
 from relaycheck.wire.exchange import is_int
@@ -82,14 +83,14 @@ def finish_of(response: Any) -> Any:
     if status == "incomplete":
         details = response.get("incomplete_details")
         reason = details.get("reason") if isinstance(details, dict) else None
-        return INCOMPLETE.get(reason, reason if isinstance(reason, str) else "incomplete")
+        return INCOMPLETE.get(reason, reason) if isinstance(reason, str) else "incomplete"
     return status if isinstance(status, str) and status else None
 
 
 def read_event(index: int, t_ms: float, payload: Any) -> Chunk:
     """One typed event: a text delta, the model (any event carrying the response), the end, usage, an error."""
     body = payload if isinstance(payload, dict) else {}
-    kind = body.get("type")
+    kind = body.get("type") if isinstance(body.get("type"), str) else None  # a hostile list or dict is no type
     piece, finish, model, usage, error = "", None, None, None, None
     if kind == "response.output_text.delta":
         delta = body.get("delta")
@@ -101,8 +102,9 @@ def read_event(index: int, t_ms: float, payload: Any) -> Chunk:
             finish = finish_of(response)
             usage = response.get("usage") if isinstance(response.get("usage"), dict) else None
             error = response.get("error") or None if kind == "response.failed" else None
-    if kind == "error":  # an in-band error event: {type: error, code, message, param}
-        error = {k: body.get(k) for k in ("code", "message", "param") if k in body} or body
+    if kind == "error":  # an in-band error event: the live API nests it ({type: error, error: {...}}); older docs flatten it
+        flat = {k: body.get(k) for k in ("code", "message", "param") if k in body}
+        error = {**flat, **body["error"]} if isinstance(body.get("error"), dict) else flat or body
     return Chunk(index, t_ms, payload, piece, bool(piece), finish, model, usage, error)
 
 
@@ -223,6 +225,10 @@ class Responses(EventReader):
         """The first input text a request carried ("" when none)."""
         return self.user_prompt_of(request)
 
+    def model_list(self, body: Any) -> ModelList:
+        """GET {base}/models: the same list as Chat Completions'."""
+        return openai_model_list(body)
+
     def budget_of(self, request: Any) -> Any:
         """The completion budget a request set (max_output_tokens), as sent."""
         return request.get("max_output_tokens") if isinstance(request, dict) else None
@@ -231,7 +237,7 @@ class Responses(EventReader):
 
     def stream_ended(self, exchange: "Exchange") -> bool:
         """A terminal event came (response.completed, .incomplete or .failed): Responses streams need no [DONE]."""
-        return any(isinstance(p, dict) and p.get("type") in TERMINAL for _, p in exchange.event_payloads())
+        return any(isinstance(p, dict) and isinstance(p.get("type"), str) and p["type"] in TERMINAL for _, p in exchange.event_payloads())
 
     def read(self, exchange: "Exchange") -> Reply:
         """Every fact of a reply: a stream's from its events (usage and the end from the terminal event)."""

@@ -25,6 +25,12 @@ class Thought:
     signature: str
 
 
+def claude(model: str) -> bool:
+    """A Claude model name: only Anthropic's models carry Anthropic's signatures (GLM, Kimi or MiniMax served over
+    Messages make none)."""
+    return model.rsplit("/", 1)[-1].strip().lower().startswith("claude")
+
+
 def enabled(body: dict) -> dict:
     """The body with thinking on: a budget, max_tokens above it, and no temperature (thinking allows only its default)."""
     out = {k: v for k, v in body.items() if k != "temperature"}

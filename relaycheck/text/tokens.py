@@ -119,6 +119,11 @@ def is_reasoning_model(model: str) -> bool:
     return name.startswith(("o1", "o3", "o4", "gpt-5")) and not name.startswith("gpt-5-chat")
 
 
+def thinks_always(model: str) -> bool:
+    """Models whose thinking cannot be turned off and counts against their output limit (Gemini 2.5 Pro, Gemini 3)."""
+    return base_model_name(model).startswith(("gemini-2.5-pro", "gemini-3"))
+
+
 def count_text(text: str, encoding: str) -> int:
     """Number of tokens in `text` under `encoding`."""
     return get_encoding(encoding).count(text)

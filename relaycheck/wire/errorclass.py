@@ -48,6 +48,7 @@ _BY_MESSAGE = (
     (AUTHENTICATION, re.compile(r"无效的令牌|未提供令牌|令牌.*(过期|禁用)|incorrect api key|invalid api key|api key|unauthori[sz]ed", re.I)),
 )
 _EXHAUSTED = re.compile(r"credit balance is too low|insufficient (quota|balance|credits?)|余额不足|额度不足", re.I)
+_RATE_QUOTA = re.compile(r"google\.rpc\.RetryInfo|retryDelay|Per(Minute|Day|Second)", re.I)
 _NO_CHANNEL = re.compile(r"无可用渠道|no available channel|distributor", re.I)
 _BAD_PATH = re.compile(r"invalid url|no route|unknown (url|endpoint|path)|page not found", re.I)
 _ONE_API_ID = re.compile(r"\(request id: [^)]+\)", re.I)
@@ -165,8 +166,13 @@ def classify(exchange: Exchange) -> ErrorInfo | None:
     etype, code, message, shape, grpc = _fields(body)
     if body is None or shape != "json-error":
         shape = _shape_of(exchange) if body is None else shape
+    category = _category(exchange.status, etype, code, grpc, message)
+    if category == INSUFFICIENT_BALANCE and isinstance(grpc, str) and grpc.lower() == "resource_exhausted" and _RATE_QUOTA.search(exchange.body[:8192]):
+        # Google's ordinary rate limit says "You exceeded your current quota" too; its RetryInfo and its per-minute
+        # or per-day quota id tell it from an exhausted balance.
+        category = RATE_LIMITED
     return ErrorInfo(
-        category=_category(exchange.status, etype, code, grpc, message),
+        category=category,
         dialect=dialect_of(exchange, etype, body),
         status=exchange.status,
         type=etype,
