@@ -16,7 +16,7 @@ from relaycheck.run import costcap
 from relaycheck.core.checklist import SEVERITIES
 from relaycheck.core.exits import UsageError
 from relaycheck.wire.exchange import Exchange
-from relaycheck.run.plan import TargetPlan, plan_target
+from relaycheck.run.plan import TargetPlan, for_protocol, plan_target
 from relaycheck.redaction.redact import GuardedStream, Redactor, register, register_secrets
 from relaycheck.output.write import OutputOptions, emit
 from relaycheck.render.plan import render_plan
@@ -227,7 +227,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         check_ids = cat.select(opts.profile, opts.only, opts.skip)
         out = GuardedStream(streams.stdout, redactor, "stdout")
         err = GuardedStream(streams.stderr, redactor, "stderr")
-        plans = tuple(plan_target(t, check_ids) for t in targets)
+        plans = tuple(plan_target(t, for_protocol(check_ids, t.protocol, named=bool(opts.only))) for t in targets)
         costcap.enforce(plans, opts.max_cost)  # before the first request
         if opts.dry_run:
             out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt), "stdout"))

@@ -18,7 +18,7 @@ MODEL = "claude-sonnet-4-5"
 def test_the_request_marks_its_long_system_prompt_for_caching():
     sent = body(MODEL, "rc-nonce-1", "first")
     (block,) = sent["system"]
-    assert block["cache_control"] == {"type": "ephemeral"} and block["text"].startswith("Session rc-nonce-1.") and len(block["text"]) > 8000
+    assert block["cache_control"] == {"type": "ephemeral"} and block["text"].startswith("Session rc-nonce-1.") and len(block["text"]) > 20000
     assert sent["messages"][0]["content"].endswith("first") and sent["max_tokens"] == 8
 
 
@@ -43,10 +43,11 @@ def _u(written: int | None, read: int | None) -> dict:
 @pytest.mark.parametrize("first, repeat, status, words", [
     (_u(2258, 0), _u(0, 2176), "pass", "wrote 2258 tokens to the cache, the repeat read 2176"),
     (_u(0, 2000), _u(0, 2000), "pass", "read 2000"),
-    (_u(2258, 0), _u(2258, 0), "fail", "written to the cache twice"),
+    (_u(2258, 0), _u(2258, 0), "warn", "written to the cache twice"),  # one pair can miss honestly
     (_u(None, None), _u(None, None), "warn", "does not reach an Anthropic backend"),
     (_u(0, 0), _u(0, 0), "inconclusive", "minimum cacheable length"),
     (_u(2258, 0), _u(None, None), "inconclusive", "not ready for the repeat"),
+    (None, _u(0, 2000), "inconclusive", "no usage at all"),
 ])
 def test_the_cache_fields_get_their_verdict(first, repeat, status, words):
     target = Target("t", "http://r", "K", (MODEL,), protocol="anthropic")

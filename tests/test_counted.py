@@ -27,7 +27,8 @@ def test_the_count_requests_carry_the_request_without_its_limits():
 
 def _x(xid: str, label: str, status: int, body: object, url: str) -> Exchange:
     text = json.dumps(body)
-    return Exchange(id=xid, probe="count", model="m", label=label, method="POST", url=url, request_headers=(), request_body="{}",
+    sent = json.dumps(GEMINI.body("m", PROMPT, 1, 16) if "v1beta" in url else MESSAGES.body("m", PROMPT, 1, 16))
+    return Exchange(id=xid, probe="count", model="m", label=label, method="POST", url=url, request_headers=(), request_body=sent,
                     status=status, response_headers=(("content-type", "application/json"),), body=text, body_bytes=len(text),
                     body_truncated=False, body_utf8_ok=True, timings=Timings(started_at="2026-01-01T00:00:00Z", end_ms=1.0))
 
@@ -44,7 +45,9 @@ GOOGLE = ("gemini", "http://r/v1beta/models/gemini-2.5-flash:generateContent", "
 @pytest.mark.parametrize("wire", [ANTHROPIC, GOOGLE], ids=["anthropic", "gemini"])
 @pytest.mark.parametrize("billed, counted, status, verdict", [
     (67, 67, 200, "pass"), (70, 67, 200, "pass"), (64, 67, 200, "pass"),  # within the counter's documented few
-    (80, 67, 200, "warn"), (50, 67, 200, "warn"),
+    (80, 67, 200, "warn"), (50, 67, 200, "pass"),  # fewer billed than counted: Anthropic's count adds tokens it does not bill
+    (30, 67, 200, "warn"),  # far fewer: odd, never an overcharge
+    (67, 0, 200, "inconclusive"), (67, 3, 200, "inconclusive"),  # a relay's own stub of a counter is not the model's
     (187, 67, 200, "fail"),  # a hidden prompt
     (67, None, 404, "inconclusive"), (67, None, 500, "inconclusive"), (None, 67, 200, "inconclusive"),
 ])
@@ -55,5 +58,5 @@ def test_the_bill_is_held_against_the_relays_own_count(wire, billed, counted, st
     target = Target("t", "http://r", "K", ("m",), protocol=protocol)
     result = registry()["usage.counted"].fn(CheckInput(target, "m", (billed_x, count_x)))
     assert result.status == verdict, result.summary
-    if verdict in ("pass", "warn", "fail"):
+    if verdict in ("pass", "warn", "fail") or counted is not None and counted < 10:
         assert result.metrics["difference"] == billed - counted and result.evidence == ("x1", "x2")

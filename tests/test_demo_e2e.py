@@ -11,6 +11,7 @@ from relaycheck.core import checklist
 from relaycheck.demo.faults import FAULTS
 from relaycheck.demo.server import DemoRelay
 from relaycheck.checks import registry
+from relaycheck.run.plan import for_protocol
 from relaycheck.run.runner import CHECK_CRASHED
 
 
@@ -19,13 +20,14 @@ def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
     run = run_probe(tmp_path, demo=True, profile=profile)
     assert run.code == 0, run.stderr
     found = verdicts(run.report)
-    assert {cid for cid, _ in found} == set(checklist.load().select(profile))
-    # models.behaviour is opt-in (no reference given); usage.counted judges the protocols with a count endpoint.
-    skips = {("models.behaviour", "gpt-4o-mini"): "skip", ("usage.counted", "gpt-4o-mini"): "skip"}
-    # Deep: one model has no twin to compare, and models.thinking and usage.cache_control are Anthropic Messages' own.
-    deep_skips = {**skips, ("models.twins", None): "skip", ("models.thinking", "gpt-4o-mini"): "skip", ("usage.cache_control", "gpt-4o-mini"): "skip"}
+    own = {"models.thinking", "usage.counted", "usage.cache_control"}  # Anthropic's and Gemini's own checks
+    assert {cid for cid, _ in found} == set(checklist.load().select(profile)) - own
+    skips = {("models.behaviour", "gpt-4o-mini"): "skip"}  # opt-in: no reference given
+    # Deep: one model has no twin to compare. The checks of another protocol's own (models.thinking, usage.counted,
+    # usage.cache_control) are not in a Chat Completions run at all.
+    deep_skips = {**skips, ("models.twins", None): "skip"}
     assert {k: v for k, v in found.items() if v != "pass"} == (deep_skips if profile == "deep" else skips)
-    deep = {s.id for s in checklist.load().specs if s.deep}
+    deep = {s.id for s in checklist.load().specs if s.deep} - own
     assert deep and (deep <= {cid for cid, _ in found}) == (profile == "deep")  # deep checks only in the deep profile
 
 
@@ -130,7 +132,7 @@ def test_each_fault_flips_exactly_its_checks(tmp_path, name):
     report = run.report
     checks = report["targets"][0]["checks"]
     got = {c["id"]: c["status"] for c in checks}
-    chosen = fault.checks or checklist.load().select(profile)
+    chosen = for_protocol(fault.checks or checklist.load().select(profile), fault.protocol, named=bool(fault.checks))
     one_model = len(fault.models) < 2
     # A fault of another protocol: the checks that do not judge that protocol yet skip, and say so.
     other_protocol = {cid for cid in chosen if fault.protocol not in registry()[cid].protocols}
@@ -167,14 +169,12 @@ def test_several_models_run_each_model_check_per_model(tmp_path):
     run = run_probe(tmp_path, demo=True, models=("gpt-4o-mini", "gpt-4-turbo"), profile="deep")  # every check, both models
     found = verdicts(run.report)
     # an o200k and a cl100k model; both OpenAI's, so models.twins has no different-vendor pair to compare
-    # models.thinking is a check of Anthropic Messages only: it skips over Chat Completions, saying so.
-    skips = {("models.twins", None): "skip", **{(cid, m): "skip" for cid in (REFERENCE_CHECK, "models.thinking", "usage.counted", "usage.cache_control")
-                                                for m in ("gpt-4o-mini", "gpt-4-turbo")}}
+    skips = {("models.twins", None): "skip", **{(REFERENCE_CHECK, m): "skip" for m in ("gpt-4o-mini", "gpt-4-turbo")}}
     assert {k: v for k, v in found.items() if v != "pass"} == skips
     assert found[("stream.usage", "gpt-4-turbo")] == "pass"  # counted in cl100k_base
     assert found[("models.echo", "gpt-4o-mini")] == "pass"
     assert found[("base.https", None)] == "pass"
-    per_model = [s.id for s in checklist.load().specs if s.per_model]
+    per_model = [s.id for s in checklist.load().specs if s.per_model and "openai" in registry()[s.id].protocols]
     assert all((cid, m) in found for cid in per_model for m in ("gpt-4o-mini", "gpt-4-turbo"))
 
 

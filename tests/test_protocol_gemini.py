@@ -52,12 +52,14 @@ def test_the_model_and_the_method_move_into_the_url():
     # Thoughts count against maxOutputTokens: 2.5 Flash turns thinking off, models that always think get the reasoning
     # budget and their least thinking, older models refuse a thinkingConfig at all.
     assert GEMINI.body("gemini-2.5-flash-lite", "Hi", 24, 512)["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 0}
-    assert GEMINI.body("gemini-2.5-pro", "Hi", 24, 512)["generationConfig"] == {"maxOutputTokens": 512, "temperature": 0,
-                                                                                "thinkingConfig": {"thinkingBudget": 128}}
-    assert GEMINI.body("gemini-3-pro-preview", "Hi", 24, 512)["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "low"}
+    assert GEMINI.body("gemini-2.5-pro", "Hi", 24, 16)["generationConfig"] == {"maxOutputTokens": 152, "temperature": 0,
+                                                                               "thinkingConfig": {"thinkingBudget": 128}}  # above it
+    assert GEMINI.body("gemini-3-pro-preview", "Hi", 24, 512)["generationConfig"] == {"maxOutputTokens": 640, "thinkingConfig": {"thinkingLevel": "low"}}
+    assert GEMINI.body("gemini-flash-latest", "Hi", 24, 512)["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 0}
+    assert GEMINI.body("gemini-pro-latest", "Hi", 24, 512)["generationConfig"]["maxOutputTokens"] == 640
     assert "thinkingConfig" not in GEMINI.body("gemini-2.0-flash", "Hi", 24, 512)["generationConfig"]
     from relaycheck.probes.prompts import completion_ceiling
-    assert completion_ceiling("gemini-2.5-pro", 24, 512) == 512 and completion_ceiling("gemini-2.0-flash", 24, 512) == 24  # priced so
+    assert completion_ceiling("gemini-2.5-pro", 24, 512) == 640 and completion_ceiling("gemini-2.0-flash", 24, 512) == 24  # priced so
     assert GEMINI.route(BASE, {"model": f"models/{MODEL}"}, None)[0] == URL  # the list's spelling of a name
 
 
@@ -169,7 +171,8 @@ def test_which_key_placement_a_gemini_relay_takes(goog, other, verdict, words):
 @pytest.mark.parametrize("protocol, body, ids, more, problem, deviation", [
     ("gemini", {"models": [{"name": "models/gemini-2.5-flash"}, {"name": "models/gemini-2.5-pro"}], "nextPageToken": "x"},
      ("gemini-2.5-flash", "gemini-2.5-pro"), True, None, None),
-    ("gemini", {"data": []}, None, False, "no models array", None),
+    ("gemini", {}, (), False, None, "the list is empty"),  # proto3 JSON omits an empty list
+    ("gemini", {"models": "x"}, None, False, "no models array", None),
     ("gemini", {"models": [{"displayName": "x"}]}, None, False, "lack a string name", None),
     ("anthropic", {"data": [{"type": "model", "id": "claude-sonnet-4-5-20250929"}], "has_more": True}, ("claude-sonnet-4-5-20250929",), True, None, None),
     ("anthropic", {"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}, ("gpt-4o-mini",), False, None, "not of type 'model'"),

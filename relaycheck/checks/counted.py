@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import describe, prompt_tokens
-from relaycheck.protocol import for_target
+from relaycheck.protocol import for_target, protocol_of
+from relaycheck.text import tokens
 
 PROBE = "count"
 # Anthropic documents its count as an estimate that may differ by a few tokens (system-added tokens are not billed);
@@ -34,8 +35,16 @@ def counted(inp: CheckInput) -> Verdict:
     hidden = reported - number
     metrics = {"billed_prompt_tokens": reported, "counted_tokens": number, "difference": hidden}
     stated = f"billed {reported} prompt tokens, the relay's own counter says {number}"
+    floor = tokens.count_text(protocol_of(billed).user_prompt_of(billed.request_json), "o200k_base") // 2
+    if number < floor:
+        # Relays that answer the count themselves return 0 or an estimate: such a counter is not the model's.
+        return Verdict(INCONCLUSIVE, f"{stated}, fewer than any tokenizer gives the prompt's text (at least {floor}): the counter is "
+                                     "the relay's own stub or estimate, not the model's", ids, metrics)
     if hidden >= HIDDEN_FAIL:
         return Verdict(FAIL, f"{stated}: about {hidden} tokens are billed that the request did not carry (a hidden prompt)", ids, metrics)
-    if abs(hidden) > CLOSE:
-        return Verdict(WARN, f"{stated}: {abs(hidden)} apart, more than the counter's documented few", ids, metrics)
+    if hidden > CLOSE:
+        return Verdict(WARN, f"{stated}: {hidden} more billed than counted, more than the counter's documented few", ids, metrics)
+    if hidden < -HIDDEN_FAIL:
+        # Anthropic's count may include tokens it adds and does not bill: fewer billed is no overcharge, but this many is odd.
+        return Verdict(WARN, f"{stated}: {-hidden} fewer billed than counted, more than a counter's own additions explain", ids, metrics)
     return Verdict(PASS, f"{stated} (within {CLOSE}; both are the relay's numbers, the tokenizer itself is not public)", ids, metrics)

@@ -9,7 +9,7 @@ from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_m
 from relaycheck.protocol.anthropic import MESSAGES
 
 NAME = "cachecontrol"
-PREFIX_SENTENCES = 160  # about 2,200 tokens: above the 1,024 (Sonnet, Opus 4) and 2,048 (Haiku 3.x) minimums to cache
+PREFIX_SENTENCES = 340  # about 4,700 tokens: above every Claude model's minimum to cache (4,096 for Opus 4.5, Haiku 4.5)
 QUESTIONS = ("first", "repeat")
 VISIBLE = 8
 

@@ -50,8 +50,8 @@ def _prompt_ceiling(model: str, prompt: str) -> int:
 
 def completion_ceiling(model: str, visible: int, reasoning_budget: int) -> int:
     """The most completion tokens a request may be billed for."""
-    if tokens.thinks_always(model):  # its output limit is raised to the reasoning budget (protocol.gemini)
-        return max(visible, reasoning_budget)
+    if tokens.thinks_always(model):  # its output limit is raised above its least thinking (protocol.gemini)
+        return max(visible, reasoning_budget) + tokens.THINKING_FLOOR
     return reasoning_budget if tokens.is_reasoning_model(model) else visible
 
 

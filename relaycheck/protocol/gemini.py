@@ -134,7 +134,7 @@ class Gemini(EventReader):
     def count_request(self, base_url: str, body: dict) -> tuple[str, dict]:
         """Where the relay counts a request's tokens (…/{model}:countTokens), and its contents (countTokens takes the
         turns alone; the generation settings are not counted)."""
-        model = body.get("model") if isinstance(body.get("model"), str) else ""
+        model = (body.get("model") if isinstance(body.get("model"), str) else "").removeprefix("models/")
         return f"{base_url.rstrip('/')}/v1beta/models/{quote(model, safe='-._')}:countTokens", {"contents": body.get("contents")}
 
     def counted(self, body: Any) -> int | None:
@@ -160,11 +160,16 @@ class Gemini(EventReader):
         the least thinking it allows; older models take no thinkingConfig at all (they refuse it)."""
         name = base_model_name(model)
         config: dict = {"maxOutputTokens": visible, "temperature": 0}
-        if name.startswith("gemini-2.5-flash"):
+        if tokens.thinks_unless_told(name):
             config["thinkingConfig"] = {"thinkingBudget": 0}
         elif tokens.thinks_always(name):
-            config["maxOutputTokens"] = max(visible, reasoning_budget)
-            config["thinkingConfig"] = {"thinkingLevel": "low"} if name.startswith("gemini-3") else {"thinkingBudget": 128}
+            # The limit must exceed the thinking budget: the reasoning budget on top of the least thinking allowed.
+            config["maxOutputTokens"] = max(visible, reasoning_budget) + tokens.THINKING_FLOOR
+            if name.startswith("gemini-3"):
+                config["thinkingConfig"] = {"thinkingLevel": "low"}
+                del config["temperature"]  # Google advises Gemini 3's default temperature (lower ones can loop)
+            else:
+                config["thinkingConfig"] = {"thinkingBudget": tokens.THINKING_FLOOR}
         return {"generationConfig": config}
 
     def body(self, model: str, prompt: str, visible: int, reasoning_budget: int, stream: bool = False) -> dict:
@@ -230,7 +235,7 @@ class Gemini(EventReader):
 
     def model_list(self, body: Any) -> ModelList:
         """GET {base}/v1beta/models as the google-genai SDK reads it: {"models": [{"name": "models/..."}], "nextPageToken"}."""
-        models = body.get("models") if isinstance(body, dict) else None
+        models = body.get("models", []) if isinstance(body, dict) else None  # proto3 JSON omits an empty list
         if not isinstance(models, list):
             return ModelList(None, problems=("GET /v1beta/models has no models array",))
         bad = [i for i, item in enumerate(models) if not isinstance(item, dict) or not isinstance(item.get("name"), str)]

@@ -71,6 +71,16 @@ class TargetPlan:
         return sorted({s.model for s in self.steps if s.max_cost is None and s.max_tokens and s.model})
 
 
+def for_protocol(check_ids: tuple[str, ...], protocol: str, named: bool) -> tuple[str, ...]:
+    """The selected checks a target's protocol can have. A check of another protocol's own (models.thinking over Chat
+    Completions) is left out of a profile's run, where it could only ever skip; named with --check, it stays and its
+    skip says why. A family not ported to the protocol yet stays either way: its skip says what is not judged."""
+    if named:
+        return check_ids
+    impls = registry()
+    return tuple(c for c in check_ids if protocol in impls[c].protocols or "openai" in impls[c].protocols)
+
+
 def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
     """Derive the probes from the selected checks; ceilings come from each probe's own cost()."""
     impls = registry()

@@ -119,9 +119,19 @@ def is_reasoning_model(model: str) -> bool:
     return name.startswith(("o1", "o3", "o4", "gpt-5")) and not name.startswith("gpt-5-chat")
 
 
+THINKING_FLOOR = 128  # the least thinking Gemini 2.5 Pro allows; its output limit must exceed it
+
+
 def thinks_always(model: str) -> bool:
-    """Models whose thinking cannot be turned off and counts against their output limit (Gemini 2.5 Pro, Gemini 3)."""
-    return base_model_name(model).startswith(("gemini-2.5-pro", "gemini-3"))
+    """Models whose thinking cannot be turned off and counts against their output limit (Gemini 2.5 Pro, Gemini 3,
+    and Google's gemini-pro-latest alias of one)."""
+    return base_model_name(model).startswith(("gemini-2.5-pro", "gemini-3", "gemini-pro-latest"))
+
+
+def thinks_unless_told(model: str) -> bool:
+    """Gemini Flash models that think by default and may be told not to (thinkingBudget 0), their aliases included."""
+    name = base_model_name(model)
+    return name.startswith("gemini-2.5-flash") or name in ("gemini-flash-latest", "gemini-flash-lite-latest")
 
 
 def count_text(text: str, encoding: str) -> int:

@@ -42,12 +42,13 @@ _BY_CODE = {
 }
 # Fallback only, when status, code and type leave the category open.
 _BY_MESSAGE = (
-    (INSUFFICIENT_BALANCE, re.compile(r"额度已用尽|额度不足|余额不足|insufficient (quota|balance|credits?)|exceeded your current quota|credit balance is too low|budget", re.I)),
+    (INSUFFICIENT_BALANCE, re.compile(r"额度已用尽|额度不足|余额不足|insufficient (quota|balance|credits?)|exceeded your current quota|credit balance is too low|credits are depleted|prepayment|budget", re.I)),
     (MODEL_NOT_FOUND, re.compile(r"无可用渠道|no available channel|model .*(does not exist|not found|not supported)|invalid model", re.I)),
     (RATE_LIMITED, re.compile(r"负载已饱和|rate limit|too many requests|请求过于频繁", re.I)),
     (AUTHENTICATION, re.compile(r"无效的令牌|未提供令牌|令牌.*(过期|禁用)|incorrect api key|invalid api key|api key|unauthori[sz]ed", re.I)),
 )
 _EXHAUSTED = re.compile(r"credit balance is too low|insufficient (quota|balance|credits?)|余额不足|额度不足", re.I)
+_DEPLETED = re.compile(r"credits are depleted|prepayment|limit: 0\b", re.I)  # Google's empty balance, and a quota of none
 _RATE_QUOTA = re.compile(r"google\.rpc\.RetryInfo|retryDelay|Per(Minute|Day|Second)", re.I)
 _NO_CHANNEL = re.compile(r"无可用渠道|no available channel|distributor", re.I)
 _BAD_PATH = re.compile(r"invalid url|no route|unknown (url|endpoint|path)|page not found", re.I)
@@ -167,7 +168,8 @@ def classify(exchange: Exchange) -> ErrorInfo | None:
     if body is None or shape != "json-error":
         shape = _shape_of(exchange) if body is None else shape
     category = _category(exchange.status, etype, code, grpc, message)
-    if category == INSUFFICIENT_BALANCE and isinstance(grpc, str) and grpc.lower() == "resource_exhausted" and _RATE_QUOTA.search(exchange.body[:8192]):
+    if category == INSUFFICIENT_BALANCE and isinstance(grpc, str) and grpc.lower() == "resource_exhausted" and _RATE_QUOTA.search(exchange.body[:8192]) \
+            and not _DEPLETED.search(message or ""):
         # Google's ordinary rate limit says "You exceeded your current quota" too; its RetryInfo and its per-minute
         # or per-day quota id tell it from an exhausted balance.
         category = RATE_LIMITED

@@ -30,7 +30,6 @@ FORWARDED = {
     "models.list": "pass", "models.listed": "pass", "models.echo": "pass", "models.tokenizer": "pass",
     "chat.basic": "pass", "chat.follows": "pass", "chat.injection": "pass", "chat.replay": "pass",
     "usage.present": "pass", "usage.prompt": "pass", "usage.completion": "pass",
-    "usage.counted": "skip",  # a check of the protocols with a count endpoint (Messages, Gemini)
     # LiteLLM's usage chunk carries choices [{"index": 0, "delta": {}}] and an extra usage.cost: tolerated.
     "stream.sse": "pass", "stream.complete": "pass", "stream.incremental": "pass", "stream.usage": "pass", "stream.integrity": "pass",
     "long.complete": "pass", "long.no_stall": "pass",
@@ -64,6 +63,7 @@ ANTHROPIC_JUDGED = ("base.https", "base.auth_bearer", "base.api_root", "base.red
                     # /v1/messages/count_tokens exactly as the upstream bills them.
                     "models.list", "models.listed", "usage.counted")
 ANTHROPIC = {**{cid: "skip" for cid in FORWARDED}, **{cid: "pass" for cid in ANTHROPIC_JUDGED}, "chat.basic": "warn", "errors.bad_key": "warn"}
+# usage.counted is Messages' and Gemini's own: absent from the Chat Completions and Responses runs, passed on Messages.
 # The same proxy's /v1/responses, forwarded to the demo relay's own Responses endpoint: as on /v1, all pass but the
 # wrong-key answer; the model-identity checks that do not judge Responses yet skip.
 RESPONSES = {**FORWARDED, "models.limits": "skip", "models.residue": "skip"}
