@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.model import content_text
 from relaycheck.demo import thinking as demo_thinking
 from relaycheck.demo.streaming import send_named_events
 
@@ -27,23 +28,15 @@ def models(names: list[str]) -> dict:
     return {"data": data, "has_more": False, "first_id": names[0] if names else None, "last_id": names[-1] if names else None}
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
-    return ""
-
-
 def to_chat(body: Any) -> Any:
     """A Messages request as the Chat Completions body the stand-in reads (the system prompt as a system message,
     tools as functions, tool_choice as OpenAI's); anything not a JSON object is passed on for the usual refusals."""
     if not isinstance(body, dict):
         return body
-    messages = [{"role": m.get("role"), "content": _text(m.get("content"))} for m in body.get("messages") or [] if isinstance(m, dict)]
+    messages = [{"role": m.get("role"), "content": content_text(m.get("content"))} for m in body.get("messages") or [] if isinstance(m, dict)]
     system = body.get("system")
     if isinstance(system, (str, list)):
-        messages.insert(0, {"role": "system", "content": _text(system) if isinstance(system, list) else system})
+        messages.insert(0, {"role": "system", "content": content_text(system) if isinstance(system, list) else system})
     chat: dict = {"model": body.get("model"), "messages": messages if isinstance(body.get("messages"), list) else body.get("messages")}
     for key in ("max_tokens", "temperature", "stop_sequences", "stream"):
         if key in body:

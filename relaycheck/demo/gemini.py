@@ -5,10 +5,11 @@ in Google's shape with the statuses Google's API uses (a wrong key is a 400 INVA
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.model import content_text
+from relaycheck.demo.streaming import send_named_events
 
 REQUEST_ID = "x-request-id"
 _PREFIX = "/v1beta/models/"
@@ -56,21 +57,17 @@ def models(names: list[str]) -> dict:
     return {"models": [{"name": f"models/{m}", "displayName": m, "supportedGenerationMethods": ["generateContent", "countTokens"]} for m in names]}
 
 
-def _text(parts: Any) -> str:
-    return "".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)) if isinstance(parts, list) else ""
-
-
 def to_chat(body: Any, model: str, stream: bool) -> Any:
     """A Gemini request as the Chat Completions body the stand-in reads (the model and stream from the URL,
     systemInstruction as a system message, functionDeclarations as functions, toolConfig as tool_choice)."""
     if not isinstance(body, dict):
         return body
     contents = body.get("contents")
-    messages: Any = [{"role": "assistant" if c.get("role") == "model" else "user", "content": _text(c.get("parts"))}
+    messages: Any = [{"role": "assistant" if c.get("role") == "model" else "user", "content": content_text(c.get("parts"))}
                      for c in contents if isinstance(c, dict)] if isinstance(contents, list) else contents
     system = body.get("systemInstruction")
     if isinstance(system, dict) and isinstance(messages, list):
-        messages = [{"role": "system", "content": _text(system.get("parts"))}, *messages]
+        messages = [{"role": "system", "content": content_text(system.get("parts"))}, *messages]
     chat: dict = {"model": model, "messages": messages, "stream": stream}
     config = body.get("generationConfig") if isinstance(body.get("generationConfig"), dict) else {}
     for key, chat_key in (("maxOutputTokens", "max_tokens"), ("temperature", "temperature"), ("stopSequences", "stop")):
@@ -126,16 +123,5 @@ def chunks(n: int, model: str, completion: stand_in.Completion, calls: list[dict
 
 def send_stream(handler: Any, n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool) -> None:
     """Write the chunks as data-only SSE events (Gemini names no events and sends no [DONE]), paced like the others."""
-    relay = handler.relay
-    handler.send_response(200)
-    handler.send_header("content-type", "text/event-stream")
-    handler.send_header("transfer-encoding", "chunked")
-    handler.send_header(REQUEST_ID, f"req_demo{n}")
-    handler.end_headers()
-    time.sleep(relay.ttft_ms / 1000.0)
-    for payload, paced in chunks(n, model, completion, calls, text, usage=not handler.behaviour.omit_gemini_usage):
-        if paced and relay.token_ms:
-            time.sleep(relay.token_ms / 1000.0)
-        data = f"data: {json.dumps(payload)}\r\n\r\n".encode()
-        handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-    handler.wfile.write(b"0\r\n\r\n")
+    named = ((None, payload, paced) for payload, paced in chunks(n, model, completion, calls, text, usage=not handler.behaviour.omit_gemini_usage))
+    send_named_events(handler, {REQUEST_ID: f"req_demo{n}"}, named, newline="\r\n")

@@ -52,11 +52,13 @@ class Completion:
         return "".join(self.pieces)
 
 
-def _content_text(content: object) -> str:
+def content_text(content: object) -> str:
+    """A message's text: a string, or the text of its parts joined (Chat Completions' content parts, Messages' text
+    blocks, Responses' input_text, Gemini's parts); parts without text, and text that is not a string, add nothing."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # content parts
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
     return ""
 
 
@@ -225,7 +227,7 @@ def complete(
     """Run the stand-in model: reply text cut before a stop sequence and at max_tokens, split into token pieces."""
     encoding = encoding_for(model)
     enc = tokens.get_encoding(encoding)
-    prompt_messages = [{k: _content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
+    prompt_messages = [{k: content_text(v) if k == "content" else v for k, v in m.items()} for m in messages]
     last_user = next((m["content"] for m in reversed(prompt_messages) if m.get("role") == "user"), "")
     if keep_tail is not None:  # a proxy that forwards only the end of a long prompt (and bills all of it)
         ids = enc.encode(last_user)

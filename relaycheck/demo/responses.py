@@ -7,18 +7,11 @@ import time
 from typing import Any
 
 from relaycheck.demo import model as stand_in
+from relaycheck.demo.model import content_text
 from relaycheck.demo.streaming import send_named_events
 
 
 REQUEST_ID = "x-request-id"  # OpenAI's request id header
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    return ""
 
 
 def to_chat(body: Any) -> Any:
@@ -31,7 +24,7 @@ def to_chat(body: Any) -> Any:
     if isinstance(given, str):
         messages: Any = [{"role": "user", "content": given}]
     elif isinstance(given, list):
-        messages = [{"role": m.get("role"), "content": _text(m.get("content"))} for m in given if isinstance(m, dict) and "role" in m]
+        messages = [{"role": m.get("role"), "content": content_text(m.get("content"))} for m in given if isinstance(m, dict) and "role" in m]
     else:
         messages = given
     if isinstance(body.get("instructions"), str) and isinstance(messages, list):

@@ -179,9 +179,10 @@ class _Discard:
         pass
 
 
-def send_named_events(handler: Any, headers: dict[str, str], named: Any) -> None:
-    """Write (event name, payload, paced) triples as named SSE events over chunked transfer encoding, after the
-    relay's time to first token (the Messages and Responses faces share it)."""
+def send_named_events(handler: Any, headers: dict[str, str], named: Any, newline: str = "\n") -> None:
+    """Write (event name, payload, paced) triples as SSE events over chunked transfer encoding, after the relay's
+    time to first token: named events (Messages, Responses), or data-only ones for a name of None (Gemini's, whose
+    lines end in CRLF)."""
     relay = handler.relay
     handler.send_response(200)
     handler.send_header("content-type", "text/event-stream; charset=utf-8")
@@ -194,6 +195,7 @@ def send_named_events(handler: Any, headers: dict[str, str], named: Any) -> None
     for name, payload, paced in named:
         if paced and relay.token_ms:
             time.sleep(relay.token_ms / 1000.0)
-        data = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
+        line = f"data: {json.dumps(payload)}{newline}{newline}"
+        data = (line if name is None else f"event: {name}{newline}{line}").encode()
         handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
     handler.wfile.write(b"0\r\n\r\n")

@@ -54,10 +54,8 @@ def is_api_root(exchange: "Exchange") -> bool:
 def protocol_of(exchange: "Exchange") -> Any:
     """The protocol an exchange was sent in, told by its path (Chat Completions for anything else)."""
     path = exchange.url.split("?", 1)[0]
-    if path.endswith((":generateContent", ":streamGenerateContent")):
-        return protocols()["gemini"]
     for proto in protocols().values():
-        if path.endswith("/" + proto.path):
+        if proto.speaks(path):
             return proto
     return protocols()["chat"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import Auth
-from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
+from relaycheck.protocol.events import EventReader, named_tools
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall, safe_count
 from relaycheck.text.excerpt import excerpt
 from relaycheck.wire.exchange import is_int
 
@@ -31,16 +31,12 @@ KNOWN_FIELDS = {"id", "type", "role", "model", "content", "stop_reason", "stop_s
                 "context_management"}
 
 
-def _count(value: Any) -> int | None:
-    return value if is_int(value) else None
-
-
 def counts(usage: dict | None) -> dict:
     """Anthropic's usage as Reply counts: the prompt is fresh input plus cache writes plus cache reads."""
     if not isinstance(usage, dict):
         return {}
-    fresh, written, read = (_count(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
-    output = _count(usage.get("output_tokens"))
+    fresh, written, read = (safe_count(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+    output = safe_count(usage.get("output_tokens"))
     prompt = None if fresh is None else fresh + (written or 0) + (read or 0)
     total = None if prompt is None or output is None else prompt + output
     return {"prompt_tokens": prompt, "completion_tokens": output, "total_tokens": total, "reasoning_tokens": 0, "cached_tokens": read}
@@ -157,9 +153,7 @@ class Messages(EventReader):
 
     def tools_of(self, request: Any) -> tuple[tuple[str, str], ...]:
         """(name, description) of every tool a request offered."""
-        tools = request.get("tools") if isinstance(request, dict) else None
-        return tuple((t["name"], str(t.get("description") or "")) for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)) \
-            if isinstance(tools, list) else ()
+        return named_tools(request)
 
     def tool_choice_of(self, request: Any) -> str | None:
         """A forced tool's name, "none", "auto", "required" (Anthropic's "any"), or None when unset."""

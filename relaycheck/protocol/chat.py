@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
 from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall, safe_count
 from relaycheck.text import tokens
 from relaycheck.wire.exchange import is_int
 
@@ -15,23 +15,21 @@ if TYPE_CHECKING:
     from relaycheck.wire.exchange import Exchange
 
 
-def _count(value: Any) -> int | None:
-    return value if is_int(value) else None
-
-
 def _detail(usage: dict, group: str, name: str) -> Any:
     details = usage.get(group)
     return details.get(name) if isinstance(details, dict) else None
 
 
-def _counts(usage: dict | None) -> dict:
-    """The usage object's counts as Reply fields (prompt_tokens_details.cached_tokens, completion_tokens_details...)."""
-    if usage is None:
+def openai_counts(usage: Any, prompt: str = "prompt_tokens", completion: str = "completion_tokens") -> dict:
+    """An OpenAI usage object's counts as Reply fields, by its prompt and completion field names (Chat Completions'
+    prompt_tokens/completion_tokens, Responses' input_tokens/output_tokens), their *_details holding the cached and
+    reasoning tokens."""
+    if not isinstance(usage, dict):
         return {}
-    reasoning = _count(_detail(usage, "completion_tokens_details", "reasoning_tokens"))
-    return {"prompt_tokens": _count(usage.get("prompt_tokens")), "completion_tokens": _count(usage.get("completion_tokens")),
-            "total_tokens": _count(usage.get("total_tokens")), "reasoning_tokens": reasoning if reasoning and reasoning > 0 else 0,
-            "cached_tokens": _count(_detail(usage, "prompt_tokens_details", "cached_tokens"))}
+    reasoning = safe_count(_detail(usage, f"{completion}_details", "reasoning_tokens"))
+    return {"prompt_tokens": safe_count(usage.get(prompt)), "completion_tokens": safe_count(usage.get(completion)),
+            "total_tokens": safe_count(usage.get("total_tokens")), "reasoning_tokens": reasoning if reasoning and reasoning > 0 else 0,
+            "cached_tokens": safe_count(_detail(usage, f"{prompt}_details", "cached_tokens"))}
 
 
 def _first_choice(body: Any) -> dict | None:
@@ -245,7 +243,7 @@ class ChatCompletions(EventReader):
                 finish = chunk.finish_reason or finish
                 usage = chunk.usage if chunk.usage is not None else usage
             return Reply(self.name, True, shaped, "".join(pieces), tuple(pieces), tuple(models), finish, usage,
-                         _streamed_calls(exchange), None, (), None, **_counts(usage))
+                         _streamed_calls(exchange), None, (), None, **openai_counts(usage))
         body = exchange.json
         if not isinstance(body, dict):
             return Reply(self.name, False, False, None, (), (), None, None, (), None, (), None)
@@ -259,7 +257,7 @@ class ChatCompletions(EventReader):
         return Reply(self.name, False, isinstance(choices, list), content if isinstance(content, str) else None, (),
                      (body.get("model"),), first.get("finish_reason") if first else None, usage, _message_calls(message),
                      message, tuple(_trimmed_choice(c) for c in choices[:MAX_CHOICES]) if isinstance(choices, list) else (),
-                     body.get("error"), **_counts(usage),
+                     body.get("error"), **openai_counts(usage),
                      reasoning_shown=shown)
 
 

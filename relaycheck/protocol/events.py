@@ -11,6 +11,14 @@ if TYPE_CHECKING:
     from relaycheck.wire.exchange import Exchange
 
 
+def named_tools(request: Any) -> tuple[tuple[str, str], ...]:
+    """(name, description) of every tool a request offered as a flat {name, description, ...} list (Messages' tools,
+    Responses' functions)."""
+    tools = request.get("tools") if isinstance(request, dict) else None
+    return tuple((t["name"], str(t.get("description") or "")) for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)) \
+        if isinstance(tools, list) else ()
+
+
 class EventReader:
     """A protocol's `chunk` and `chunks`, from its `read_event` (index, arrival ms, payload) -> Chunk; `route` and
     `asked_model` for protocols whose requests name their model in the body (Gemini's name it in the URL)."""
@@ -27,12 +35,16 @@ class EventReader:
         for event, payload in exchange.event_payloads():
             yield read(event.index, event.t_ms, payload)
 
-    def gather(self, exchange: "Exchange", shaped_by: Callable[[dict], bool]) -> tuple[list[str], list, Any, Any, bool]:
+    def gather(self, exchange: "Exchange", shaped_by: Callable[[dict], bool],
+               each: Callable[[dict], None] | None = None) -> tuple[list[str], list, Any, Any, bool]:
         """A stream's (text pieces, stated models, last finish reason, last usage, whether any event had the
-        protocol's shape by `shaped_by`), in one pass over its events."""
+        protocol's shape by `shaped_by`), in one pass over its events; `each` sees every event's payload on the way."""
         pieces, models, finish, usage, shaped = [], [], None, None, False
         for chunk in self.chunks(exchange):
-            shaped = shaped or shaped_by(chunk.payload if isinstance(chunk.payload, dict) else {})
+            payload = chunk.payload if isinstance(chunk.payload, dict) else {}
+            shaped = shaped or shaped_by(payload)
+            if each is not None:
+                each(payload)
             if chunk.piece:
                 pieces.append(chunk.piece)
             if chunk.model is not None:
@@ -40,6 +52,10 @@ class EventReader:
             finish = chunk.finish_reason or finish
             usage = chunk.usage if chunk.usage is not None else usage
         return pieces, models, finish, usage, shaped
+
+    def speaks(self, path: str) -> bool:
+        """A request path (no query) of this protocol's completions: {base}/{path}."""
+        return path.endswith("/" + self.path)  # type: ignore[attr-defined]  # each protocol names its path
 
     def route(self, url: str, body: Any, model: str | None) -> tuple[str, Any]:
         """Where a request goes and the body it carries: as the probe built them."""

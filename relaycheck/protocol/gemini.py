@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 
 from relaycheck.protocol.auth import Auth
 from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
+from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall, safe_count
 from relaycheck.text import tokens
 from relaycheck.text.tokens import base_model_name
 from relaycheck.wire.exchange import is_int
@@ -31,20 +31,16 @@ FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter", "R
 _INTERNAL = ("model", "stream")  # what a probe's body carries for `route` to move into the URL
 
 
-def _count(value: Any) -> int | None:
-    return value if is_int(value) else None
-
-
 def counts(usage: dict | None) -> dict:
     """usageMetadata as Reply counts: the completion is the candidates' tokens plus the thoughts' (billed alike)."""
     if not isinstance(usage, dict):
         return {}
-    prompt, candidates, thoughts = (_count(usage.get(k)) for k in ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount"))
+    prompt, candidates, thoughts = (safe_count(usage.get(k)) for k in ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount"))
     # Google omits a count of zero (proto3 JSON): a reply spent on thinking, or blocked, has no candidatesTokenCount.
     candidates = 0 if candidates is None and "candidatesTokenCount" not in usage and prompt is not None else candidates
     completion = None if candidates is None else candidates + (thoughts or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": _count(usage.get("totalTokenCount")),
-            "reasoning_tokens": thoughts if thoughts and thoughts > 0 else 0, "cached_tokens": _count(usage.get("cachedContentTokenCount"))}
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": safe_count(usage.get("totalTokenCount")),
+            "reasoning_tokens": thoughts if thoughts and thoughts > 0 else 0, "cached_tokens": safe_count(usage.get("cachedContentTokenCount"))}
 
 
 def _parts(body: Any) -> tuple[list, Any]:
@@ -141,6 +137,10 @@ class Gemini(EventReader):
         """The count endpoint's answer: {"totalTokens": N}."""
         value = body.get("totalTokens") if isinstance(body, dict) else None
         return value if is_int(value) else None
+
+    def speaks(self, path: str) -> bool:
+        """A generate path (…/models/{model}:generateContent or :streamGenerateContent): the model is in the URL."""
+        return path.endswith((":generateContent", ":streamGenerateContent"))
 
     def route(self, url: str, body: Any, model: str | None) -> tuple[str, Any]:
         """The URL with the body's model and method (…/{model}:generateContent, or :streamGenerateContent?alt=sse),
@@ -260,11 +260,13 @@ class Gemini(EventReader):
     def read(self, exchange: "Exchange") -> Reply:
         """Every fact of a reply: a stream's from its chunks (the last usageMetadata), a body's from its first candidate."""
         if exchange.events:
-            pieces, models, finish, usage, shaped = self.gather(exchange, lambda p: isinstance(p.get("candidates"), list))
             calls: list[ToolCall] = []
-            for _, payload in exchange.event_payloads():
+
+            def collect(payload: dict) -> None:
                 if len(calls) < MAX_TOOL_CALLS:
-                    calls.extend(_calls(_parts(payload)[0]))  # Gemini streams each call whole in one chunk
+                    calls.extend(_calls(_parts(payload)[0]))  # Gemini streams each call whole in one chunk, read in the same pass
+
+            pieces, models, finish, usage, shaped = self.gather(exchange, lambda p: isinstance(p.get("candidates"), list), collect)
             return Reply(self.name, True, shaped, "".join(pieces), tuple(pieces), tuple(models), finish, usage,
                          tuple(calls[:MAX_TOOL_CALLS]), None, (), None, **counts(usage))
         body = exchange.json

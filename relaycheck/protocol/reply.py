@@ -6,6 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def safe_count(value: Any) -> int | None:
+    """A usage count as a Reply holds it: a safe integer, or None for anything else a relay sends."""
+    from relaycheck.wire.exchange import is_int
+
+    return value if is_int(value) else None
+
+
 @dataclass(frozen=True)
 class ToolCall:
     """One tool call a reply makes: its id, the function's name and the arguments as sent (a JSON string)."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relaycheck.protocol.auth import ALTERNATIVE_AUTH, Auth
-from relaycheck.protocol.events import EventReader
-from relaycheck.protocol.chat import openai_model_list
+from relaycheck.protocol.events import EventReader, named_tools
+from relaycheck.protocol.chat import openai_counts, openai_model_list
 from relaycheck.protocol.reply import Chunk, ModelList, Reply, ToolCall
 from relaycheck.text import tokens
 from relaycheck.text.excerpt import excerpt
@@ -30,23 +30,9 @@ TERMINAL = {"response.completed": "completed", "response.incomplete": "incomplet
 INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 
-def _count(value: Any) -> int | None:
-    return value if is_int(value) else None
-
-
-def _detail(usage: dict, group: str, name: str) -> Any:
-    details = usage.get(group)
-    return details.get(name) if isinstance(details, dict) else None
-
-
 def counts(usage: dict | None) -> dict:
     """The usage object's counts as Reply fields (input_tokens_details.cached_tokens, output_tokens_details...)."""
-    if not isinstance(usage, dict):
-        return {}
-    reasoning = _count(_detail(usage, "output_tokens_details", "reasoning_tokens"))
-    return {"prompt_tokens": _count(usage.get("input_tokens")), "completion_tokens": _count(usage.get("output_tokens")),
-            "total_tokens": _count(usage.get("total_tokens")), "reasoning_tokens": reasoning if reasoning and reasoning > 0 else 0,
-            "cached_tokens": _count(_detail(usage, "input_tokens_details", "cached_tokens"))}
+    return openai_counts(usage, "input_tokens", "output_tokens")
 
 
 def _items(response: Any) -> list:
@@ -193,9 +179,7 @@ class Responses(EventReader):
 
     def tools_of(self, request: Any) -> tuple[tuple[str, str], ...]:
         """(name, description) of every function a request offered."""
-        tools = request.get("tools") if isinstance(request, dict) else None
-        return tuple((t["name"], str(t.get("description") or "")) for t in tools if isinstance(t, dict) and isinstance(t.get("name"), str)) \
-            if isinstance(tools, list) else ()
+        return named_tools(request)
 
     def tool_choice_of(self, request: Any) -> str | None:
         """A forced function's name, "none", "auto", "required", or None when unset."""

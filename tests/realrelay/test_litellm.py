@@ -141,17 +141,23 @@ def test_a_cheaper_sibling_behind_a_stock_litellm_proxy_still_fails_identity(pro
     assert run.code == 1 and "Traceback" not in run.stderr
 
 
-@needs_proxy
-def test_anthropic_messages_through_a_stock_litellm_proxy(proxy, tmp_path):
-    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
-    origin = proxy.rsplit("/v1", 1)[0]  # the Anthropic SDK's base has no /v1
+def _native(tmp_path: Path, name: str, base_url: str, protocol: str, pinned: dict) -> tuple[dict, dict]:
+    """One target of the proxy over a native protocol, run with the default profile and held to its pinned verdicts:
+    (the report's target, check id -> (status, summary))."""
     targets = tmp_path / "targets.yaml"
-    targets.write_text(f"targets:\n  - {{name: litellm-anthropic, base_url: '{origin}', api_key_env: LITELLM_KEY, models: [gpt-4o-mini], "
-                       "protocol: anthropic}\n")
-    run = run_probe(tmp_path, env=env, targets_file=targets)
+    targets.write_text(f"targets:\n  - {{name: {name}, base_url: '{base_url}', api_key_env: LITELLM_KEY, models: [gpt-4o-mini], "
+                       f"protocol: {protocol}}}\n")
+    run = run_probe(tmp_path, env={"LITELLM_KEY": litellm_proxy.MASTER_KEY}, targets_file=targets)
     target = run.report["targets"][0]
     found = {c["id"]: (c["status"], c["summary"]) for c in target["checks"]}
-    assert {k: v[0] for k, v in found.items()} == ANTHROPIC, {k: v for k, v in found.items() if v[0] != ANTHROPIC.get(k)}
+    assert {k: v[0] for k, v in found.items()} == pinned, {k: v for k, v in found.items() if v[0] != pinned.get(k)}
+    return target, found
+
+
+@needs_proxy
+def test_anthropic_messages_through_a_stock_litellm_proxy(proxy, tmp_path):
+    origin = proxy.rsplit("/v1", 1)[0]  # the Anthropic SDK's base has no /v1
+    target, found = _native(tmp_path, "litellm-anthropic", origin, "anthropic", ANTHROPIC)
     assert "is not msg_" in found["chat.basic"][1] and "chatcmpl-" in found["chat.basic"][1]
     sent = [x for x in target["exchanges"] if x["probe"] in ("chat", "stream", "integrity")]
     assert sent and all(x["url"] == f"{origin}/v1/messages" for x in sent)
@@ -164,14 +170,7 @@ def test_anthropic_messages_through_a_stock_litellm_proxy(proxy, tmp_path):
 
 @needs_proxy
 def test_openai_responses_through_a_stock_litellm_proxy(proxy, tmp_path):
-    env = {"LITELLM_KEY": litellm_proxy.MASTER_KEY}
-    targets = tmp_path / "targets.yaml"
-    targets.write_text(f"targets:\n  - {{name: litellm-responses, base_url: '{proxy}', api_key_env: LITELLM_KEY, models: [gpt-4o-mini], "
-                       "protocol: responses}\n")
-    run = run_probe(tmp_path, env=env, targets_file=targets)
-    target = run.report["targets"][0]
-    found = {c["id"]: (c["status"], c["summary"]) for c in target["checks"]}
-    assert {k: v[0] for k, v in found.items()} == RESPONSES, {k: v for k, v in found.items() if v[0] != RESPONSES.get(k)}
+    target, found = _native(tmp_path, "litellm-responses", proxy, "responses", RESPONSES)
     assert "HTTP 400 instead of 401" in found["errors.bad_key"][1] and "input_tokens" in found["usage.present"][1]
     sent = [x for x in target["exchanges"] if x["probe"] in ("chat", "stream", "long", "integrity", "slope", "tokenizer")]
     assert sent and all(x["url"] == f"{proxy}/responses" for x in sent)
