@@ -49,6 +49,8 @@ GOOGLE = ("gemini", "http://r/v1beta/models/gemini-2.5-flash:generateContent", "
     (30, 67, 200, "warn"),  # far fewer: odd, never an overcharge
     (67, 0, 200, "inconclusive"), (67, 3, 200, "inconclusive"),  # a relay's own stub of a counter is not the model's
     (187, 67, 200, "fail"),  # a hidden prompt
+    (72, 67, 200, "pass"), (73, 67, 200, "warn"), (96, 67, 200, "warn"), (97, 67, 200, "fail"),  # the bounds: 5 close, 30 hidden
+    (37, 67, 200, "pass"), (36, 67, 200, "warn"),  # 30 fewer billed than counted is still a counter's own additions
     (67, None, 404, "inconclusive"), (67, None, 500, "inconclusive"), (None, 67, 200, "inconclusive"),
 ])
 def test_the_bill_is_held_against_the_relays_own_count(wire, billed, counted, status, verdict):

@@ -113,3 +113,5 @@ def test_a_relay_that_strips_the_altered_block_is_warned_not_accused():
     verdict = _verdict((200, REPLY), (200, billed(480)), (200, billed(420)))
     assert verdict.status == "warn" and "removed the block before the backend saw it" in verdict.summary
     assert _verdict((200, REPLY), (200, billed(480)), (200, billed(478))).status == "fail"  # the block reached the model
+    assert _verdict((200, REPLY), (200, billed(480)), (200, billed(470))).status == "fail"  # 10 fewer is noise (the bound)
+    assert _verdict((200, REPLY), (200, billed(480)), (200, billed(469))).status == "warn"
