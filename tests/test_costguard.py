@@ -198,3 +198,66 @@ def test_a_cap_exactly_at_the_plan_sends_everything(tmp_path):
     target = run.report["targets"][0]
     assert not [x["id"] for x in target["exchanges"] if x["error"] and x["error"]["kind"] == "cost_cap"]
     assert _spend(target, Price(0.15, 0.6)) <= ceiling
+
+
+# One small request per protocol, and a reply billing far more than its limit: the guard reads each wire format.
+NATIVE_GREEDY = {
+    "responses": ("https://relay.test/v1/responses", {"model": "m", "input": "hi", "max_output_tokens": 16},
+                  {"object": "response", "status": "completed", "output": [], "usage": {"input_tokens": 5, "output_tokens": 5000, "total_tokens": 5005}}),
+    "anthropic": ("https://relay.test/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16},
+                  {"type": "message", "content": [], "usage": {"input_tokens": 5, "output_tokens": 5000}}),
+    "gemini": ("https://relay.test/v1beta/models/m:generateContent", {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+                                                                      "generationConfig": {"maxOutputTokens": 16}},
+               {"candidates": [], "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 5000, "totalTokenCount": 5005}}),
+}
+
+
+@pytest.mark.parametrize("protocol", sorted(NATIVE_GREEDY))
+def test_the_cap_holds_over_every_protocol(protocol):
+    """Responses and Gemini bodies have no messages, and Gemini's names its model in the URL: the guard reserves
+    them all the same, and a count endpoint (free) reserves nothing."""
+    import asyncio
+
+    import respx
+
+    from relaycheck.probes.budget import Budget
+    from relaycheck.transport.client import RecordingClient
+
+    url, body, greedy = NATIVE_GREEDY[protocol]
+    pricing = Pricing("USD", {"m": Price(1.0, 1.0), "dear": Price(100.0, 100.0)})
+
+    async def go():
+        budget = Budget(cap=0.004, pricing=pricing)  # room for one request's ceiling at m's price, not for its bill
+        with respx.mock() as mock:
+            route = mock.post(url).respond(200, json=greedy)
+            async with RecordingClient("k", budget=budget) as client:
+                first = await client.request("POST", url, probe="chat", json_body=body)
+                second = await client.request("POST", url, probe="chat", json_body=body)
+            return first, second, route.call_count, budget.committed
+
+    first, second, calls, committed = asyncio.run(go())
+    assert first.ok and calls == 1
+    assert second.error_kind == "cost_cap" and second.status is None
+    assert committed == pytest.approx(0.005005)  # priced as m (named in the body, or the URL), not the dearest
+    assert not Budget.billable("POST", "https://relay.test/v1/messages/count_tokens", body)
+    assert not Budget.billable("POST", "https://relay.test/v1beta/models/m:countTokens", body)
+    assert not Budget.billable("GET", url, body)
+
+
+def test_a_cache_write_is_settled_at_its_price():
+    """Anthropic bills a cache write at 1.25 x input (or the advertised cache_write): the guard settles it so."""
+    price = Price(1.0, 2.0)
+    assert price.cost(1000, 10, 0, 400) == pytest.approx((600 * 1.0 + 400 * 1.25 + 10 * 2.0) / 1e6)
+    assert Price(1.0, 2.0, cache_write=3.0).cost(1000, 10, 0, 400) == pytest.approx((600 + 1200 + 20) / 1e6)
+    assert Price(1.0, 2.0, cached_input=0.1).cost(1000, 10, 500, 0) == pytest.approx((500 + 50 + 20) / 1e6)
+
+
+@pytest.mark.parametrize("protocol", ["anthropic", "responses", "gemini"])
+def test_a_cap_exactly_at_the_plan_sends_everything_over_native_protocols(tmp_path, protocol):
+    prices = {"anthropic": ("claude-sonnet-4-5=3/15",), "gemini": ("gemini-2.5-flash=0.3/2.5",), "responses": PRICE}[protocol]
+    dry = run_probe(tmp_path, demo=True, protocol=protocol, prices=prices, dry_run=True, fmt="json", output=None)
+    ceiling = json.loads(dry.stdout)["targets"][0]["plan"]["max_cost"]
+    run = run_probe(tmp_path, demo=True, protocol=protocol, prices=prices, max_cost=ceiling)
+    target = run.report["targets"][0]
+    assert not [x["id"] for x in target["exchanges"] if x["error"] and x["error"]["kind"] == "cost_cap"]
+    assert run.code == 0, [(c["id"], c["summary"]) for c in target["checks"] if c["status"] not in ("pass", "skip", "inconclusive")]

@@ -36,9 +36,9 @@ def test_the_fault_free_demo_passes_every_check(tmp_path, profile):
 FAULT_FREE_OVER = {p: {"stream.usage": "inconclusive", "usage.completion": "skip"} for p in ("anthropic", "gemini")}
 # What each native protocol's requests look like on the wire, and the probes it never sends.
 NATIVE_WIRE = {
-    "anthropic": ("/v1/messages", {"anthropic-version": "2023-06-01", "x-api-key": "[redacted"}, {"tokenizer", "slope", "limits", "balance"}),
+    "anthropic": ("/v1/messages", {"anthropic-version": "2023-06-01", "x-api-key": "[redacted"}, {"tokenizer", "slope", "limits"}),
     "responses": ("/v1/responses", {"authorization": "Bearer [redacted"}, {"limits", "behaviour"}),
-    "gemini": (":generateContent", {"x-goog-api-key": "[redacted"}, {"tokenizer", "slope", "limits", "balance"}),
+    "gemini": (":generateContent", {"x-goog-api-key": "[redacted"}, {"tokenizer", "slope", "limits"}),
 }
 
 

@@ -96,3 +96,41 @@ def test_protocols_and_a_base_url_of_its_own_cannot_stand_together(tmp_path):
     path.write_text("targets:\n  - {name: r, api_key_env: K, models: [m], protocols: {openai: 'http://127.0.0.1:1/v1', anthropic: 'http://127.0.0.1:1'}}\n")
     assert [(t.name, t.protocol, t.base_url) for t in load_targets(path)] == [("r (openai)", "openai", "http://127.0.0.1:1/v1"),
                                                                              ("r (anthropic)", "anthropic", "http://127.0.0.1:1")]
+
+
+def test_one_key_billed_over_several_protocols_is_judged_per_protocol(tmp_path):
+    """Each protocol's billing.delta sees its own spend only: targets sharing a key whose balance is read run one
+    after another (run together, each balance would move by every protocol's requests: a false overcharge)."""
+    from relaycheck.demo.ledger import PRICES
+
+    canary = make_canary()
+    prices = "\n".join(f"      {m}: {{input: {i}, output: {o}, cached_input: {c}}}" for m, (i, o, c) in PRICES.items())
+    with DemoRelay(key=canary) as relay:
+        path = tmp_path / "targets.yaml"
+        path.write_text(f"""targets:
+  - name: relay
+    api_key_env: RELAY_KEY
+    models: [gpt-4o-mini]
+    billing: auto
+    billing_settle_s: 5
+    pricing:
+      currency: USD
+{prices}
+    protocols:
+      openai: '{relay.base_url}'
+      anthropic: {{base_url: '{relay.origin}', models: [claude-sonnet-4-5]}}
+      gemini: {{base_url: '{relay.origin}', models: [gemini-2.5-flash]}}
+""")
+        run = run_probe(tmp_path, env={"RELAY_KEY": canary}, targets_file=path,
+                        only=("chat.basic", "stream.complete", "billing.balance", "billing.delta"))
+    assert run.code == 0, run.stderr
+    spent = []
+    for t in run.report["targets"]:
+        delta = next(c for c in t["checks"] if c["id"] == "billing.delta")
+        assert delta["status"] == "pass", (t["name"], delta["summary"])
+        spent.append(delta["metrics"]["observed"])
+        # The balance endpoints are the relay's OpenAI side: read at the origin's /v1 with the key as Bearer.
+        reads = [x for x in t["exchanges"] if x["probe"] == "balance" and "/dashboard/" in x["url"]]
+        assert reads and all(x["url"].startswith(relay.base_url + "/dashboard/") for x in reads), t["name"]
+        assert all("authorization" in {k.lower() for k, _ in x["request"]["headers"]} for x in reads), t["name"]
+    assert all(s > 0 for s in spent) and len(set(spent)) == 3, spent

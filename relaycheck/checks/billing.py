@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from relaycheck.config.balances import QUOTA_PER_USD, Reading, adapters_for, moved
 from relaycheck.probes.budget import Budget
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, SKIP, CheckInput, Verdict, check
-from relaycheck.checks._util import is_int, same_model
+from relaycheck.checks import FAIL, INCONCLUSIVE, NATIVE, PASS, SKIP, CheckInput, Verdict, check
+from relaycheck.checks._util import same_model
+from relaycheck.protocol import completion_protocol, protocol_of
 from relaycheck.checks.models import reply_models
 from relaycheck.config.targets import Price, Pricing
 from relaycheck.wire.exchange import Exchange
@@ -42,7 +43,7 @@ def _readings(inp: CheckInput) -> tuple[str | None, Reading | None, Reading | No
     return None, None, None, tuple(x.id for xs in groups.values() for x in xs)
 
 
-@check("billing.balance", probes=("balance",), protocols=("openai", "responses"))
+@check("billing.balance", probes=("balance",), protocols=NATIVE)
 def balance(inp: CheckInput) -> Verdict:
     """A balance endpoint answers with the key alone."""
     if inp.target.billing is None:
@@ -90,31 +91,30 @@ def _expected(inp: CheckInput) -> _Expected:
     ceilings = Budget(float("inf"), inp.target.pricing)  # prices a request's worst case, as the cost guard does
     for x in inp.exchanges:
         replied = x.status is not None and 200 <= x.status < 300
-        if not replied or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES:
-            continue
+        if not replied or x.label in NOT_BILLED_TO_THE_KEY or x.probe not in BILLED_PROBES or completion_protocol(x.url) is None:
+            continue  # only completions are billed: not model lists, token counters or balance reads
         prompt, completion = x.reply.prompt_tokens, x.reply.completion_tokens
         if prompt is None or completion is None:
             if (x.error is not None or x.completion_ceiling is not None) and isinstance(x.request_json, dict):
                 # Cut after its 200 (a reset or stalled stream, or closed by the probe once it had read enough): the
                 # relay may have billed any part of its ceiling.
                 cut.append(x.id)
-                cut_ceiling += ceilings.ceiling(x.request_json, x.completion_ceiling)
+                cut_ceiling += ceilings.ceiling(x.request_json, x.completion_ceiling, x.url)
             elif x.ok:
                 unreported.append(x.id)
             continue
-        requested = x.request_json.get("model") if isinstance(x.request_json, dict) else x.model
+        # The model asked for, in the body or (Gemini) the URL; else the model that answered.
+        requested = protocol_of(x).model_asked(x.url, x.request_json) or x.model
         answered = next((n for n in reply_models(x) if n), None)
         price = price_for(inp.target.pricing, requested, answered)
         if price is None:
             unpriced.append(x.id)
             continue
-        cached = x.reply.cached_tokens
-        discount = cached * (price.input - price.cached_input) if price.cached_input is not None and is_int(cached) and 0 < cached <= prompt else 0
-        total += (prompt * price.input - discount + completion * price.output) / 1_000_000
+        total += price.cost(prompt, completion, x.reply.cached_tokens, x.reply.cache_written_tokens)
     return _Expected(total, unpriced, unreported, cut_ceiling, tuple(cut))
 
 
-@check("billing.delta", probes=("balance",), protocols=("openai", "responses"))
+@check("billing.delta", probes=("balance",), protocols=NATIVE)
 def delta(inp: CheckInput) -> Verdict:
     """The balance change equals usage x advertised price within max(10%, the endpoint's rounding step)."""
     if inp.target.billing is None or inp.target.pricing is None:

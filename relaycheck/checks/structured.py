@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relaycheck.checks import FAIL, INCONCLUSIVE, PASS, CheckInput, Verdict, check
+from relaycheck.checks import FAIL, INCONCLUSIVE, NATIVE, PASS, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import cut_by_own_budget, describe, excerpt
 from relaycheck.wire.exchange import Exchange, loads_relay
 from relaycheck.probes.structured import PLACE_SCHEMA, TOOL
@@ -74,11 +74,27 @@ def json_mode(inp: CheckInput) -> Verdict:
     return Verdict(PASS, "json_object gave a JSON object and json_schema (strict) JSON matching the schema", tuple(evidence))
 
 
-@check("params.tools", probes=("structured",))
+# Where a tool_use id's prefix says the call was made: Anthropic's own (also on Bedrock and Vertex: toolu_bdrk_,
+# toolu_vrtx_), or another API's format translated into a Messages reply.
+TOOL_ID_ORIGINS = (("toolu_", "Anthropic"), ("tooluse_", "Bedrock's Converse API"), ("call_", "OpenAI Chat Completions"))
+
+
+def _foreign_ids(calls: list) -> list[str]:
+    """Messages tool_use ids that are not Anthropic's, each with the format its prefix names."""
+    out = []
+    for call in calls:
+        origin = next((name for prefix, name in TOOL_ID_ORIGINS if isinstance(call.id, str) and call.id.startswith(prefix)), None)
+        if origin != "Anthropic":
+            out.append(f"{excerpt(str(call.id), 40)!r} ({origin + ' format' if origin else 'no known format'})")
+    return out
+
+
+@check("params.tools", probes=("structured",), protocols=NATIVE)
 def tools(inp: CheckInput) -> Verdict:
-    """A forced call names the function with arguments valid against its schema, non-stream and stream."""
+    """A forced call names the function with arguments valid against its schema, non-stream and stream; over
+    Messages its tool_use ids are Anthropic's (toolu_), else a warning names the format they were translated from."""
     name, schema = TOOL["function"]["name"], TOOL["function"]["parameters"]
-    evidence, problems = [], []
+    evidence, problems, made = [], [], []
     for label in ("tools", "tools stream"):
         x = _x(inp, label)
         early = _unusable(x, f"forced tool call ({label})")
@@ -95,11 +111,16 @@ def tools(inp: CheckInput) -> Verdict:
             problems.append(f"{label}: no tool_calls" + (f", a text reply instead (“{excerpt(text, 50)}”)" if text else ""))
             continue
         call = calls[0]
+        made.append(call)
         arguments = _parsed(call.arguments if isinstance(call.arguments, str) else "")
         if call.name != name or not matches(arguments, schema):
             problems.append(f"{label}: called {call.name!r} with arguments {excerpt(str(call.arguments), 60)!r}, not valid against the schema")
     if problems:
         return Verdict(FAIL, "the forced function call was not made as asked: " + "; ".join(problems), tuple(evidence))
+    foreign = _foreign_ids(made) if inp.target.protocol == "anthropic" else []
+    if foreign:
+        return Verdict(WARN, f"{name} was called as asked, but the tool_use ids are not Anthropic's toolu_ ids: {', '.join(foreign)}; "
+                       "the calls were translated from another API's reply", tuple(evidence))
     return Verdict(PASS, f"{name} was called with schema-valid arguments, non-stream and stream (reassembled from fragments)", tuple(evidence))
 
 

@@ -38,6 +38,9 @@ class RateLimitProbe:
     concurrency: int = 4
 
 
+CACHE_WRITE_FACTOR = 1.25  # Anthropic bills a (five-minute) cache write at 1.25 x the input price
+
+
 @dataclass(frozen=True)
 class Price:
     """Advertised price per 1M tokens."""
@@ -45,6 +48,18 @@ class Price:
     input: float
     output: float
     cached_input: float | None = None  # the discounted price of prompt tokens served from the relay's cache
+    cache_write: float | None = None  # prompt tokens written to the cache (Anthropic's cache_control); unset: 1.25 x input
+
+    def cost(self, prompt: int, completion: int, cached: int | None = 0, written: int | None = 0) -> float:
+        """What a reply costs at these prices: cache reads at cached_input (when advertised), cache writes at
+        cache_write (Anthropic's 1.25 x input when not), the rest of the prompt at input."""
+        total = prompt * self.input + completion * self.output
+        if self.cached_input is not None and isinstance(cached, int) and 0 < cached <= prompt:
+            total -= cached * (self.input - self.cached_input)
+        if isinstance(written, int) and 0 < written <= prompt:
+            write = self.cache_write if self.cache_write is not None else self.input * CACHE_WRITE_FACTOR
+            total += written * (write - self.input)
+        return total / 1_000_000
 
 
 @dataclass(frozen=True)
@@ -302,7 +317,7 @@ def parse_billing(raw: Any, where: str) -> str | dict | None:
 
 
 def parse_pricing(raw: Any, where: str) -> Pricing | None:
-    """Validate `pricing: {currency: USD, <model>: {input: X, output: Y, cached_input: Z}}` (per 1M tokens)."""
+    """Validate `pricing: {currency: USD, <model>: {input: X, output: Y, cached_input: Z, cache_write: W}}` (per 1M tokens)."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -314,11 +329,11 @@ def parse_pricing(raw: Any, where: str) -> Pricing | None:
     for model, price in raw.items():
         if model == "currency":
             continue
-        if not isinstance(price, dict) or set(price) - {"input", "output", "cached_input"}:
-            raise UsageError(f"{where}.{model}: expected {{input: X, output: Y}} per 1M tokens (optionally cached_input: Z)")
+        if not isinstance(price, dict) or set(price) - {"input", "output", "cached_input", "cache_write"}:
+            raise UsageError(f"{where}.{model}: expected {{input: X, output: Y}} per 1M tokens (optionally cached_input: Z, cache_write: W)")
         values = {k: _number(price, k, None, 0, 1e6, f"{where}.{model}") for k in ("input", "output")}
-        cached = _number(price, "cached_input", None, 0, 1e6, f"{where}.{model}") if "cached_input" in price else None
-        models[str(model)] = Price(float(values["input"]), float(values["output"]), None if cached is None else float(cached))
+        optional = {k: float(_number(price, k, None, 0, 1e6, f"{where}.{model}")) for k in ("cached_input", "cache_write") if k in price}
+        models[str(model)] = Price(float(values["input"]), float(values["output"]), **optional)
     if not models:
         raise UsageError(f"{where}: no model prices given")
     return Pricing(currency=currency, models=models)

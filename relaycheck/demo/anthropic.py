@@ -72,9 +72,18 @@ def marks_cache(body: Any) -> bool:
     return any("cache_control" in b for b in blocks)
 
 
-def _tool_block(call: dict) -> dict:
+def _tool_block(call: dict, keep_id: bool = False) -> dict:
     arguments = json.loads(call["function"]["arguments"])
-    return {"type": "tool_use", "id": "toolu_demo" + call["id"].removeprefix("call_demo"), "name": call["function"]["name"], "input": arguments}
+    ident = call["id"] if keep_id else "toolu_demo" + call["id"].removeprefix("call_demo")
+    return {"type": "tool_use", "id": ident, "name": call["function"]["name"], "input": arguments}
+
+
+def keep_call_ids(payload: dict) -> dict:
+    """A reply whose tool_use blocks carry the Chat Completions call_ ids they were translated from."""
+    for block in payload.get("content") or []:
+        if block.get("type") == "tool_use":
+            block["id"] = "call_demo" + block["id"].removeprefix("toolu_demo")
+    return payload
 
 
 def reply(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool, cache_fields: bool = True) -> dict:
@@ -85,7 +94,7 @@ def reply(n: int, model: str, completion: stand_in.Completion, calls: list[dict]
 
 
 def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict], text: bool, message_stop: bool = True,
-           cache_fields: bool = True):
+           cache_fields: bool = True, keep_ids: bool = False):
     """The named events of a streamed Messages reply, as (event name, payload, paced) in order."""
     usage = _usage(completion, cache_fields)
     start = {"id": f"msg_demo{n:024d}", "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": None,
@@ -100,7 +109,7 @@ def events(n: int, model: str, completion: stand_in.Completion, calls: list[dict
         yield "content_block_stop", {"type": "content_block_stop", "index": 0}, False
         index = 1
     for call in calls:
-        block = _tool_block(call)
+        block = _tool_block(call, keep_ids)
         arguments = json.dumps(block["input"])
         yield "content_block_start", {"type": "content_block_start", "index": index, "content_block": {**block, "input": {}}}, False
         for start_at in range(0, len(arguments), 8):
@@ -118,4 +127,4 @@ def send_stream(handler: Any, n: int, model: str, completion: stand_in.Completio
     """Write the events over chunked transfer encoding, paced like the Chat Completions stream."""
     send_named_events(handler, {REQUEST_ID: f"req_demo{n}"},
                       events(n, model, completion, calls, text, message_stop=not handler.behaviour.omit_message_stop,
-                             cache_fields=not handler.behaviour.drop_cache_fields))
+                             cache_fields=not handler.behaviour.drop_cache_fields, keep_ids=handler.behaviour.openai_tool_ids))

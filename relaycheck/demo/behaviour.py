@@ -103,6 +103,7 @@ class Behaviour:
     omit_done: bool = False  # no data: [DONE]
     omit_message_stop: bool = False  # Anthropic streams end without their message_stop event
     drop_cache_fields: bool = False  # Anthropic usage without cache fields (cache_control not forwarded to an Anthropic backend)
+    openai_tool_ids: bool = False  # the Messages face keeps the call_ ids of the Chat Completions reply it translated
     forged_thinking: bool = False  # thinking signatures made up by the relay, and any signature sent back accepted
     omit_gemini_usage: bool = False  # Gemini replies and streams carry no usageMetadata
     omit_response_completed: bool = False  # Responses streams end without their response.completed event

@@ -143,9 +143,13 @@ FAULTS: dict[str, Fault] = {
         Fault("cache_control_ignored", "its Anthropic Messages face drops cache_control and reports no cache fields (a translation "
               "to another backend): repeated prefixes are billed in full", {"usage.cache_control": "warn"}, protocol="anthropic",
               behaviour=Behaviour(drop_cache_fields=True)),
+        Fault("openai_tool_ids", "its Anthropic Messages face translates Chat Completions replies and keeps their call_ ids in "
+              "tool_use blocks (deep: probe --demo --protocol anthropic --check params.tools)", {"params.tools": "warn"}, protocol="anthropic",
+              behaviour=Behaviour(openai_tool_ids=True)),
         Fault("gemini_no_usage", "Gemini replies and streams carry no usageMetadata (probe --demo --protocol gemini)",
               # Without usage and without Gemini's tokenizer, nothing tells how many tokens the stream carried.
-              {"usage.present": "fail", "stream.usage": "fail", "stream.incremental": "inconclusive", "usage.counted": "inconclusive"},
+              {"usage.present": "fail", "stream.usage": "fail", "stream.incremental": "inconclusive", "usage.counted": "inconclusive",
+               "billing.delta": "inconclusive"},  # replies without usage: what they cost cannot be computed
               protocol="gemini",
               behaviour=Behaviour(omit_gemini_usage=True)),
         # The usage comes in response.completed: without it the stream has none, and what it cost is unknown.

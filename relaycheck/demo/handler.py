@@ -382,7 +382,8 @@ class Handler(BaseHTTPRequestHandler):
         if thinks:  # the thinking is billed as output, as Anthropic bills it
             completion = replace(completion, completion_tokens=completion.completion_tokens + stand_in.count(name, demo_thinking.TEXT))
         if self._presented(body) == self.relay.key or self.relay.key is None:
-            self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens)
+            self.relay.ledger.charge(name, completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens,
+                                      completion.cache_written)
             digest = hashlib.sha256(self._raw_body).hexdigest()
             self.relay.usage_log.append((digest, name, completion.prompt_tokens, completion.completion_tokens))
         reply_model = self.behaviour.reply_model or stand_in.SNAPSHOTS[name]
@@ -397,6 +398,8 @@ class Handler(BaseHTTPRequestHandler):
                 payload = face.reply(n, reply_model, completion, calls, text=asked.tool_call is None)
                 if thinks:  # non-stream replies only: the demo streams no thinking
                     payload["content"].insert(0, demo_thinking.block(self.behaviour))
+                if self.dialect == "anthropic" and self.behaviour.openai_tool_ids:
+                    demo_anthropic.keep_call_ids(payload)
                 if self.dialect == "anthropic" and self.behaviour.drop_cache_fields:
                     payload["usage"] = {k: v for k, v in payload["usage"].items() if not k.startswith("cache_")}
                 if self.dialect == "gemini" and self.behaviour.omit_gemini_usage:

@@ -13,6 +13,7 @@ PRICES = {"gpt-4o-mini": (0.15, 0.60, 0.075), "gpt-4o": (2.50, 10.00, 1.25), "gp
           "gpt-4-turbo": (10.00, 30.00, 5.00), "claude-sonnet-4-5": (3.00, 15.00, 0.30),
           "o4-mini": (1.10, 4.40, 0.275), "gemini-2.5-flash": (0.30, 2.50, 0.03)}
 GRANT_USD = 10.0
+CACHE_WRITE = 1.25  # Anthropic's five-minute cache write, x the input price
 
 
 class Ledger:
@@ -23,14 +24,15 @@ class Ledger:
         self._lock = threading.Lock()
         self._entries: list[tuple[float, float]] = []  # (booked at, amount)
 
-    def charge(self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> None:
-        """Book one billed reply at the advertised price (or not, as the behaviour decides)."""
+    def charge(self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0, written_tokens: int = 0) -> None:
+        """Book one billed reply at the advertised price (or not, as the behaviour decides); a cache write costs
+        CACHE_WRITE times the input price, as Anthropic bills it."""
         price_in, price_out, price_cached = PRICES.get(model, PRICES["gpt-4o-mini"])
         b = self.behaviour
         if b.cached_at_full_price:
             price_cached = price_in  # reports the cache hit, bills it as fresh input
-        fresh = prompt_tokens - cached_tokens
-        amount = (fresh * price_in + cached_tokens * price_cached + completion_tokens * price_out) / 1_000_000
+        fresh = prompt_tokens - cached_tokens - written_tokens
+        amount = (fresh * price_in + written_tokens * price_in * CACHE_WRITE + cached_tokens * price_cached + completion_tokens * price_out) / 1_000_000
         # Each only when set: the honest relay's figures must stay bit-for-bit what they were.
         if b.price_factor != 1.0:
             amount *= b.price_factor

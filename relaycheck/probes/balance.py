@@ -10,6 +10,8 @@ import httpx
 
 from relaycheck.config.balances import Adapter, Reading, adapters_for, moved
 from relaycheck.probes import ProbeContext, ProbeCost, send
+from relaycheck.protocol import NATIVE
+from relaycheck.protocol.auth import Auth
 from relaycheck.probes.registry import Job, Phase, ProbeSpec, Scope, Step
 from relaycheck.config.targets import TargetKeys
 
@@ -25,18 +27,28 @@ def cost(choice: str | dict) -> ProbeCost:
     return ProbeCost(requests=before + MAX_POLLS * max(len(a.paths) for a in candidates))
 
 
+# Balance endpoints are the relay's own, beside its OpenAI base (one-api's /v1/dashboard/..., new-api's /api/...).
+# A Messages or Gemini base has no /v1 (https://relay, https://relay/v1beta): their base-relative endpoints are read
+# at the origin's /v1, where every one-api descendant serves them.
+OPENAI_BASE_OF = {"anthropic": "v1", "gemini": "v1"}
+
+
 def _url(ctx: ProbeContext, root: str, path: str) -> str:
+    origin = str(httpx.URL(ctx.base_url).copy_with(path="/", query=None, fragment=None)).rstrip("/")
     if root == "base":
-        return ctx.url(path)
-    origin = httpx.URL(ctx.base_url).copy_with(path="/", query=None, fragment=None)
-    return str(origin).rstrip("/") + "/" + path
+        beside = OPENAI_BASE_OF.get(ctx.target.protocol)
+        return f"{origin}/{beside}/{path}" if beside else ctx.url(path)
+    return origin + "/" + path
 
 
 async def read(ctx: ProbeContext, adapter: Adapter, label: str, probe: str = NAME) -> Reading | None:
     """One reading through `adapter`, recorded as exchanges of `probe` labelled `label: name`."""
     bodies = []
+    # OpenAI-side endpoints take the key as Bearer; one-api's descendants read x-api-key or x-goog-api-key only on
+    # their Messages and Gemini paths.
+    auth = Auth.BEARER if ctx.target.protocol in OPENAI_BASE_OF else ctx.auth
     for root, path in adapter.paths:
-        exchange = await send(ctx, "GET", _url(ctx, root, path), probe=probe, label=f"{label}: {adapter.name}", auth=ctx.auth)
+        exchange = await send(ctx, "GET", _url(ctx, root, path), probe=probe, label=f"{label}: {adapter.name}", auth=auth)
         bodies.append(exchange.json if exchange.ok else None)
     return adapter.parse(bodies) if all(b is not None for b in bodies) else None
 
@@ -90,8 +102,7 @@ async def _after(ctx: ProbeContext, job: Job, keys: TargetKeys) -> None:
 
 
 PROBE = ProbeSpec(
-    # Balance endpoints live beside an OpenAI base (/v1/dashboard/..., /api/user/self); Messages' base has no /v1.
-    NAME, order=2, protocols=("openai", "responses"), scope=Scope.TARGET, billed=False, when=lambda target: target.billing is not None,
+    NAME, order=2, protocols=NATIVE, scope=Scope.TARGET, billed=False, when=lambda target: target.billing is not None,
     cost=lambda target, model, first: cost(target.billing), steps=(  # type: ignore[arg-type]  # `when` holds it set
         Step(Phase.BEFORE_SPEND, _before, name="before", stage=f"{NAME} before", because="before anything is spent"),
         Step(Phase.AFTER_SPEND, _after, name="after", stage=f"{NAME} after", because="after the last billed request"),

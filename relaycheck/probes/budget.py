@@ -33,30 +33,39 @@ class Budget:
     def _price(self, model: Any) -> Price:
         return self._priced_as(model)[1]
 
-    def ceiling(self, body: dict, completion_ceiling: int | None = None) -> float:
+    def ceiling(self, body: dict, completion_ceiling: int | None = None, url: str = "") -> float:
         """The most this request can cost: every prompt byte a token, and its whole completion allowance (or the
-        completion a probe reads at most before it closes the stream)."""
+        completion a probe reads at most before it closes the stream). Its protocol, told by the URL, says where
+        the prompt and the limit are."""
         from relaycheck.probes.canaries import TOOL_FRAMING, TOOL_PROMPT_ALLOWANCE
         from relaycheck.probes.prompts import prompt_ceiling
+        from relaycheck.protocol import completion_protocol, protocols
         from relaycheck.text import tokens
 
-        limit = completion_ceiling or body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_COMPLETION_CEILING
-        messages = body.get("messages") if isinstance(body.get("messages"), list) else []
-        text = "\n".join(str(m.get("content", "")) if isinstance(m, dict) else str(m) for m in messages)
+        proto = completion_protocol(url) or protocols()["chat"]
+        limit = completion_ceiling or proto.budget_of(body) or DEFAULT_COMPLETION_CEILING
+        texts, tools = proto.prompt_parts(body)
+        text = "\n".join(texts)
         # Tool definitions are prompt too: their JSON spends more tokens than any template's wording of them.
-        tools = body.get("tools") if isinstance(body.get("tools"), list) else []
         if tools:
-            text += "\n" + json.dumps(tools, ensure_ascii=False)
+            text += "\n" + json.dumps(list(tools), ensure_ascii=False)
         # The plan's own ceiling for a single message, plus framing slack for any further ones and for each tool.
-        name, price = self._priced_as(body.get("model"))
-        prompt = prompt_ceiling(name, text) + 8 * max(len(messages) - 1, 0) + TOOL_FRAMING * len(tools)
+        name, price = self._priced_as(proto.model_asked(url, body))
+        prompt = prompt_ceiling(name, text) + 8 * max(len(texts) - 1, 0) + TOOL_FRAMING * len(tools)
         if tools and tokens.encoding_for(name) == tokens.UNKNOWN:
             prompt += TOOL_PROMPT_ALLOWANCE  # a hidden tool-use system prompt (Anthropic bills one with every tool request)
         return (prompt * price.input + int(limit) * price.output) / 1_000_000
 
-    def reserve(self, body: dict, completion_ceiling: int | None = None) -> float | None:
+    @staticmethod
+    def billable(method: str, url: str, body: object) -> bool:
+        """A completion request (a POST of a JSON object to a protocol's completion path): the only kind billed."""
+        from relaycheck.protocol import completion_protocol
+
+        return method == "POST" and isinstance(body, dict) and completion_protocol(url) is not None
+
+    def reserve(self, body: dict, completion_ceiling: int | None = None, url: str = "") -> float | None:
         """Reserve the request's ceiling, or None when it would take the run past the cap."""
-        cost = self.ceiling(body, completion_ceiling)
+        cost = self.ceiling(body, completion_ceiling, url)
         with self._lock:
             if self.committed + cost > self.cap:
                 return None
@@ -69,10 +78,14 @@ class Budget:
         if exchange.status is None or exchange.status >= 400:
             actual = 0.0  # refused or never answered: not billed
         else:
-            prompt, completion = exchange.reply.prompt_tokens, exchange.reply.completion_tokens
+            reply = exchange.reply
+            prompt, completion = reply.prompt_tokens, reply.completion_tokens
             if prompt is not None and completion is not None:
-                price = self._price(body.get("model"))
-                actual = (prompt * price.input + completion * price.output) / 1_000_000
+                from relaycheck.protocol import completion_protocol, protocols
+
+                proto = completion_protocol(exchange.url) or protocols()["chat"]
+                # No discount for cache reads here: the cap must hold even against a relay that bills them whole.
+                actual = self._price(proto.model_asked(exchange.url, body)).cost(prompt, completion, 0, reply.cache_written_tokens)
         with self._lock:
             self.committed += actual - reserved
 

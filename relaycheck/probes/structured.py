@@ -1,10 +1,15 @@
-"""Probe `structured` (deep profile): JSON modes, a forced tool call (non-stream and stream), n, logprobs, seed."""
+"""Probe `structured` (deep profile): JSON modes, a forced tool call (non-stream and stream), n, logprobs, seed; over
+the native protocols the forced tool call only (the rest are Chat Completions' own parameters)."""
 
 from __future__ import annotations
 
 import asyncio
 
+from typing import Any
+
+from relaycheck.protocol import NATIVE, for_target
 from relaycheck.protocol.chat import CHAT
+from relaycheck.probes.canaries import Tool, messages_ceiling
 from relaycheck.probes import ProbeContext, ProbeCost, request_cost, retry_cost, send, send_reply
 from relaycheck.probes.registry import Phase, ProbeSpec, Scope, Step, for_each_model
 
@@ -30,6 +35,9 @@ TOOL = {
     },
 }
 
+WEATHER = Tool(TOOL["function"]["name"], TOOL["function"]["description"], TOOL["function"]["parameters"])  # as each protocol writes it
+TOOL_LABELS = ("tools", "tools stream")  # what the native protocols are asked
+
 # label -> (prompt, extra body fields, stream)
 REQUESTS: dict[str, tuple[str, dict, bool]] = {
     "json_object": (PLACE_PROMPT, {"response_format": {"type": "json_object"}}, False),
@@ -43,19 +51,29 @@ REQUESTS: dict[str, tuple[str, dict, bool]] = {
 }
 
 
-def body_for(model: str, label: str) -> dict:
+def labels(protocol: Any = CHAT) -> tuple[str, ...]:
+    """The requests sent in a protocol: every label in Chat Completions, the forced tool call in the others."""
+    return tuple(REQUESTS) if protocol is CHAT else TOOL_LABELS
+
+
+def body_for(model: str, label: str, protocol: Any = CHAT) -> dict:
     """The request body of one labelled request."""
     prompt, extra, stream = REQUESTS[label]
-    body = CHAT.body(model, prompt, VISIBLE, REASONING_BUDGET, stream=stream)
+    body = protocol.body(model, prompt, VISIBLE, REASONING_BUDGET, stream=stream)
+    if protocol is not CHAT:  # the tool as the protocol writes it, forced by name
+        return protocol.with_tools(body, (WEATHER,), WEATHER.name)
     body.update(extra)
     return body
 
 
-def cost(model: str) -> ProbeCost:
+def cost(model: str, protocol: Any = CHAT) -> ProbeCost:
     """One request per label; n=2 may be billed for two replies."""
     total = ProbeCost(0)
-    for label, (prompt, _, _) in REQUESTS.items():
+    for label in labels(protocol):
+        prompt = REQUESTS[label][0]
         one = request_cost(model, prompt, VISIBLE, REASONING_BUDGET)
+        if label in TOOL_LABELS:  # the tool's definition is prompt too (and Anthropic adds its tool-use prompt)
+            one = ProbeCost(1, messages_ceiling(model, [{"role": "user", "content": prompt}], (WEATHER,)), one.completion_tokens)
         if label == "n":
             one = ProbeCost(1, one.prompt_tokens, one.completion_tokens * 2)
         # Non-stream requests may take one larger-budget retry on a reasoning model's empty reply.
@@ -65,14 +83,15 @@ def cost(model: str) -> ProbeCost:
 
 async def run(ctx: ProbeContext, model: str) -> None:
     """Send every labelled request together."""
-    url = ctx.endpoint()
+    url, protocol = ctx.endpoint(), ctx.protocol
     await asyncio.gather(*(
-        send(ctx, "POST", url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth, expect_sse=True)
+        send(ctx, "POST", url, probe=NAME, model=model, label=label, json_body=body_for(model, label, protocol), auth=ctx.auth, expect_sse=True)
         if REQUESTS[label][2] else
-        send_reply(ctx, url, probe=NAME, model=model, label=label, json_body=body_for(model, label), auth=ctx.auth)
-        for label in REQUESTS
+        send_reply(ctx, url, probe=NAME, model=model, label=label, json_body=body_for(model, label, protocol), auth=ctx.auth)
+        for label in labels(protocol)
     ))
 
 
-PROBE = ProbeSpec(NAME, order=9, scope=Scope.EACH_MODEL, billed=True, cost=lambda target, model, first: cost(model or ""),
+PROBE = ProbeSpec(NAME, order=9, protocols=NATIVE, scope=Scope.EACH_MODEL, billed=True,
+                  cost=lambda target, model, first: cost(model or "", for_target(target)),
                   steps=(Step(Phase.CONCURRENT, for_each_model(run), rank=7),))

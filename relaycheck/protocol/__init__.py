@@ -53,11 +53,14 @@ def is_api_root(exchange: "Exchange") -> bool:
 
 def protocol_of(exchange: "Exchange") -> Any:
     """The protocol an exchange was sent in, told by its path (Chat Completions for anything else)."""
-    path = exchange.url.split("?", 1)[0]
-    for proto in protocols().values():
-        if proto.speaks(path):
-            return proto
-    return protocols()["chat"]
+    return completion_protocol(exchange.url) or protocols()["chat"]
+
+
+def completion_protocol(url: str) -> Any:
+    """The protocol whose completion path `url` is (…/chat/completions, …/v1/messages, …:generateContent), or
+    None for any other path (model lists, token counters, balances)."""
+    path = url.split("?", 1)[0]
+    return next((proto for proto in protocols().values() if proto.speaks(path)), None)
 
 
 def read(exchange: "Exchange") -> Reply:

@@ -39,7 +39,8 @@ def counts(usage: dict | None) -> dict:
     output = safe_count(usage.get("output_tokens"))
     prompt = None if fresh is None else fresh + (written or 0) + (read or 0)
     total = None if prompt is None or output is None else prompt + output
-    return {"prompt_tokens": prompt, "completion_tokens": output, "total_tokens": total, "reasoning_tokens": 0, "cached_tokens": read}
+    return {"prompt_tokens": prompt, "completion_tokens": output, "total_tokens": total, "reasoning_tokens": 0, "cached_tokens": read,
+            "cache_written_tokens": written}
 
 
 def _blocks(content: Any) -> tuple[str, tuple[ToolCall, ...], bool]:
@@ -122,6 +123,9 @@ class Messages(EventReader):
     usage_total: str = ""  # Anthropic reports no total
     reply_object: str = "message"  # the reply's `type`
     min_output_tokens: int = 1  # the smallest completion budget the protocol accepts
+    system_field: str = "system"
+    param_paths = (("stop", ("stop_sequences",)), ("temperature", ("temperature",)))
+    max_temperature: float = 1.0  # Messages refuses a temperature above 1
 
     def headers(self) -> dict[str, str]:
         """Headers every request of the protocol carries."""

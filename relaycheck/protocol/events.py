@@ -3,6 +3,7 @@ protocols that name the model in the body) the request sent where the probe buil
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from relaycheck.protocol.reply import Chunk
@@ -19,11 +20,60 @@ def named_tools(request: Any) -> tuple[tuple[str, str], ...]:
         if isinstance(tools, list) else ()
 
 
+def _text(item: Any) -> str:
+    """A turn's text when it is plain text, else all of its JSON."""
+    if isinstance(item, str):
+        return item
+    content = item.get("content") if isinstance(item, dict) else None
+    return content if isinstance(content, str) else json.dumps(item, ensure_ascii=False)
+
+
 class EventReader:
     """A protocol's `chunk` and `chunks`, from its `read_event` (index, arrival ms, payload) -> Chunk; `route` and
     `asked_model` for protocols whose requests name their model in the body (Gemini's name it in the URL)."""
 
     read_event: Callable[[int, float, Any], Chunk]
+    turns_field: str = "messages"  # where a request's conversation is (a list, or Responses' input string)
+    system_field: str = ""  # where a top-level system prompt is, for protocols that have one
+
+    def prompt_parts(self, request: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """What a completion request is billed for as prompt, for the cost guard: each turn's text (the system
+        prompt one more), and the tools it offers. A turn that is not plain text counts as its whole JSON, so the
+        ceiling is never below what is sent."""
+        if not isinstance(request, dict):
+            return (), ()
+        turns = request.get(self.turns_field)
+        items = [turns] if isinstance(turns, str) else turns if isinstance(turns, list) else []
+        system = request.get(self.system_field) if self.system_field else None
+        texts = [_text(m) for m in items] + ([_text(system)] if system else [])
+        return tuple(texts), self.tools_offered(request)
+
+    def tools_offered(self, request: Any) -> tuple[Any, ...]:
+        """The tool definitions a request carries, one per tool."""
+        tools = request.get("tools") if isinstance(request, dict) else None
+        return tuple(tools) if isinstance(tools, list) else ()
+
+    # Where each sampling parameter goes in a body (a path of keys); a protocol without one names None.
+    param_paths: tuple[tuple[str, tuple[str, ...] | None], ...] = (("stop", ("stop",)), ("temperature", ("temperature",)))
+    max_temperature: float = 2.0  # the highest temperature the protocol accepts
+
+    def with_param(self, body: dict, name: str, value: Any) -> dict | None:
+        """The body with a sampling parameter ("stop", "temperature") set where the protocol takes it, or None when
+        the protocol has no such parameter."""
+        path = dict(self.param_paths).get(name)
+        if path is None:
+            return None
+        out = dict(body)
+        node = out
+        for key in path[:-1]:  # nested (Gemini's generationConfig): copied, never the caller's dict
+            node[key] = dict(node.get(key) or {})
+            node = node[key]
+        node[path[-1]] = value
+        return out
+
+    def model_asked(self, url: str, request: Any) -> Any:
+        """The model a request names before it is sent: in its body."""
+        return request.get("model") if isinstance(request, dict) else None
 
     def chunk(self, index: int, t_ms: float, payload: Any) -> Chunk:
         """One event's payload read (also for events a reader never sees, after [DONE])."""

@@ -121,6 +121,9 @@ class Gemini(EventReader):
     usage_parts: tuple[str, ...] = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount")
     usage_optional: tuple[str, ...] = ("candidatesTokenCount",)  # omitted when zero (proto3 JSON)
     min_output_tokens: int = 1
+    turns_field: str = "contents"
+    system_field: str = "systemInstruction"
+    param_paths = (("stop", ("generationConfig", "stopSequences")), ("temperature", ("generationConfig", "temperature")))
     end_marker: str = "a chunk with finishReason"
 
     def headers(self) -> dict[str, str]:
@@ -252,6 +255,16 @@ class Gemini(EventReader):
     def asked_model(self, exchange: "Exchange") -> Any:
         """The model the request named: in its URL."""
         return model_in_url(exchange.url)
+
+    def model_asked(self, url: str, request: Any) -> Any:
+        """The model a request names before it is sent: in its URL (`route` moved it there)."""
+        return model_in_url(url)
+
+    def tools_offered(self, request: Any) -> tuple[Any, ...]:
+        """Each function declaration of the request's tools (Gemini groups them in one tool)."""
+        tools = request.get("tools") if isinstance(request, dict) else None
+        return tuple(d for t in tools if isinstance(t, dict) for d in t.get("functionDeclarations") or [] if isinstance(t.get("functionDeclarations"), list)) \
+            if isinstance(tools, list) else ()
 
     def stream_ended(self, exchange: "Exchange") -> bool:
         """A chunk stated its finishReason (a Gemini stream has no end marker of its own)."""

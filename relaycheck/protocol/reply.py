@@ -75,6 +75,7 @@ class Reply:
     total_tokens: int | None = None
     reasoning_tokens: int = 0
     cached_tokens: int | None = None
+    cache_written_tokens: int | None = None  # of the prompt, written to the cache (Anthropic's cache_creation_input_tokens)
     reasoning_shown: bool = False  # the reply carries its reasoning as text (reasoning_content, thinking)
 
     @property

@@ -143,6 +143,9 @@ class Responses(EventReader):
     usage_total: str = "total_tokens"
     reply_object: str = "response"
     min_output_tokens: int = MIN_OUTPUT_TOKENS
+    turns_field: str = "input"
+    system_field: str = "instructions"
+    param_paths = (("stop", None), ("temperature", ("temperature",)))  # the Responses API has no stop parameter
     end_marker: str = "response.completed"
 
     def headers(self) -> dict[str, str]:

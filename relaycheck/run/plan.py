@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from relaycheck.checks import registry
 from relaycheck.probes import ProbeCost
 from relaycheck.probes.registry import Scope
+from relaycheck.protocol import for_target
 from relaycheck.probes.registry import registry as probe_registry
 from relaycheck.config.targets import Target
 
@@ -97,6 +98,10 @@ def plan_target(target: Target, check_ids: tuple[str, ...]) -> TargetPlan:
     for spec in specs:
         if spec.scope is Scope.FIRST_MODEL:
             costs.append((spec.name, first, spec.cost(target, first, True)))
+    # A protocol's least output limit (Responses: 16) is what a request asking for less is sent with, and may be billed.
+    floor = for_target(target).min_output_tokens - 1
+    costs = [(n, m, ProbeCost(c.requests, c.prompt_tokens, c.completion_tokens + c.requests * floor) if floor and c.completion_tokens else c)
+             for n, m, c in costs]
     steps = tuple(ProbeStep(name, model, c.requests, c.prompt_tokens, c.completion_tokens, _price(target, model, c)) for name, model, c in costs)
     return TargetPlan(target=target, check_ids=check_ids, steps=steps)
 

@@ -174,10 +174,29 @@ async def run_all(
     def callback(name: str) -> Callable[[Exchange], None] | None:
         return (lambda ex: on_exchange(name, ex)) if on_exchange else None
 
-    runs = await asyncio.gather(
-        *(run_target(p, keys[p.target.name], options, callback(p.target.name)) for p in plans)
-    )
-    return started, _utc_now(), tuple(runs)
+    async def one_after_another(group: tuple[TargetPlan, ...]) -> list[TargetRun]:
+        return [await run_target(p, keys[p.target.name], options, callback(p.target.name)) for p in group]
+
+    groups = billing_groups(plans, keys)
+    done = await asyncio.gather(*(one_after_another(group) for group in groups))
+    by_name = {run.plan.target.name: run for runs in done for run in runs}
+    return started, _utc_now(), tuple(by_name[p.target.name] for p in plans)
+
+
+def billing_groups(plans: tuple[TargetPlan, ...], keys: dict[str, TargetKeys]) -> tuple[tuple[TargetPlan, ...], ...]:
+    """Targets that may run together. One whose balance is read (billing:) shares no time with another spending
+    the same key: its balance would move by both runs (as with one relay's protocols, each a target). Targets of
+    one key run one after another when any of them reads the balance; all others run in parallel."""
+    by_key: dict[str, list[TargetPlan]] = {}
+    for p in plans:
+        by_key.setdefault(keys[p.target.name].main, []).append(p)
+    groups: list[tuple[TargetPlan, ...]] = []
+    for same_key in by_key.values():
+        if any(p.target.billing is not None for p in same_key):
+            groups.append(tuple(same_key))
+        else:
+            groups.extend((p,) for p in same_key)
+    return tuple(groups)
 
 
 def run_all_sync(

@@ -236,8 +236,8 @@ class RecordingClient:
                 clipped = left is not None and stop is None and left < deadline
                 if clipped:
                     deadline = max(left, 0.001)  # type: ignore[arg-type]  # no request outlives the run's --deadline
-                billable = stop is None and self._budget is not None and isinstance(json_body, dict) and "messages" in json_body
-                reserved = self._budget.reserve(json_body, completion_ceiling) if billable else None  # type: ignore[union-attr, arg-type]
+                billable = stop is None and self._budget is not None and self._budget.billable(method, url, json_body)
+                reserved = self._budget.reserve(json_body, completion_ceiling, url) if billable else None  # type: ignore[union-attr, arg-type]
                 if stop is not None:
                     rec.method, rec.url = method, url
                     rec.request_body = json.dumps(json_body, ensure_ascii=False) if json_body is not None else None

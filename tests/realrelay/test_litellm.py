@@ -199,3 +199,24 @@ def test_the_readme_shows_the_pinned_litellm_verdicts():
     rows = {(target, check): verdict for check, verdict, target in re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (\w+) \| ([\w-]+) \|", section, re.M)}
     assert rows == notable()
     assert "No connected db." in section and "Retry-After" in section and "408" in section
+
+
+# The deep parameter checks over the proxy's Messages endpoint, which translates to the demo relay's Chat
+# Completions: max_tokens, stop_sequences and temperature arrive as max_tokens, stop and temperature, and the
+# forced call comes back as a tool_use block; its id is the upstream's call_… id (translated, so it warns).
+ANTHROPIC_PARAMS = {"params.max_tokens": "pass", "params.stop": "pass", "params.temperature": "pass", "params.tools": "warn"}
+
+
+@needs_proxy
+def test_anthropic_parameters_through_a_stock_litellm_proxy(proxy, tmp_path):
+    origin = proxy.rsplit("/v1", 1)[0]
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(f"targets:\n  - {{name: litellm-anthropic, base_url: '{origin}', api_key_env: LITELLM_KEY, models: [gpt-4o-mini], "
+                       "protocol: anthropic}\n")
+    run = run_probe(tmp_path, env={"LITELLM_KEY": litellm_proxy.MASTER_KEY}, targets_file=targets, only=tuple(ANTHROPIC_PARAMS))
+    target = run.report["targets"][0]
+    found = {c["id"]: (c["status"], c["summary"]) for c in target["checks"]}
+    assert {k: v[0] for k, v in found.items()} == ANTHROPIC_PARAMS, found
+    assert "OpenAI Chat Completions format" in found["params.tools"][1] and "call_" in found["params.tools"][1]
+    sent = {x["label"]: json.loads(x["request"]["body"]) for x in target["exchanges"]}
+    assert sent["stop"]["stop_sequences"] == ["7"] and sent["temperature high #1"]["temperature"] == 1.0
