@@ -18,7 +18,9 @@ from relaycheck.core.exits import UsageError
 from relaycheck.wire.exchange import Exchange
 from relaycheck.run.plan import TargetPlan, for_protocol, plan_target
 from relaycheck.redaction.redact import GuardedStream, Redactor, register, register_secrets
-from relaycheck.output.write import OutputOptions, emit
+from relaycheck.output.console import reader_may_leave, use_color
+from relaycheck.output.console import width as terminal_width
+from relaycheck.output.write import OutputOptions, check_writable, emit
 from relaycheck.render.plan import render_plan
 from relaycheck.output.write import validate as validate_output
 from relaycheck.report.model import failing
@@ -26,7 +28,9 @@ from relaycheck.run.runner import RunOptions, run_all_sync
 from relaycheck.report.seal import build_report
 from relaycheck.probes.errors import wrong_key
 from relaycheck.config.targets import ENV_NAME, MIN_KEY_LENGTH, PROTOCOLS, Price, Pricing, RateLimitProbe, Target, TargetKeys, load_targets, resolve_keys, target_from_flags
-from relaycheck.config.targets import reference_for
+from relaycheck.config.targets import reference_for, with_headers
+from relaycheck.config.headers import from_flags as header_flags
+from relaycheck.config.headers import parse_auth
 from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, BehaviourSpec
 from relaycheck.core.reference import load as load_reference
 
@@ -76,6 +80,9 @@ class ProbeOptions:
     behaviour_seed: int | None = None  # --behaviour-seed: a reproducible run (default: a fresh random seed)
     agent_user_agent: bool = False  # --agent-user-agent: integrity.conditional also asks as agent clients
     protocol: str | None = None  # --protocol: the wire format of a one-target run (openai, anthropic, responses)
+    headers: tuple[str, ...] = ()  # --header 'NAME: VALUE', added to every target's headers
+    header_envs: tuple[str, ...] = ()  # --header-env NAME=VARIABLE (a secret from the environment)
+    auth: str | None = None  # --auth: where the key goes (bearer, api-key, x-api-key, query)
 
 
 @dataclass
@@ -86,9 +93,9 @@ class Streams:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
 
 
-def _output_options(opts: ProbeOptions, streams: Streams) -> OutputOptions:
-    color = opts.color if opts.color is not None else bool(getattr(streams.stdout, "isatty", lambda: False)())
-    return OutputOptions(fmt=opts.fmt, output=opts.output, lang=opts.lang, color=color, bundle=opts.bundle)
+def _output_options(opts: ProbeOptions, streams: Streams, env: Mapping[str, str]) -> OutputOptions:
+    return OutputOptions(fmt=opts.fmt, output=opts.output, lang=opts.lang, color=use_color(opts.color, streams.stdout, env),
+                         bundle=opts.bundle, width=terminal_width(streams.stdout, env))
 
 
 def _validate(opts: ProbeOptions) -> None:
@@ -174,6 +181,12 @@ def _with_overrides(target: Target, opts: ProbeOptions) -> Target:
         changes["agent_user_agent"] = True
     if opts.protocol is not None and not opts.demo:
         changes["protocol"] = opts.protocol
+    extra = header_flags(opts.headers, opts.header_envs)
+    if extra:
+        added = {h.name.lower() for h in extra}
+        changes["headers"] = tuple(h for h in target.headers if h.name.lower() not in added) + extra
+    if opts.auth is not None:
+        changes["auth"] = parse_auth(opts.auth, "--auth")
     if opts.rate_limit_requests is not None:
         changes["rate_limit_probe"] = RateLimitProbe(opts.rate_limit_requests, opts.rate_limit_concurrency)
     if opts.prices:
@@ -195,9 +208,15 @@ def _behaviour_spec(opts: ProbeOptions) -> BehaviourSpec | None:
     return BehaviourSpec(load_reference(opts.reference), str(opts.reference), DEFAULT_ALPHA, DEFAULT_REQUESTS, secrets.randbits(62))
 
 
+NOTHING_TO_PROBE = ("nothing to probe: give --base-url URL --model MODEL (the key from $OPENAI_API_KEY), -t targets.yaml, "
+                    "or --demo to try the embedded demo relay (see relaycheck probe --help)")
+
+
 def _load_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[Target, ...]:
     if opts.targets_file is not None:
         return load_targets(opts.targets_file)
+    if not opts.base_url and not opts.models:
+        raise UsageError(NOTHING_TO_PROBE)
     return (target_from_flags(opts.base_url, opts.models, opts.api_key_env or "OPENAI_API_KEY", env),)
 
 
@@ -209,7 +228,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
     # the command line, and the usual key variables, are secrets from the first line on.
     register_secrets(_named_secrets(opts, env))
     _validate(opts)
-    output_opts = _output_options(opts, streams)
+    output_opts = _output_options(opts, streams, env)
     validate_output(output_opts)
     cat = checklist.load()
     with ExitStack() as stack:
@@ -217,6 +236,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         if opts.demo:
             targets, keys, host_map = _start_demo(opts, env, stack)
             targets = tuple(_with_overrides(t, opts) for t in targets)
+            keys = {t.name: with_headers(keys[t.name], t, env) for t in targets}
         else:
             # Overrides first: --empty-key-env decides which keys must be read.
             targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
@@ -230,13 +250,15 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         plans = tuple(plan_target(t, for_protocol(check_ids, t.protocol, named=bool(opts.only))) for t in targets)
         costcap.enforce(plans, opts.max_cost)  # before the first request
         if opts.dry_run:
-            out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
-            out.flush()
+            with reader_may_leave():
+                out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
+                out.flush()
             return 0
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug, max_cost=opts.max_cost)
-        started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor)
+        started, finished, runs = _run_with_progress(plans, keys, options, opts, err, redactor, use_color(opts.color, streams.stderr, env))
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
-        emit(report, output_opts, out, redactor)
+        with reader_may_leave():
+            emit(report, output_opts, out, redactor)
         return 1 if failing(report) else 0
 
 
@@ -302,8 +324,10 @@ def _debug_line(name: str, exchange: Exchange) -> str:
     )
 
 
-def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions, opts: ProbeOptions, err: IO[str], redactor: Redactor):
-    """Run all targets; show a progress display on a terminal and, with --debug, one redacted line per exchange."""
+def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions, opts: ProbeOptions, err: IO[str], redactor: Redactor,
+                       color: bool = False):
+    """Run all targets; show a progress display on a terminal (coloured as the report is) and, with --debug, one
+    redacted line per exchange."""
     show = opts.progress and hasattr(err, "isatty") and err.isatty()
     callbacks: list[Callable[[str, Exchange], None]] = []
     if opts.debug:
@@ -314,7 +338,7 @@ def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(file=err)
+    console = Console(file=err, no_color=not color, force_terminal=True)  # shown only on a terminal (above)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
         tasks = {p.target.name: progress.add_task(f"probing {p.target.name}", total=p.max_requests) for p in plans}
         callbacks.append(
@@ -360,6 +384,7 @@ def enroll(opts: EnrollOptions, env: Mapping[str, str] | None = None, streams: S
     _validate(probe_opts)
     if not 1 <= opts.samples <= MAX_SAMPLES:
         raise UsageError(f"--samples must be from 1 to {MAX_SAMPLES}")
+    check_writable(opts.output)  # before anything is spent on samples that could not be written
     target = _with_overrides(target_from_flags(opts.base_url, (opts.model,), opts.api_key_env or "OPENAI_API_KEY", env), probe_opts)
     key = resolve_keys(target, env).main
     redactor = register(Redactor([key]))

@@ -11,9 +11,14 @@ import typer
 
 from relaycheck import __version__
 from relaycheck.core.exits import SecretLeakError, UsageError
+from relaycheck.output.console import reader_may_leave, use_color
+from relaycheck.output.console import width as terminal_width
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish and PowerShell
+    # Plain help (click's formatter): readable at 80 columns, whole option names, no <bool> metavars.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     # typer's pretty tracebacks print local variables, which can hold a key: never use them.
     pretty_exceptions_enable=False,
     no_args_is_help=True,
@@ -29,7 +34,8 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
         from relaycheck.redaction.redact import redact_known
 
         try:
-            fn(*args, **kwargs)
+            with reader_may_leave():  # `| head`: the listing ends quietly, exit 0
+                fn(*args, **kwargs)
         except typer.Exit:
             raise
         except UsageError as exc:
@@ -48,6 +54,11 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _or_stdout(path: Optional[Path]) -> Optional[Path]:
+    """`-o -` means stdout, as for most tools that write files."""
+    return None if path is not None and str(path) == "-" else path
+
+
 def _fail(line: str, code: int) -> None:
     print(line, file=sys.stderr)
     raise typer.Exit(code)
@@ -61,7 +72,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """relaycheck: evidence about an API relay (API 中转站)."""
 
@@ -70,41 +81,44 @@ def _root(
 @_guarded
 def probe(
     demo: bool = typer.Option(False, "--demo", help="Probe the embedded demo relay (no key, no network)."),
-    fault: Optional[str] = typer.Option(None, "--fault", help="With --demo: switch on one demo-relay fault."),
-    targets: Optional[Path] = typer.Option(None, "-t", "--targets", help="A targets YAML file."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Relay base URL (default: $OPENAI_BASE_URL)."),
-    model: List[str] = typer.Option([], "--model", "-m", help="Model to probe (repeatable)."),
-    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Environment variable holding the key (default OPENAI_API_KEY)."),
-    empty_key_env: Optional[str] = typer.Option(None, "--empty-key-env", help="Opt-in: variable holding a key with no balance (errors.insufficient_balance)."),
-    rate_limit_probe: Optional[int] = typer.Option(None, "--rate-limit-probe", help="Opt-in: send up to N minimal requests until the first 429 (errors.rate_limit)."),
-    rate_limit_concurrency: int = typer.Option(4, "--rate-limit-concurrency", help="Concurrency of the rate-limit burst (capped by --concurrency)."),
+    fault: Optional[str] = typer.Option(None, "--fault", metavar="NAME", help="With --demo: switch on one demo-relay fault."),
+    targets: Optional[Path] = typer.Option(None, "-t", "--targets", metavar="FILE", help="A targets YAML file."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="Relay base URL (default: $OPENAI_BASE_URL)."),
+    model: List[str] = typer.Option([], "--model", "-m", metavar="MODEL", help="Model to probe (repeatable)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", metavar="VAR", help="Environment variable holding the key (default OPENAI_API_KEY)."),
+    empty_key_env: Optional[str] = typer.Option(None, "--empty-key-env", metavar="VAR", help="Opt-in: variable holding a key with no balance (errors.insufficient_balance)."),
+    rate_limit_probe: Optional[int] = typer.Option(None, "--rate-limit-probe", metavar="N", help="Opt-in: send up to N minimal requests until the first 429 (errors.rate_limit)."),
+    rate_limit_concurrency: int = typer.Option(4, "--rate-limit-concurrency", metavar="N", help="Concurrency of the rate-limit burst (capped by --concurrency)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (requests, tokens, maximum cost) and send nothing."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Refuse to start when the planned maximum cost is above this (needs prices)."),
-    price: List[str] = typer.Option([], "--price", help="Advertised price per 1M tokens, MODEL=INPUT/OUTPUT (repeatable)."),
-    currency: str = typer.Option("USD", "--currency", help="Currency of --price."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Checklist profile: full (default), quick, ci, agent, deep."),
-    check: List[str] = typer.Option([], "--check", help="Run only this check id (repeatable)."),
-    skip_check: List[str] = typer.Option([], "--skip-check", help="Leave out this check id (repeatable)."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md, junit or html."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    lang: str = typer.Option("en", "--lang", help="Language of the terminal, Markdown and HTML reports: en or zh."),
-    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Also write an evidence bundle (JSON, ticket, exchanges, MANIFEST.sha256) into this new directory."),
-    fail_on: str = typer.Option("medium", "--fail-on", help="Exit 1 when a check of this severity or higher fails (info, low, medium, high, critical, none)."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per target (default 4)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
-    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", help="Longest silence allowed: first byte, gaps in a stream (default 30 s)."),
-    retry_wait: Optional[float] = typer.Option(None, "--retry-wait", help="Total seconds per target the run may wait on Retry-After (default 60)."),
-    deadline: Optional[float] = typer.Option(None, "--deadline", help="Seconds for the whole run per target; nothing is sent after (default: none)."),
-    body_cap: int = typer.Option(512 * 1024, "--body-cap", help="Bytes of each response kept as evidence."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", metavar="AMOUNT", help="Refuse to start when the planned maximum cost is above this (needs prices)."),
+    price: List[str] = typer.Option([], "--price", metavar="MODEL=IN/OUT", help="Advertised price per 1M tokens, MODEL=INPUT/OUTPUT (repeatable)."),
+    currency: str = typer.Option("USD", "--currency", metavar="CODE", help="Currency of --price."),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME", help="Checklist profile: full (default), quick, ci, agent, deep."),
+    check: List[str] = typer.Option([], "--check", metavar="ID", help="Run only this check id (repeatable)."),
+    skip_check: List[str] = typer.Option([], "--skip-check", metavar="ID", help="Leave out this check id (repeatable)."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="FORMAT", help="terminal, json, md, junit or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH", help="Write the report here instead of stdout (- for stdout)."),
+    lang: str = typer.Option("en", "--lang", metavar="en|zh", help="Language of the terminal, Markdown and HTML reports: en or zh."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", metavar="DIR", help="Also write an evidence bundle (JSON, ticket, exchanges, MANIFEST.sha256) into this new directory."),
+    fail_on: str = typer.Option("medium", "--fail-on", metavar="SEVERITY", help="Exit 1 when a check of this severity or higher fails (info, low, medium, high, critical, none)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", metavar="N", help="Requests in flight per target (default 4)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Deadline per request in seconds (default 90)."),
+    idle_timeout: Optional[float] = typer.Option(None, "--idle-timeout", metavar="SECONDS", help="Longest silence allowed: first byte, gaps in a stream (default 30 s)."),
+    retry_wait: Optional[float] = typer.Option(None, "--retry-wait", metavar="SECONDS", help="Total seconds per target the run may wait on Retry-After (default 60)."),
+    deadline: Optional[float] = typer.Option(None, "--deadline", metavar="SECONDS", help="Seconds for the whole run per target; nothing is sent after (default: none)."),
+    body_cap: int = typer.Option(512 * 1024, "--body-cap", metavar="BYTES", help="Bytes of each response kept as evidence."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not show progress while probing."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
     debug: bool = typer.Option(False, "--debug", help="Show redacted internal details on errors."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="Opt-in: a behaviour reference written by `relaycheck enroll` (models.behaviour)."),
-    behaviour_alpha: Optional[float] = typer.Option(None, "--behaviour-alpha", help="models.behaviour's bound on a false accusation (default 0.01)."),
-    behaviour_requests: Optional[int] = typer.Option(None, "--behaviour-requests", help="models.behaviour's one-token requests per model at most (default 60)."),
-    behaviour_seed: Optional[int] = typer.Option(None, "--behaviour-seed", help="Seed of models.behaviour's requests and test, for a reproducible run (default: random)."),
-    protocol: Optional[str] = typer.Option(None, "--protocol", help="Wire format of a one-target run or --demo: openai (Chat Completions, the default), anthropic (Messages) or responses (OpenAI Responses)."),
+    reference: Optional[Path] = typer.Option(None, "--reference", metavar="FILE", help="Opt-in: a behaviour reference written by `relaycheck enroll` (models.behaviour)."),
+    behaviour_alpha: Optional[float] = typer.Option(None, "--behaviour-alpha", metavar="P", help="models.behaviour's bound on a false accusation (default 0.01)."),
+    behaviour_requests: Optional[int] = typer.Option(None, "--behaviour-requests", metavar="N", help="models.behaviour's one-token requests per model at most (default 60)."),
+    behaviour_seed: Optional[int] = typer.Option(None, "--behaviour-seed", metavar="N", help="Seed of models.behaviour's requests and test, for a reproducible run (default: random)."),
+    protocol: Optional[str] = typer.Option(None, "--protocol", metavar="PROTOCOL", help="Wire format of a one-target run or --demo: openai (Chat Completions, the default), anthropic (Messages) or responses (OpenAI Responses)."),
     agent_user_agent: bool = typer.Option(False, "--agent-user-agent", help="Opt-in: integrity.conditional (profile agent) also asks with agent clients' User-Agent strings."),
+    header: List[str] = typer.Option([], "--header", "-H", metavar="'NAME: VALUE'", help="Send this header with every request (repeatable; a value that looks like a secret is refused: use --header-env)."),
+    header_env: List[str] = typer.Option([], "--header-env", metavar="NAME=VAR", help="Send header NAME with the value of environment variable VAR, redacted like the key (repeatable)."),
+    auth: Optional[str] = typer.Option(None, "--auth", metavar="STYLE", help="Where the key goes: bearer (the default), api-key (Azure), x-api-key or query."),
 ) -> None:
     """Run the checklist against a relay and print a redacted evidence report."""
     from relaycheck.app import ProbeOptions
@@ -114,10 +128,11 @@ def probe(
         targets_file=targets, base_url=base_url, models=tuple(model), api_key_env=api_key_env, demo=demo, fault=fault,
         empty_key_env=empty_key_env, rate_limit_requests=rate_limit_probe, rate_limit_concurrency=rate_limit_concurrency,
         idle_timeout_s=idle_timeout, retry_wait_s=retry_wait, deadline_s=deadline, dry_run=dry_run, max_cost=max_cost, prices=tuple(price), currency=currency,
-        profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=output, fail_on=fail_on,
+        profile=profile, only=tuple(check), skip=tuple(skip_check), fmt=fmt, output=_or_stdout(output), fail_on=fail_on,
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
         lang=lang, bundle=bundle, reference=reference, behaviour_alpha=behaviour_alpha, behaviour_requests=behaviour_requests,
         behaviour_seed=behaviour_seed, agent_user_agent=agent_user_agent, protocol=protocol,
+        headers=tuple(header), header_envs=tuple(header_env), auth=auth,
     )
     raise typer.Exit(run_probe(opts))
 
@@ -125,16 +140,16 @@ def probe(
 @app.command()
 @_guarded
 def enroll(
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="The endpoint you trust, e.g. the official API (default: $OPENAI_BASE_URL)."),
-    model: str = typer.Option(..., "--model", "-m", help="The model to enrol."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the reference (JSON)."),
-    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Environment variable holding the key (default OPENAI_API_KEY)."),
-    samples: int = typer.Option(50, "--samples", help="Requests per categorical prompt (12 prompts, one-token answers)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the requests, for a reproducible enrolment (default: random)."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Refuse to start when enrolment may cost more than this (needs --price)."),
-    price: List[str] = typer.Option([], "--price", help="Price per 1M tokens, MODEL=INPUT/OUTPUT."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 4)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Deadline per request in seconds (default 90)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="The endpoint you trust, e.g. the official API (default: $OPENAI_BASE_URL)."),
+    model: str = typer.Option(..., "--model", "-m", metavar="MODEL", help="The model to enrol."),
+    output: Path = typer.Option(..., "--output", "-o", metavar="PATH", help="Where to write the reference (JSON)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", metavar="VAR", help="Environment variable holding the key (default OPENAI_API_KEY)."),
+    samples: int = typer.Option(50, "--samples", metavar="N", help="Requests per categorical prompt (12 prompts, one-token answers)."),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="N", help="Seed of the requests, for a reproducible enrolment (default: random)."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", metavar="AMOUNT", help="Refuse to start when enrolment may cost more than this (needs --price)."),
+    price: List[str] = typer.Option([], "--price", metavar="MODEL=IN/OUT", help="Price per 1M tokens, MODEL=INPUT/OUTPUT."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", metavar="N", help="Requests in flight (default 4)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Deadline per request in seconds (default 90)."),
 ) -> None:
     """Sample one-token answers to fixed categorical prompts from a trusted endpoint into a behaviour reference."""
     from relaycheck.app import EnrollOptions
@@ -148,8 +163,8 @@ def enroll(
 @app.command()
 @_guarded
 def checks(
-    profile: Optional[str] = typer.Option(None, "--profile", help="Only the checks of this profile."),
-    lang: str = typer.Option("en", "--lang", help="en or zh for the titles (both are always listed in --json)."),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME", help="Only the checks of this profile."),
+    lang: str = typer.Option("en", "--lang", metavar="en|zh", help="en or zh for the titles (both are always listed in --json)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable list."),
 ) -> None:
     """List the checklist: ids, severities, titles (English and Chinese)."""
@@ -177,7 +192,7 @@ def checks(
 @app.command("models")
 @_guarded
 def models_cmd(
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal or json (json carries each entry's source)."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="FORMAT", help="terminal or json (json carries each entry's source)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
 ) -> None:
     """List the model catalogue: limits, tokenizer and list prices of the models relays sell, each with its source."""
@@ -186,25 +201,29 @@ def models_cmd(
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; valid formats: {', '.join(FORMATS)}")
-    use_color = color if color is not None else sys.stdout.isatty()
-    sys.stdout.write(render_models(catalogue().values(), fmt, color=use_color))
+    sys.stdout.write(render_models(catalogue().values(), fmt, color=use_color(color, sys.stdout)))
 
 
 @app.command("report")
 @_guarded
 def report_cmd(
     source: Path = typer.Argument(..., help="A JSON report written by `relaycheck probe --format json`."),
-    fmt: str = typer.Option("terminal", "--format", "-f", help="terminal, json, md, junit or html."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    lang: str = typer.Option("en", "--lang", help="en or zh (terminal, Markdown, HTML)."),
-    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Also write an evidence bundle into this new directory."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="FORMAT", help="terminal, json, md, junit or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH", help="Write the report here instead of stdout (- for stdout)."),
+    lang: str = typer.Option("en", "--lang", metavar="en|zh", help="en or zh (terminal, Markdown, HTML)."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", metavar="DIR", help="Also write an evidence bundle into this new directory."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar="SEVERITY", help="Exit 1 when a check of this severity or higher failed in the report (info, low, medium, high, critical, none); without it the exit code is 0."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
 ) -> None:
     """Render a saved JSON report in any format, without probing again."""
+    from relaycheck.app import FAIL_ON
     from relaycheck.output.write import OutputOptions, rerender
 
-    use_color = color if color is not None else sys.stdout.isatty()
-    raise typer.Exit(rerender(source, OutputOptions(fmt=fmt, output=output, lang=lang, color=use_color, bundle=bundle), sys.stdout))
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+    opts = OutputOptions(fmt=fmt, output=_or_stdout(output), lang=lang, color=use_color(color, sys.stdout), bundle=bundle,
+                         width=terminal_width(sys.stdout))
+    raise typer.Exit(rerender(source, opts, sys.stdout, fail_on))
 
 
 @app.command("verify-bundle")
@@ -225,13 +244,13 @@ def verify_bundle(directory: Path = typer.Argument(..., help="A directory writte
 @app.command("demo-relay")
 @_guarded
 def demo_relay(
-    fault: Optional[str] = typer.Option(None, "--fault", help="Switch on one misbehaviour (see --list-faults)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Loopback address to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port (0 picks a free one)."),
-    key_env: Optional[str] = typer.Option(None, "--key-env", help="Accept only the key in this environment variable (default: the demo key sk-demo-relay)."),
-    ttft_ms: float = typer.Option(30.0, "--ttft-ms", help="Delay before the first token."),
-    token_ms: float = typer.Option(3.0, "--token-ms", help="Delay between streamed tokens."),
-    latency_ms: float = typer.Option(0.0, "--latency-ms", help="Delay added before every answer (a slow relay)."),
+    fault: Optional[str] = typer.Option(None, "--fault", metavar="NAME", help="Switch on one misbehaviour (see --list-faults)."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS", help="Loopback address to listen on."),
+    port: int = typer.Option(8080, "--port", metavar="PORT", help="Port (0 picks a free one)."),
+    key_env: Optional[str] = typer.Option(None, "--key-env", metavar="VAR", help="Accept only the key in this environment variable (default: the demo key sk-demo-relay)."),
+    ttft_ms: float = typer.Option(30.0, "--ttft-ms", metavar="MS", help="Delay before the first token."),
+    token_ms: float = typer.Option(3.0, "--token-ms", metavar="MS", help="Delay between streamed tokens."),
+    latency_ms: float = typer.Option(0.0, "--latency-ms", metavar="MS", help="Delay added before every answer (a slow relay)."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the faults and exit."),
 ) -> None:
     """Serve the demo relay on a loopback port until interrupted."""
@@ -241,8 +260,9 @@ def demo_relay(
     from relaycheck.demo.server import DEMO_RELAY_KEY, DemoRelay
 
     if list_faults:
+        width = max(len(name) for name in faults.FAULTS)
         for f in faults.FAULTS.values():
-            typer.echo(f"{f.name:<16} {f.description}")
+            typer.echo(f"{f.name:<{width}}  {f.description}")
         return
     chosen = faults.get(fault)
     key = DEMO_RELAY_KEY

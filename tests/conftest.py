@@ -62,5 +62,5 @@ def built_wheel(tmp_path_factory) -> Path:
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out),
                              str(Path(__file__).resolve().parent.parent)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    return next(out.glob("relaycheck-*.whl"))
+    return next(out.glob("relaycheck_cli-*.whl"))
 

@@ -56,12 +56,18 @@ def _bad(tmp_path):
         "no model": (("probe", "--base-url", "https://relay.example/v1"), "--model is required"),
         "fault without demo": (("probe", "--base-url", "https://r.example/v1", "--model", "m", "--fault", "no_done"), "--fault only applies"),
         "demo on public host": (("demo-relay", "--host", "0.0.0.0"), "only listens on loopback"),
+        "nothing to probe": (("probe",), "nothing to probe: give --base-url URL --model MODEL"),
+        "output in a missing directory": (("probe", "--demo", "-o", str(tmp_path / "no" / "such" / "r.json")), "does not exist"),
+        "bundle in a missing directory": (("probe", "--demo", "--bundle", str(tmp_path / "no" / "bundle")), "does not exist"),
+        "a misspelt fault": (("probe", "--demo", "--fault", "substitue"), "did you mean wrong_model?"),
+        "report with a bad fail-on": (("report", str(good), "--fail-on", "severe"), "--fail-on must be one of"),
     }
 
 
 BAD_CASES = [
     "malformed yaml", "missing file", "missing env var", "invalid url", "unknown check id", "unknown profile",
     "unknown fault", "unknown format", "bad fail-on", "no model", "fault without demo", "demo on public host",
+    "nothing to probe", "output in a missing directory", "bundle in a missing directory", "a misspelt fault", "report with a bad fail-on",
 ]
 
 

@@ -128,6 +128,7 @@ def test_the_bundle_does_not_follow_a_planted_folder(report, tmp_path, monkeypat
 
 
 def test_an_ordinary_bundle_is_still_written_and_verifies(report, tmp_path):
+    (tmp_path / "new").mkdir()
     digest = bundle.write(report, tmp_path / "new" / "bundle", "en", Redactor(()))
     result = bundle.verify(tmp_path / "new" / "bundle")
     assert not result.problems and result.verified > 3 and result.manifest_sha256 == digest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, WARN, CheckInput, Verdict, check
+from relaycheck.checks import NATIVE, FAIL, INCONCLUSIVE, PASS, SKIP, WARN, CheckInput, Verdict, check
 from relaycheck.checks._util import completion_beside, describe
 from relaycheck.core.loopback import is_loopback_host
 from relaycheck.protocol import for_target, is_api_root
@@ -131,6 +131,8 @@ def auth_bearer(inp: CheckInput) -> Verdict:
     """Bearer accepted passes; refused while another placement works fails; refused everywhere is inconclusive (over
     Anthropic Messages: x-api-key, with Bearer reported)."""
     attempts = [x for x in inp.of("chat") if x.label.startswith("auth: ")]
+    if inp.target.auth not in (None, "bearer"):
+        return Verdict(SKIP, f"the target's auth: {inp.target.auth} places the key as the gateway documents it: Bearer is not asked")
     if for_target(inp.target).name == "anthropic":
         return _auth_messages(attempts)
     if for_target(inp.target).name == "gemini":

@@ -150,7 +150,8 @@ def logprobs(inp: CheckInput) -> Verdict:
     block = first.get("logprobs")
     content = block.get("content") if isinstance(block, dict) else None
     if isinstance(content, list) and content and all(isinstance(t, dict) and "logprob" in t for t in content):
-        return Verdict(PASS, f"logprobs for {len(content)} tokens came back", (x.id,), {"tokens": len(content)})
+        n = len(content)
+        return Verdict(PASS, f"logprobs for {n} token{'' if n == 1 else 's'} came back", (x.id,), {"tokens": n})
     return Verdict(FAIL, f"logprobs was accepted (HTTP {x.status}) but the reply carries none: the parameter was ignored", (x.id,))
 
 

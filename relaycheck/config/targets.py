@@ -6,7 +6,7 @@ import math
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,11 +17,14 @@ from relaycheck.core.exits import UsageError
 from relaycheck.core.files import read_capped
 from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, BehaviourSpec
 from relaycheck.redaction.redact import KEY_SHAPE
+from relaycheck.config.headers import Header, parse_auth, parse_headers
+from relaycheck.config.headers import resolve as resolve_headers
 
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
     "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent", "protocol",
+    "headers", "auth",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 PROTOCOLS = ("openai", "anthropic", "responses", "gemini")  # the protocols a target may speak (relaycheck.protocol.TARGET_PROTOCOLS)
@@ -101,9 +104,11 @@ class Target:
     reference: BehaviourSpec | None = None  # opt-in: a behaviour reference (relaycheck enroll) for models.behaviour
     agent_user_agent: bool = False  # opt-in: integrity.conditional also asks with agent clients' User-Agent strings
     protocol: str = "openai"  # the wire format: openai (Chat Completions), anthropic (Messages) or responses
+    headers: tuple[Header, ...] = ()  # extra request headers (relaycheck.config.headers), sent with every request
+    auth: str | None = None  # where the key goes when not the protocol's own placement: bearer, api-key, x-api-key, query
 
 
-def _looks_like_key(value: str) -> bool:
+def looks_like_key(value: str) -> bool:
     """A literal secret: a provider-shaped key, or a long random token (mixed case and digits, or hex)."""
     if KEY_SHAPE.search(value):
         return True
@@ -165,11 +170,27 @@ def _scan_for_literal_keys(node: Any, path: str, source: str) -> None:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             _scan_for_literal_keys(value, f"{path}[{i}]", source)
-    elif isinstance(node, str) and _looks_like_key(node):
+    elif isinstance(node, str) and looks_like_key(node):
         raise UsageError(
             f"{source}: {path} looks like a literal API key; keys never go in YAML: "
             "put it in an environment variable and name that variable in api_key_env"
         )
+
+
+_COMMENT = re.compile(r"(?:^|\s)#(.*)$")  # YAML: a # starts a comment at a line's start or after whitespace
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}")
+
+
+def _scan_comments_for_literal_keys(text: str, source: str) -> None:
+    """Comments are part of the file too: a key pasted into one is as exposed as a value (kept in git, shared).
+    A # inside a quoted value is read as a comment here as well; refusing its key-looking tail is safe."""
+    for n, line in enumerate(text.splitlines(), 1):
+        match = _COMMENT.search(line)
+        if match and (KEY_SHAPE.search(match.group(1)) or any(looks_like_key(t) for t in _TOKEN.findall(match.group(1)))):
+            raise UsageError(
+                f"{source}: line {n}: a comment holds what looks like a literal API key; keys never go in YAML, not even in "
+                "comments: put it in an environment variable and name that variable in api_key_env"
+            )
 
 
 def validate_base_url(url: str, where: str) -> str:
@@ -282,6 +303,8 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         max_cost=_number(raw, "max_cost", None, 0, 1e9, where) if raw.get("max_cost") is not None else None,
         stall_threshold_s=float(stall),
         context_depths=_depths(raw.get("context_depths"), f"{where}.context_depths"),
+        headers=parse_headers(raw.get("headers"), f"{where}.headers"),
+        auth=parse_auth(raw.get("auth"), f"{where}.auth"),
         reference=parse_reference(raw.get("reference"), f"{where}.reference", Path(source).parent, tuple(m.strip() for m in models)),
         agent_user_agent=agent_ua,
         protocol=protocol,
@@ -408,6 +431,7 @@ def load_targets(path: Path) -> tuple[Target, ...]:
     if unknown_top:
         raise UsageError(f"{source}: unknown top-level key(s) {', '.join(map(str, unknown_top))}; valid keys: targets")
     _scan_for_literal_keys(data, "", source)
+    _scan_comments_for_literal_keys(text, source)
     raw_targets = data["targets"]
     if not isinstance(raw_targets, list) or not raw_targets:
         raise UsageError(f"{source}: `targets` must be a non-empty list")
@@ -439,10 +463,12 @@ class TargetKeys:
     main: str
     empty: str | None = None
     wrong: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # the extra headers to send, as (name, value)
+    header_secrets: tuple[str, ...] = ()  # their values read from the environment: secrets like the key
 
     def all(self) -> tuple[str, ...]:
         """Every secret, for the redactor."""
-        return tuple(k for k in (self.main, self.empty, self.wrong) if k)
+        return tuple(k for k in (self.main, self.empty, self.wrong, *self.header_secrets) if k)
 
 
 def _read_env(name: str, what: str, target: Target, env: Mapping[str, str]) -> str:
@@ -468,4 +494,10 @@ def resolve_key(target: Target, env: Mapping[str, str] = os.environ) -> str:
 def resolve_keys(target: Target, env: Mapping[str, str], wrong: str | None = None) -> TargetKeys:
     """The key, the empty-balance key when opted in, and the wrong key the errors probe presents."""
     empty = _read_env(target.empty_key_env, "empty_key_env", target, env) if target.empty_key_env else None
-    return TargetKeys(main=resolve_key(target, env), empty=empty, wrong=wrong)
+    return with_headers(TargetKeys(main=resolve_key(target, env), empty=empty, wrong=wrong), target, env)
+
+
+def with_headers(keys: TargetKeys, target: Target, env: Mapping[str, str]) -> TargetKeys:
+    """The keys with the target's extra headers resolved (an environment-named value is read, and is a secret)."""
+    sent, secrets = resolve_headers(target.headers, env, lambda name, what: _read_env(name, what, target, env))
+    return replace(keys, headers=sent, header_secrets=secrets)

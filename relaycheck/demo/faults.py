@@ -241,7 +241,7 @@ FAULTS: dict[str, Fault] = {
         # relaycheck asks an empty reply again with a larger budget (probes.send_reply); without that, both would be
         # inconclusive.
         Fault("long_thinking", "o4-mini spends 1,100 hidden reasoning tokens before writing: a budget of 1,024 "
-              "leave its replies empty", {}, models=("o4-mini",), checks=("context.intact", "params.stop", "params.json_mode"),
+              "leaves its replies empty", {}, models=("o4-mini",), checks=("context.intact", "params.stop", "params.json_mode"),
               behaviour=Behaviour(reasoning_tokens=LONG_REASONING_TOKENS)),
         # Not a misbehaviour: DeepSeek's convention, where max_tokens limits the visible answer and the reported
         # reasoning (reasoning_content, completion_tokens_details.reasoning_tokens) is billed on top.
@@ -304,6 +304,17 @@ def get(name: str | None) -> Fault | None:
         return None
     from relaycheck.core.exits import UsageError
 
+    name = ALIASES.get(name, name)
     if name not in FAULTS:
-        raise UsageError(f"unknown fault {name!r}; valid faults: {', '.join(FAULTS)}")
+        import difflib
+
+        close = difflib.get_close_matches(name, [*FAULTS, *ALIASES], n=3, cutoff=0.6)
+        names = list(dict.fromkeys(ALIASES.get(c, c) for c in close))
+        hint = f"did you mean {' or '.join(names)}? " if names else ""
+        raise UsageError(f"unknown fault {name!r}; {hint}see relaycheck demo-relay --list-faults")
     return FAULTS[name]
+
+
+# The words a user reaches for first, for the faults named by what they do.
+ALIASES = {"substitute": "wrong_model", "substitution": "wrong_model", "model_swap": "wrong_model", "swap_model": "wrong_model",
+           "overcharge": "price_multiplier", "overbilling": "price_multiplier"}

@@ -65,6 +65,8 @@ def check_destination(directory: Path) -> None:
     """Refuse, before any request is sent, a bundle directory that already holds files."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise UsageError(f"--bundle {directory}: the directory exists and is not empty (a bundle is written into a new directory)")
+    if not directory.parent.is_dir():  # the bundle is one new directory, not a tree of them (a typo, usually)
+        raise UsageError(f"--bundle {directory}: the directory {directory.parent} does not exist")
 
 
 def write(report: Report, directory: Path, lang: str, redactor: Redactor) -> str:
@@ -90,7 +92,6 @@ def _create_all(directory: Path, contents: dict[str, bytes]) -> None:
     folders: set[Path] = set()
     try:
         if not directory.exists():
-            directory.parent.mkdir(parents=True, exist_ok=True)
             directory.mkdir()  # raises if something appeared since the check
             made.append(directory)
         for rel, data in contents.items():

@@ -16,9 +16,7 @@ from relaycheck.render import FORMATS, render
 from relaycheck.render.markdown import unescaped
 from relaycheck.report.model import Report
 from relaycheck.text.sanitize import encodable, json_safe
-
-WIDTH = 120
-
+from relaycheck.output.console import WIDTH, reader_may_leave
 
 @dataclass(frozen=True)
 class OutputOptions:
@@ -29,6 +27,7 @@ class OutputOptions:
     lang: str = "en"
     color: bool = False
     bundle: Path | None = None
+    width: int = WIDTH  # of the terminal report on stdout (a file's is always WIDTH)
 
 
 def validate(opts: OutputOptions) -> None:
@@ -52,8 +51,9 @@ def check_writable(path: Path) -> None:
     if path.is_dir():
         raise UsageError(f"cannot write {path}: it is a directory")
     parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent  # the nearest existing ancestor is where the missing folders would be made
+    # A missing directory is a typo more often than a wish: refused, as a shell's redirection refuses it.
+    if not parent.exists():
+        raise UsageError(f"cannot write {path}: the directory {parent} does not exist")
     if not parent.is_dir():
         raise UsageError(f"cannot write {path}: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -123,7 +123,7 @@ def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) 
     if opts.output is None and opts.fmt == "json":
         _json_to(stdout, report)
     elif opts.output is None:
-        text = render(report, opts.fmt, color=opts.color and opts.fmt == "terminal", width=WIDTH, lang=opts.lang)
+        text = render(report, opts.fmt, color=opts.color and opts.fmt == "terminal", width=opts.width, lang=opts.lang)
         if opts.fmt == "md":
             redactor.assert_clean(unescaped(text), "stdout")
         stdout.write(redactor.assert_clean(encodable(text), "stdout"))
@@ -136,7 +136,7 @@ def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) 
                 redactor.assert_clean(unescaped(text), str(opts.output))
             write_file(opts.output, redactor.assert_clean(text, str(opts.output)))
         if opts.fmt != "terminal":
-            summary = render(report, "terminal", color=opts.color, width=WIDTH, lang=opts.lang)
+            summary = render(report, "terminal", color=opts.color, width=opts.width, lang=opts.lang)
             stdout.write(redactor.assert_clean(encodable(summary), "stdout"))
         stdout.write(f"report written to {opts.output}\n")
     if opts.bundle is not None:
@@ -145,10 +145,18 @@ def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) 
     stdout.flush()
 
 
-def rerender(source: Path, opts: OutputOptions, out: IO[str]) -> int:
-    """Render a saved JSON report in another format without probing again; exit code 0."""
+def rerender(source: Path, opts: OutputOptions, out: IO[str], fail_on: str | None = None) -> int:
+    """Render a saved JSON report in another format without probing again. Exit code 0, or with `fail_on` 1 when
+    a check at or above that severity failed (a CI gate on a saved report)."""
+    import dataclasses
+
     from relaycheck.report.load import load
+    from relaycheck.report.model import failing
 
     validate(opts)
-    emit(load(source), opts, out, Redactor(()))  # load() seals the report again (relaycheck.report.seal.reseal)
-    return 0
+    report = load(source)  # load() seals the report again (relaycheck.report.seal.reseal)
+    if fail_on is not None:
+        report = dataclasses.replace(report, fail_on=fail_on)  # the verdict line and the exit code follow it
+    with reader_may_leave():
+        emit(report, opts, out, Redactor(()))
+    return 1 if fail_on is not None and failing(report) else 0

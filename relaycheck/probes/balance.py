@@ -46,7 +46,7 @@ async def read(ctx: ProbeContext, adapter: Adapter, label: str, probe: str = NAM
     bodies = []
     # OpenAI-side endpoints take the key as Bearer; one-api's descendants read x-api-key or x-goog-api-key only on
     # their Messages and Gemini paths.
-    auth = Auth.BEARER if ctx.target.protocol in OPENAI_BASE_OF else ctx.auth
+    auth = Auth.BEARER if ctx.target.protocol in OPENAI_BASE_OF and ctx.target.auth is None else ctx.auth
     for root, path in adapter.paths:
         exchange = await send(ctx, "GET", _url(ctx, root, path), probe=probe, label=f"{label}: {adapter.name}", auth=auth)
         bodies.append(exchange.json if exchange.ok else None)

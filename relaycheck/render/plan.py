@@ -23,7 +23,7 @@ def render_plan(plans: tuple[TargetPlan, ...], flag: float | None, fmt: str) -> 
     for p in plans:
         cap = cap_for(p, flag)
         lines.append(f"plan for {p.target.name} ({p.target.base_url}): {len(p.check_ids)} checks, at most {p.max_requests} requests, "
-                     f"{p.max_tokens} tokens, cost at most {fmt_amount(p.max_cost, p.currency)}" + (f" (cap {fmt_amount(cap, p.currency)})" if cap is not None else ""))
+                     f"{p.max_tokens} tokens, " + (f"cost at most {fmt_amount(p.max_cost, p.currency)}" if p.max_cost is not None else "cost unknown (no price)") + (f" (cap {fmt_amount(cap, p.currency)})" if cap is not None else ""))
         lines.append(f"  {'probe':<11} {'model':<22} {'requests':>8} {'prompt':>8} {'completion':>10} {'max cost':>14}")
         for s in p.steps:
             lines.append(f"  {s.probe:<11} {s.model or '—':<22} {s.requests:>8} {s.prompt_tokens:>8} {s.completion_tokens:>10} {fmt_amount(s.max_cost, p.currency):>14}")

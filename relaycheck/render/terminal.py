@@ -80,7 +80,14 @@ def render(report: Report, color: bool = False, width: int = 120, lang: str = "e
     blocking = failing(report)
     floor = severity(report.fail_on, lang)
     if blocking:
-        console.print(Text(label("verdict_fail", lang, n=len(blocking), floor=floor), style="bold red"))
+        console.print(Text(label("verdict_fail", lang, n=len(blocking), floor=floor) + ("：" if lang == "zh" else ":"), style="bold red"))
+        several = len(report.targets) > 1
+        for target, c in blocking:  # what to read first, without scrolling back through the tables
+            where = f"{target.name} · " if several else ""
+            model = f" ({c.model})" if c.model else ""
+            line = Text("  ✗ ", style="bold red")
+            line.append(_t(f"{where}{c.id}{model}: {c.summary}", lines=False))
+            console.print(line)
     else:
         console.print(Text(label("verdict_ok", lang, floor=floor), style="green"))
     return buffer.getvalue()

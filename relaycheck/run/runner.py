@@ -24,6 +24,7 @@ from relaycheck.probes import ProbeContext
 from relaycheck.protocol import for_target
 from relaycheck.probes.registry import registry as probe_registry
 from relaycheck.run.schedule import Job, schedule
+from relaycheck.config.headers import AUTH_STYLES
 from relaycheck.config.targets import TargetKeys
 from relaycheck.protocol.auth import Auth
 from relaycheck.transport.client import Limits, RecordingClient
@@ -86,8 +87,10 @@ async def run_target(
     cap = costcap.cap_for(plan, options.max_cost)
     budget = Budget(cap, target.pricing) if cap is not None and target.pricing is not None else None
     client = RecordingClient(keys.main, limits, transport=transport, trust_env=trust_env, on_exchange=on_exchange, budget=budget,
-                             run_deadline_s=target.deadline_s)
-    ctx = ProbeContext(client, target, target.base_url, for_target(target).auth)
+                             run_deadline_s=target.deadline_s, headers=keys.headers)
+    # The key goes where the target's auth: says (a gateway's own convention), else where its protocol puts it.
+    auth = AUTH_STYLES[target.auth] if target.auth else for_target(target).auth
+    ctx = ProbeContext(client, target, target.base_url, auth)
     async with client:
         for stage in schedule(plan):
             if stage.concurrent:

@@ -134,8 +134,10 @@ class RecordingClient:
         on_exchange: Callable[[Exchange], None] | None = None,
         budget: "Budget | None" = None,
         run_deadline_s: float | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self._key = key
+        self._headers = dict(headers)  # the target's extra headers (headers:), on every request
         self._budget = budget
         self.limits = limits
         self.exchanges: list[Exchange] = []
@@ -299,9 +301,9 @@ class RecordingClient:
 
     def _build(self, method: str, url: str, json_body: Any, raw_body: bytes | None, auth: Auth, key: str | None,
                extra: dict[str, str] | None = None) -> httpx.Request:
-        # A protocol's own headers (anthropic-version), or a User-Agent a probe poses with; the key is placed after,
-        # so no extra header can displace it.
-        headers: dict[str, str] = dict(extra or {})
+        # The target's extra headers, then a protocol's own (anthropic-version) or a User-Agent a probe poses with;
+        # the key is placed after, so no extra header can displace it.
+        headers: dict[str, str] = {**self._headers, **(extra or {})}
         params: dict[str, str] = {}
         body = dict(json_body) if json_body is not None else None
         if key:
