@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Callable, Mapping
 
 from relaycheck.core import checklist
+from relaycheck.core.i18n import label
 
 from relaycheck.run import costcap
 from relaycheck.core.checklist import SEVERITIES
@@ -251,7 +252,7 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         costcap.enforce(plans, opts.max_cost)  # before the first request
         if opts.dry_run:
             with reader_may_leave():
-                out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt), "stdout"))
+                out.write(redactor.assert_clean(render_plan(plans, opts.max_cost, opts.fmt, opts.lang), "stdout"))
                 out.flush()
             return 0
         options = RunOptions(body_cap=opts.body_cap, host_map=host_map, debug=opts.debug, max_cost=opts.max_cost)
@@ -340,7 +341,7 @@ def _run_with_progress(plans: tuple[TargetPlan, ...], keys, options: RunOptions,
 
     console = Console(file=err, no_color=not color, force_terminal=True)  # shown only on a terminal (above)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
-        tasks = {p.target.name: progress.add_task(f"probing {p.target.name}", total=p.max_requests) for p in plans}
+        tasks = {p.target.name: progress.add_task(label("probing", opts.lang, name=p.target.name), total=p.max_requests) for p in plans}
         callbacks.append(
             lambda name, x: progress.update(tasks[name], advance=1, description=f"{name}: {x.probe} {x.model or ''}".strip())
         )

@@ -54,6 +54,9 @@ def _guarded(fn: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+CHECKS_SCHEMA_VERSION = 1  # of `checks --json`; a change of shape raises it
+
+
 def _or_stdout(path: Optional[Path]) -> Optional[Path]:
     """`-o -` means stdout, as for most tools that write files."""
     return None if path is not None and str(path) == "-" else path
@@ -179,9 +182,10 @@ def checks(
         from relaycheck.checks import registry
 
         impls = registry()
-        typer.echo(json.dumps([{"id": s.id, "severity": s.severity, "per_model": s.per_model, "title": s.title,
-                                "protocols": list(impls[s.id].protocols) if s.id in impls else []} for s in specs],
-                              ensure_ascii=False, indent=2))
+        # Versioned like the report (relaycheck schema checks prints its JSON Schema).
+        listed = [{"id": s.id, "severity": s.severity, "per_model": s.per_model, "deep": s.deep, "title": s.title,
+                   "protocols": list(impls[s.id].protocols) if s.id in impls else []} for s in specs]
+        typer.echo(json.dumps({"schema_version": CHECKS_SCHEMA_VERSION, "checks": listed}, ensure_ascii=False, indent=2))
         return
     width = max(len(s.id) for s in specs)
     for s in specs:

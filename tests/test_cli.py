@@ -30,10 +30,12 @@ def test_checks_lists_every_id_with_both_languages():
     out = cli("checks").stdout
     for spec in checklist.load().specs:
         assert spec.id in out and spec.title["en"] in out and spec.title["zh"] in out
-    listed = json.loads(cli("checks", "--json", "--profile", "quick").stdout)
+    doc = json.loads(cli("checks", "--json", "--profile", "quick").stdout)
+    assert doc["schema_version"] == 1
+    listed = doc["checks"]
     assert [c["id"] for c in listed] == list(checklist.load().select("quick"))
     # Which protocols each check judges (the others skip it, saying so).
-    protocols = {c["id"]: c["protocols"] for c in json.loads(cli("checks", "--json").stdout)}
+    protocols = {c["id"]: c["protocols"] for c in json.loads(cli("checks", "--json").stdout)["checks"]}
     assert protocols["chat.basic"] == ["openai", "anthropic", "responses", "gemini"] and protocols["models.tokenizer"] == ["openai", "responses"]
     assert protocols["models.limits"] == ["openai"]
 
@@ -150,3 +152,17 @@ def test_probe_against_a_separately_served_demo_relay(tmp_path):
         assert set(statuses.values()) == {"pass"}
     finally:
         _stop(proc)
+
+
+def test_checks_json_is_versioned_and_matches_its_schema():
+    import jsonschema
+    from importlib.resources import files
+
+    schema = json.loads(files("relaycheck.report").joinpath("checks.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    doc = json.loads(cli("checks", "--json").stdout)
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    assert len(doc["checks"]) == len(checklist.load().specs)
+    for broken in ({**doc, "schema_version": 2}, {"schema_version": 1, "checks": [{**doc["checks"][0], "severity": "severe"}]}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, schema, cls=jsonschema.Draft202012Validator)

@@ -12,6 +12,7 @@ from typing import IO, Iterator
 from relaycheck.output import bundle
 from relaycheck.core.exits import UsageError
 from relaycheck.redaction.redact import GuardedStream, Redactor
+from relaycheck.core.i18n import label
 from relaycheck.render import FORMATS, render
 from relaycheck.render.markdown import unescaped
 from relaycheck.report.model import Report
@@ -138,10 +139,10 @@ def emit(report: Report, opts: OutputOptions, out: IO[str], redactor: Redactor) 
         if opts.fmt != "terminal":
             summary = render(report, "terminal", color=opts.color, width=opts.width, lang=opts.lang)
             stdout.write(redactor.assert_clean(encodable(summary), "stdout"))
-        stdout.write(f"report written to {opts.output}\n")
+        stdout.write(label("report_written", opts.lang, path=opts.output) + "\n")
     if opts.bundle is not None:
         digest = bundle.write(report, opts.bundle, opts.lang, redactor)
-        stdout.write(f"evidence bundle written to {opts.bundle} (MANIFEST.sha256 sha256 {digest}; check with: relaycheck verify-bundle {opts.bundle})\n")
+        stdout.write(label("bundle_written", opts.lang, path=opts.bundle, digest=digest) + "\n")
     stdout.flush()
 
 

@@ -7,10 +7,12 @@ from html import escape
 from relaycheck.report import compare
 from relaycheck.core.i18n import label, severity, status
 from relaycheck.render import svg
-from relaycheck.render.markdown import evidence_lines  # the same ticket facts, as text
+from relaycheck.render.evidence import evidence
+from relaycheck.core.checklist import SEVERITIES
 from relaycheck.report.model import Report, TargetReport, failing, plan_line, reliability_line
 from relaycheck.text.sanitize import visible
 
+OVERVIEW_FINDINGS = 5  # the worst findings per relay at the top of the page; every one is in the table below
 BODY_SHOWN = 16 * 1024  # characters of each body shown inline; the JSON report and the bundle keep what was recorded
 # The policy forbids every fetch: the page cannot reach the network even when opened from a mail client.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -27,6 +29,9 @@ svg{display:block;margin:6px 0;background:#fbfcfd;border:1px solid #eaeef2}
 .stall{fill:#cf222e;opacity:.35}.note{font-size:11px;fill:#57606a}.first-label{fill:#1a7f37}
 .bar-total{fill:#b6d4fe}.bar-head{fill:#0969da}.bar-expected{fill:#8c959f}.bar-observed{fill:#0969da}.band{fill:#dafbe1}
 details{margin:4px 0}summary{cursor:pointer}
+.verdicts td:nth-child(2),.verdicts td:nth-child(3),.verdicts td:nth-child(4),.verdicts th{white-space:nowrap}
+.evidence{margin:6px 0 10px}.evidence ul{margin:2px 0}.evidence pre{margin:2px 0}
+#overview{border:1px solid #d0d7de;border-radius:6px;padding:4px 14px;margin:12px 0}#overview ul{padding-left:18px}#overview li{margin:4px 0}
 """
 
 
@@ -51,17 +56,50 @@ def _anchor(target: TargetReport, xid: str) -> str:
     return f"{target.name}-{xid}".replace(" ", "_")
 
 
+def _facts(target: TargetReport, xid: str, lang: str) -> str:
+    """One exchange's support facts as a list (raw error text in a <pre>), linked to the exchange below."""
+    found = evidence(target, xid, lang)
+    if found is None:
+        return ""
+    colon = escape(label("colon", lang))
+    items = "".join(f"<li>{escape(f.label)}{colon}<pre>{escape(f.value)}</pre></li>" if f.block else f"<li>{escape(f.label)}{colon}{escape(f.value)}</li>"
+                    for f in found.facts)
+    return (f'<div class="evidence"><a href="#{escape(_anchor(target, xid))}"><code>{escape(xid)}</code></a> '
+            f"<code>{escape(found.request)}</code><ul>{items}</ul></div>")
+
+
 def _details(target: TargetReport, lang: str) -> str:
     parts = []
+    colon = escape(label("colon", lang))
     for c in (c for c in target.checks if c.status in ("fail", "warn")):
-        items = [f"<li>{escape(label('expected', lang))}: {escape(c.text('expected', lang) or '')}</li>" if c.expected else "",
-                 f"<li>{escape(label('observed', lang))}: {escape(c.summary)}</li>",
-                 f"<li>{escape(label('why', lang))}: {escape(c.text('rationale', lang) or '')}</li>",
-                 f"<li>{escape(label('what_to_do', lang))}: {escape(c.text('remediation', lang) or '')}</li>"]
-        facts = "\n".join(line for xid in c.evidence for line in evidence_lines(target, xid, lang, plain=True))
+        items = [f"<li>{escape(label('expected', lang))}{colon}{escape(c.text('expected', lang) or '')}</li>" if c.expected else "",
+                 f"<li>{escape(label('observed', lang))}{colon}{escape(c.summary)}</li>",
+                 f"<li>{escape(label('why', lang))}{colon}{escape(c.text('rationale', lang) or '')}</li>",
+                 f"<li>{escape(label('what_to_do', lang))}{colon}{escape(c.text('remediation', lang) or '')}</li>"]
+        facts = "".join(_facts(target, xid, lang) for xid in c.evidence)
         parts.append(f'<div class="ticket"><h4><code>{escape(c.id)}</code> · {escape(c.model or label("all_models", lang))} · '
-                     f"{_status(c.status, lang)}</h4><ul>{''.join(items)}</ul><pre>{escape(facts)}</pre></div>")
+                     f"{_status(c.status, lang)}</h4><ul>{''.join(items)}</ul>{facts}</div>")
     return f'<h3>{escape(label("details", lang))}</h3>' + "".join(parts) if parts else ""
+
+
+_RANK = {"fail": 0, "warn": 1}
+
+
+def _overview(report: Report, lang: str) -> str:
+    """What a reader needs in five seconds: per relay, its worst findings and what to do about each."""
+    out = []
+    for target in report.targets:
+        worst = sorted((c for c in target.checks if c.status in _RANK),
+                       key=lambda c: (_RANK[c.status], -SEVERITIES.index(c.severity) if c.severity in SEVERITIES else 0))[:OVERVIEW_FINDINGS]
+        counts = label("list_sep", lang).join(f"{n} {_status(s, lang)}" for s, n in target.counts().items() if n)
+        rows = "".join(f"<li>{_status(c.status, lang)} <b>{escape(c.text('title', lang) or c.id)}</b> "
+                       + escape(label("parens", lang, text=f"{c.id}{' · ' + c.model if c.model else ''}{label('list_sep', lang)}{severity(c.severity, lang)}"))
+                       + f"{escape(label('colon', lang))}{escape(c.summary)}"
+                       f"<br><small>{escape(label('what_to_do', lang))}{escape(label('colon', lang))}{escape(c.text('remediation', lang) or '')}</small></li>"
+                       for c in worst)
+        out.append(f'<div class="overview-target"><h3>{escape(target.name)} · <code>{escape(target.base_url)}</code></h3><p>{counts}</p>'
+                   + (f"<ul>{rows}</ul>" if rows else "") + "</div>")
+    return f'<section id="overview">{"".join(out)}</section>'
 
 
 def _pictures(target: TargetReport, lang: str) -> str:
@@ -120,7 +158,7 @@ def _target(target: TargetReport, lang: str) -> str:
               (label("plan", lang), escape(plan_line(target, lang))),
               *((label("fingerprint", lang), escape(line)) for line in target.fingerprint),
               *((label("reliability", lang), escape(line)) for line in [reliability_line(target)] if line),
-              (label("result", lang), ", ".join(f"{n} {_status(s, lang)}" for s, n in target.counts().items() if n))]
+              (label("result", lang), label("list_sep", lang).join(f"{n} {_status(s, lang)}" for s, n in target.counts().items() if n))]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in facts)
     return (f'<section class="target" data-target="{escape(target.name)}"><h2>{escape(label("target", lang))} {escape(target.name)}</h2>'
             f"<table>{rows}</table>{_verdicts(target, lang)}{_details(target, lang)}{_pictures(target, lang)}{_exchanges(target, lang)}</section>")
@@ -142,15 +180,16 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
     blocking = failing(report)
     floor = severity(report.fail_on, lang)
     verdict = label("verdict_fail", lang, n=len(blocking), floor=floor) if blocking else label("verdict_ok", lang, floor=floor)
-    header = (f"<p>{escape(label('tool', lang))}: relaycheck {escape(report.tool_version)} · {escape(label('run_utc', lang))}: "
-              f"{escape(report.started_at)} → {escape(report.finished_at)} · {escape(label('profile', lang))}: {escape(report.profile)}</p>")
+    header = (f"<p>{escape(label('tool', lang))}{escape(label('colon', lang))}relaycheck {escape(report.tool_version)} · {escape(label('run_utc', lang))}{escape(label('colon', lang))}"
+              f"{escape(report.started_at)} → {escape(report.finished_at)} · {escape(label('profile', lang))}{escape(label('colon', lang))}{escape(report.profile)}</p>")
     page = (
         f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}"><meta name="viewport" content="width=device-width">'
         f"<title>{escape(label('report_title', lang))}</title><style>{_CSS}</style></head><body>"
         f"<h1>{escape(label('report_title', lang))}</h1>{header}"
         f'<p class="banner {"bad" if blocking else "good"}" id="verdict">{escape(verdict)}</p>'
-        + "".join(_target(t, lang) for t in report.targets) + _comparison(report, lang) + "</body></html>\n"
+        # The verdict first, then the relays' worst findings, the comparison, and then each target's table and evidence.
+        + _overview(report, lang) + _comparison(report, lang) + "".join(_target(t, lang) for t in report.targets) + "</body></html>\n"
     )
     # Every string on the page is escaped as HTML; a last pass shows each control and bidi character as an escape,
     # so relay text can neither reorder what the reader sees nor hide in the page as raw control bytes.

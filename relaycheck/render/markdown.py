@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from relaycheck.report import compare
-from relaycheck.text.excerpt import excerpt
 from relaycheck.core.i18n import label, severity, status
-from relaycheck.report.model import Finding, Report, TargetReport, failing, plan_line, reliability_line, request_ids
+from relaycheck.render.evidence import evidence
+from relaycheck.report.model import Finding, Report, TargetReport, failing, plan_line, reliability_line
 from relaycheck.text.sanitize import visible
 
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "inconclusive": "❔", "skip": "⏭"}
@@ -54,59 +53,36 @@ def _fence(text: str) -> str:
     return f"{fence}\n{text}\n{fence}"
 
 
-def _plain(value: str, cell: bool = False) -> str:
-    """Text for the HTML page's <pre> of ticket facts: controls made visible, escaped later as HTML."""
-    return visible(value)
-
-
-def _plain_code(value: str, cell: bool = False) -> str:
-    return f"`{visible(value)}`"
-
-
-def evidence_lines(target: TargetReport, xid: str, lang: str = "en", plain: bool = False) -> list[str]:
-    """One exchange as the facts a support team asks for: time, status, request ids, raw error text.
-
-    Relay text is escaped for Markdown; with `plain`, it only has its controls made visible (the HTML page).
-    """
-    ex = target.exchange(xid)
-    if ex is None:
+def evidence_lines(target: TargetReport, xid: str, lang: str = "en") -> list[str]:
+    """One exchange's support facts (relaycheck.render.evidence) as Markdown list lines, relay text escaped."""
+    found = evidence(target, xid, lang)
+    if found is None:
         return []
-    judged = target.judged.get(xid)  # classified before sealing (relaycheck.report.seal.judge): never here
-    esc: Callable[[str], str] = _plain if plain else inline
-    span: Callable[[str], str] = _plain_code if plain else code
-    lines = [f"- **{xid}** {span(f'{ex.method} {ex.url}')}", f"  - {label('time_utc', lang)}: {esc(ex.timings.started_at)}"]
-    status_code = ex.status if ex.status is not None else label("no_response", lang)
-    lines.append(f"  - {label('http_status', lang)}: {status_code}" + (f" ({esc(ex.error_kind or '')}: {esc(ex.error)})" if ex.error else ""))
-    ids = request_ids(ex)
-    lines.append(f"  - {label('request_ids', lang)}: {esc(', '.join(ids)) if ids else label('none_returned', lang)}")
-    if ex.status is not None and (ex.status >= 300 or not ex.ok or (isinstance(ex.json, dict) and ex.json.get("error"))):
-        raw = excerpt(ex.body, 600) if ex.body else label("empty_body", lang)
-        lines += [f"  - {label('raw_error', lang)}:", ""]
-        # Inside a fence long enough that the body cannot close it, the raw text is shown as it came (controls visible).
-        lines += ["    " + line for line in _fence(visible(raw)).split("\n")]
-        message = judged.error_text if judged else ""
-        if message and message != raw:
-            lines.append(f"  - {label('error_message', lang)}: {esc(excerpt(message, 300))}")
-    if judged is not None and judged.category is not None:
-        detail = ", ".join(p for p in (f"{judged.dialect} dialect", f"code {judged.code}" if judged.code else "",
-                                       f"type {judged.type}" if judged.type and not judged.code else "") if p)
-        lines.append(f"  - {label('classified', lang)}: {esc(f'{judged.label} ({detail})')}")
+    colon = label("colon", lang)
+    lines = [f"- **{xid}** {code(found.request)}"]
+    for fact in found.facts:
+        if fact.block:
+            lines += [f"  - {fact.label}{colon.rstrip()}", ""]
+            # Inside a fence long enough that the body cannot close it, the raw text is shown as it came (controls visible).
+            lines += ["    " + line for line in _fence(visible(fact.value)).split("\n")]
+        else:
+            lines.append(f"  - {fact.label}{colon}{inline(fact.value)}")
     return lines
 
 
 def _ticket(target: TargetReport, finding: Finding, lang: str) -> list[str]:
     model = inline(finding.model) if finding.model else label("all_models", lang)
     lines = [f"#### `{finding.id}` · {finding.text('title', lang)}", "",
-             f"{model} · **{status(finding.status, lang)}** ({label('severity', lang)}: {severity(finding.severity, lang)})", ""]
+             f"{model} · **{status(finding.status, lang)}** " + label("parens", lang, text=f"{label('severity', lang)}{label('colon', lang)}{severity(finding.severity, lang)}"), ""]
     expected = finding.text("expected", lang)
     if expected:
-        lines += [f"- {label('expected', lang)}: {expected}", f"- {label('observed', lang)}: {inline(finding.summary)}"]
+        lines += [f"- {label('expected', lang)}{label('colon', lang)}{expected}", f"- {label('observed', lang)}{label('colon', lang)}{inline(finding.summary)}"]
     else:
-        lines.append(f"- {label('observed', lang)}: {inline(finding.summary)}")
+        lines.append(f"- {label('observed', lang)}{label('colon', lang)}{inline(finding.summary)}")
     for name, key in (("rationale", "why"), ("remediation", "what_to_do")):
         value = finding.text(name, lang)
         if value:
-            lines.append(f"- {label(key, lang)}: {value}")
+            lines.append(f"- {label(key, lang)}{label('colon', lang)}{value}")
     lines.append("")
     for xid in finding.evidence:
         lines += evidence_lines(target, xid, lang)
@@ -128,7 +104,7 @@ def _target(target: TargetReport, lang: str) -> list[str]:
         f"| {label('plan', lang)} | {inline(plan_line(target, lang))} |",
         *(f"| {label('fingerprint', lang)} | {inline(line)} |" for line in target.fingerprint),
         *(f"| {label('reliability', lang)} | {inline(line)} |" for line in [reliability_line(target)] if line),
-        f"| {label('result', lang)} | {', '.join(f'{n} {status(s, lang)}' for s, n in counts.items() if n)} |",
+        f"| {label('result', lang)} | {label('list_sep', lang).join(f'{n} {status(s, lang)}' for s, n in counts.items() if n)} |",
         "",
         f"| {label('check', lang)} | {label('model', lang)} | {label('status', lang)} | {label('severity', lang)} | {label('summary', lang)} |",
         "|---|---|---|---|---|",
@@ -164,9 +140,9 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
     out = [
         f"# {label('report_title', lang)}",
         "",
-        f"- {label('tool', lang)}: relaycheck {inline(report.tool_version)}",
-        f"- {label('run_utc', lang)}: {inline(report.started_at)} → {inline(report.finished_at)}",
-        f"- {label('profile', lang)}: {inline(report.profile)} · {label('fail_on', lang)}: {severity(report.fail_on, lang)}",
+        f"- {label('tool', lang)}{label('colon', lang)}relaycheck {inline(report.tool_version)}",
+        f"- {label('run_utc', lang)}{label('colon', lang)}{inline(report.started_at)} → {inline(report.finished_at)}",
+        f"- {label('profile', lang)}{label('colon', lang)}{inline(report.profile)} · {label('fail_on', lang)}{label('colon', lang)}{severity(report.fail_on, lang)}",
         "",
     ]
     for target in report.targets:
@@ -175,5 +151,5 @@ def render(report: Report, lang: str = "en", **_: object) -> str:
     blocking = failing(report)
     floor = severity(report.fail_on, lang)
     verdict = label("verdict_fail", lang, n=len(blocking), floor=floor) if blocking else label("verdict_ok", lang, floor=floor)
-    out += ["---", f"{label('result', lang)}: {verdict}.", ""]
+    out += ["---", f"{label('result', lang)}{label('colon', lang)}{verdict}{label('full_stop', lang)}", ""]
     return visible("\n".join(out))  # a last pass: no control character of any field reaches the ticket raw

@@ -42,13 +42,14 @@ def timeline(exchange: Exchange, stall_ms: float | None, lang: str) -> str:
         body.append(f'<rect x="{x(a)}" y="22" width="{max(x(b) - x(a), 1)}" height="18" class="stall"/>')
     if gaps:
         gap, a, b = gaps[0]
-        word = label("stall", lang) if stall_ms is not None and gap > stall_ms else "max gap"
+        word = label("stall", lang) if stall_ms is not None and gap > stall_ms else label("max_gap", lang)
         body.append(f'<text x="{x((a + b) / 2)}" y="16" class="note" text-anchor="middle">{escape(word)} {gap:.0f} ms</text>')
     first = _content_times(exchange)
     if first:
         body.append(f'<line x1="{x(first[0])}" y1="18" x2="{x(first[0])}" y2="46" class="first"/>')
         body.append(f'<text x="{x(first[0]) + 3}" y="58" class="note first-label">{escape(label("first_token", lang))} {first[0]:.0f} ms</text>')
-    summary = f"{exchange.events_total} {label('chunks', lang)}, {end:.0f} ms" + (f", {exchange.error_kind}" if exchange.error_kind else "")
+    sep = label("list_sep", lang)
+    summary = f"{exchange.events_total} {label('chunks', lang)}{sep}{end:.0f} ms" + (f"{sep}{exchange.error_kind}" if exchange.error_kind else "")
     body.append(f'<text x="{right}" y="58" class="note" text-anchor="end">{escape(summary)}</text>')
     return _svg(64, body, f"{exchange.id} {label('stream_timeline', lang)}", "timeline")
 
@@ -67,7 +68,9 @@ def latency(exchanges: list[Exchange], lang: str) -> str:
         end = x.timings.end_ms or 0.0
         head = x.timings.headers_ms
         status = x.status if x.status is not None else (x.error_kind or "error")
-        body.append(f'<text x="{left - 6}" y="{y + 11}" class="note" text-anchor="end">{escape(f"{x.id} {x.probe} {x.label}"[:40])}</text>')
+        # A label that already names its probe ("burst #1", "stream") is not preceded by the probe again.
+        name = x.label if not x.label or x.label.split(" ")[0] == x.probe else f"{x.probe} {x.label}"
+        body.append(f'<text x="{left - 6}" y="{y + 11}" class="note" text-anchor="end">{escape(f"{x.id} {name}"[:40])}</text>')
         body.append(f'<rect x="{left}" y="{y}" width="{max(end * scale, 1):.1f}" height="{height}" class="bar-total"/>')
         if head is not None:
             body.append(f'<rect x="{left}" y="{y}" width="{max(head * scale, 1):.1f}" height="{height}" class="bar-head"/>')

@@ -49,7 +49,7 @@ def _target(console: Console, report: Report, target: TargetReport, lang: str) -
         check = c.id if lang == "en" else f"{c.id}\n{c.text('title', lang)}"
         table.add_row(_t(check), _t(c.model or "—"), Text(status(c.status, lang), style=_STYLE[c.status]), severity(c.severity, lang), _t(c.summary))
     console.print(table)
-    console.print("  " + ", ".join(f"{n} {status(s, lang)}" for s, n in target.counts().items() if n), markup=False)
+    console.print("  " + label("list_sep", lang).join(f"{n} {status(s, lang)}" for s, n in target.counts().items() if n), markup=False)
     console.print()
 
 
