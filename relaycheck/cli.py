@@ -193,6 +193,19 @@ def checks(
         typer.echo(f"{s.id:<{width}}  {s.severity:<8}  {s.text('title', lang)} / {s.text('title', other)}")
 
 
+@app.command("schema")
+@_guarded
+def schema_cmd(
+    name: str = typer.Argument("report", metavar="[report|checks]", help="Which document: the JSON report (the default) or checks --json."),
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the JSON report or of `checks --json`."""
+    from relaycheck.report.schema import SCHEMAS, schema_text
+
+    if name not in SCHEMAS:
+        raise UsageError(f"unknown schema {name!r}; valid: {', '.join(SCHEMAS)}")
+    sys.stdout.write(schema_text(name))
+
+
 @app.command("models")
 @_guarded
 def models_cmd(

@@ -47,6 +47,11 @@ def run_probe(tmp_path: Path, env: dict[str, str] | None = None, **options: obje
     output = options.pop("output", json_path if fmt == "json" else None)
     code = probe(ProbeOptions(fmt=fmt, output=output, **options), env=env or {}, streams=Streams(out, err))  # type: ignore[arg-type]
     report = json.loads(json_path.read_text()) if fmt == "json" and output == json_path else None
+    if report is not None:  # every report the suite writes meets the published schema (relaycheck schema)
+        from relaycheck.report.schema import validate
+
+        problems = validate(report)
+        assert not problems, problems[:10]
     return ProbeRun(code, out.getvalue(), err.getvalue(), report)
 
 
