@@ -67,3 +67,55 @@ def test_balance_reads_send_no_chat_before_the_first_reading(tmp_path):
     first_balance = min(int(x["id"][1:]) for x in target["exchanges"] if x["label"].startswith("before:"))
     first_chat = min(int(x["id"][1:]) for x in target["exchanges"] if x["method"] == "POST")
     assert first_balance < first_chat  # nothing is spent before the balance is read
+
+
+def _settle_schedule(monkeypatch, changes: dict[float, float], settle_s: float = 30.0) -> list[float]:
+    """When settle() polls a balance that, from each time in `changes` on, shows that much spent (a fake clock)."""
+    import asyncio
+
+    from relaycheck.config.balances import Figure, Reading
+    from relaycheck.probes import balance
+
+    clock = [0.0]
+    polls: list[float] = []
+
+    def spent_at(t: float) -> float:
+        return max((v for at, v in changes.items() if at <= t), default=0.0)
+
+    async def fake_read(ctx, adapter, label, probe="balance"):
+        polls.append(round(clock[0], 3))
+        return Reading({"used": Figure(spent_at(clock[0]), "spent")}, "USD", False, 0.0001)
+
+    async def fake_sleep(seconds):
+        clock[0] += seconds
+
+    monkeypatch.setattr(balance, "read", fake_read)
+    monkeypatch.setattr(balance.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(balance.asyncio, "sleep", fake_sleep)
+    first = Reading({"used": Figure(0.0, "spent")}, "USD", False, 0.0001)
+    asyncio.run(balance.settle(None, None, first, settle_s, "after"))  # type: ignore[arg-type]
+    return polls
+
+
+def test_a_settled_balance_is_seen_as_soon_as_it_has_held(monkeypatch):
+    # The charge shows at once: the next polls back off, and the last lands just past the holding time, not a
+    # doubling later (0.25 + 0.5 + 1 s would end at 1.75 s, three quarters of a second after it had settled).
+    from relaycheck.probes.balance import SETTLED_S
+
+    polls = _settle_schedule(monkeypatch, {0.0: 0.5})
+    assert polls[:3] == [0.0, 0.25, 0.75]
+    assert SETTLED_S <= polls[-1] <= SETTLED_S + 0.05 and len(polls) == 4, polls
+
+
+def test_a_charge_that_moves_again_restarts_the_holding_time(monkeypatch):
+    # Billing that lags: the balance moves at 0 and again at 0.6 s; settling is judged from the second movement.
+    from relaycheck.probes.balance import SETTLED_S
+
+    polls = _settle_schedule(monkeypatch, {0.0: 0.5, 0.6: 0.9})
+    moved_again = next(t for t in polls if t >= 0.6)
+    assert moved_again + SETTLED_S <= polls[-1] <= moved_again + SETTLED_S + 0.05, polls
+
+
+def test_a_balance_that_never_moves_is_polled_with_backoff_until_the_window_ends(monkeypatch):
+    polls = _settle_schedule(monkeypatch, {}, settle_s=5.0)
+    assert polls == [0.0, 0.25, 0.75, 1.75, 3.75], polls  # no charge: nothing to hold, nothing shortened

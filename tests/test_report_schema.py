@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import run_probe
+from conftest import fast_report_validator, assert_meets_schema, run_probe
 from relaycheck.report.model import SCHEMA_VERSION
 from relaycheck.report.schema import report_schema, validate
 
@@ -100,6 +100,17 @@ def test_damaged_report_fails_validation(demo_report: Callable[..., dict[str, An
     damage(report)
     problems = validate(report)
     assert problems and any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("name", DAMAGE)
+def test_the_suites_fast_check_refuses_every_damaged_report_too(demo_report: Callable[..., dict[str, Any]], name: str) -> None:
+    # The suite checks its hundreds of reports with jsonschema-rs (conftest.assert_meets_schema) and asks relaycheck's
+    # validator only for the account of a failure: both must refuse what the schema refuses.
+    report = demo_report()
+    DAMAGE[name][0](report)
+    with pytest.raises(AssertionError):
+        assert_meets_schema(report)
+    assert not fast_report_validator().is_valid(report)
 
 
 def test_metrics_stay_open(demo_report: Callable[..., dict[str, Any]]) -> None:

@@ -188,7 +188,7 @@ def _entry(raw: Any, where: str) -> ModelFacts:
 def parse_catalogue(text: str, source: str = "models.yaml") -> dict[str, ModelFacts]:
     """Parse and validate catalogue YAML, naming `source` and the entry in a ValueError for anything malformed."""
     try:
-        data = yaml.safe_load(text)
+        data = checklist.load_yaml(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"{source}: malformed YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), list) or set(data) != {"models"}:

@@ -18,6 +18,7 @@ from relaycheck.config.targets import TargetKeys
 NAME = "balance"
 MAX_POLLS = 8
 SETTLED_S = 1.0  # a balance unchanged this long after it moved has settled
+_MARGIN_S = 0.02  # a timer may fire a hair early: aim just past the settling moment
 
 
 def cost(choice: str | dict) -> ProbeCost:
@@ -84,7 +85,10 @@ async def settle(ctx: ProbeContext, adapter: Adapter, first: Reading, settle_s: 
             return reading
         if now + wait > deadline:
             return reading
-        await asyncio.sleep(wait)
+        # Back off, but never past the moment the change will have held for SETTLED_S: polling then ends the wait at
+        # once (doubling alone overshot it by most of a second, on every run that reads a balance).
+        pause = wait if last is None else min(wait, max(since + SETTLED_S + _MARGIN_S - now, _MARGIN_S))
+        await asyncio.sleep(pause)
         wait = min(wait * 2, 4.0)
     return reading
 
