@@ -84,6 +84,8 @@ class ProbeOptions:
     headers: tuple[str, ...] = ()  # --header 'NAME: VALUE', added to every target's headers
     header_envs: tuple[str, ...] = ()  # --header-env NAME=VARIABLE (a secret from the environment)
     auth: str | None = None  # --auth: where the key goes (bearer, api-key, x-api-key, query)
+    history: Path | None = None  # --history PATH: record the run in this history database
+    record: bool = False  # --record: record it in the default history ($RELAYCHECK_HISTORY, else the data directory)
 
 
 @dataclass
@@ -139,9 +141,14 @@ def _validate(opts: ProbeOptions) -> None:
 
 def _named_secrets(opts: ProbeOptions, env: Mapping[str, str]) -> list[str]:
     """Values of the key variables the options name (and OPENAI_API_KEY, the default), as redaction secrets."""
+    return named_secrets(env, opts.api_key_env or "", opts.empty_key_env or "")
+
+
+def named_secrets(env: Mapping[str, str], *names: str) -> list[str]:
+    """Values of OPENAI_API_KEY and of the variables named, as redaction secrets (for every command that prints)."""
     # Only these: any other variable's value (a host name, a word) would be masked in every summary.
-    names = {opts.api_key_env or "OPENAI_API_KEY", "OPENAI_API_KEY", opts.empty_key_env or ""}
-    values = (env.get(name) or "" for name in names if name and ENV_NAME.match(name))
+    wanted = {"OPENAI_API_KEY", *names}
+    values = (env.get(name) or "" for name in wanted if name and ENV_NAME.match(name))
     # Shorter values could not be told from ordinary text (resolve_keys refuses them as keys for the same reason).
     return [v.strip() for v in values if len(v.strip()) >= MIN_KEY_LENGTH]
 
@@ -221,6 +228,14 @@ def _load_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[Target, .
     return (target_from_flags(opts.base_url, opts.models, opts.api_key_env or "OPENAI_API_KEY", env),)
 
 
+def prepared_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[tuple[Target, ...], dict[str, TargetKeys]]:
+    """The targets of a targets file or the flags, with the command line's overrides, and their keys (for watch)."""
+    register_secrets(_named_secrets(opts, env))
+    _validate(opts)
+    targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
+    return targets, {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
+
+
 def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Streams | None = None) -> int:
     """Run a probe end to end; return the exit code. UsageError propagates for the CLI to report."""
     env = os.environ if env is None else env
@@ -231,6 +246,10 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
     _validate(opts)
     output_opts = _output_options(opts, streams, env)
     validate_output(output_opts)
+    if opts.history is not None:
+        from relaycheck.history.store import check_location
+
+        check_location(opts.history)
     cat = checklist.load()
     with ExitStack() as stack:
         host_map: tuple[tuple[str, str], ...] = ()
@@ -260,6 +279,11 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         report = build_report(runs, keys, started, finished, opts.profile or cat.default_profile, opts.fail_on, redactor)
         with reader_may_leave():
             emit(report, output_opts, out, redactor)
+            if opts.record or opts.history is not None:  # after the report: a database problem never costs the run
+                from relaycheck.monitor import drift_line, record_run
+
+                err.write(drift_line(*record_run(report, opts.history, env, redactor)))
+                err.flush()
         return 1 if failing(report) else 0
 
 

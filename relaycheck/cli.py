@@ -122,6 +122,8 @@ def probe(
     header: List[str] = typer.Option([], "--header", "-H", metavar="'NAME: VALUE'", help="Send this header with every request (repeatable; a value that looks like a secret is refused: use --header-env)."),
     header_env: List[str] = typer.Option([], "--header-env", metavar="NAME=VAR", help="Send header NAME with the value of environment variable VAR, redacted like the key (repeatable)."),
     auth: Optional[str] = typer.Option(None, "--auth", metavar="STYLE", help="Where the key goes: bearer (the default), api-key (Azure), x-api-key or query."),
+    history: Optional[Path] = typer.Option(None, "--history", metavar="PATH", help="Record this run in the history database at PATH (see relaycheck history)."),
+    record: bool = typer.Option(False, "--record", help="Record this run in the default history database ($RELAYCHECK_HISTORY, else the user's data directory)."),
 ) -> None:
     """Run the checklist against a relay and print a redacted evidence report."""
     from relaycheck.app import ProbeOptions
@@ -135,9 +137,73 @@ def probe(
         concurrency=concurrency, timeout_s=timeout, body_cap=body_cap, progress=not no_progress, color=color, debug=debug,
         lang=lang, bundle=bundle, reference=reference, behaviour_alpha=behaviour_alpha, behaviour_requests=behaviour_requests,
         behaviour_seed=behaviour_seed, agent_user_agent=agent_user_agent, protocol=protocol,
-        headers=tuple(header), header_envs=tuple(header_env), auth=auth,
+        headers=tuple(header), header_envs=tuple(header_env), auth=auth, history=history, record=record,
     )
     raise typer.Exit(run_probe(opts))
+
+
+@app.command("watch")
+@_guarded
+def watch_cmd(
+    targets: Optional[Path] = typer.Option(None, "-t", "--targets", metavar="FILE", help="A targets YAML file (max_cost_per_day: per target)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar="URL", help="One relay instead of a targets file (default: $OPENAI_BASE_URL)."),
+    model: List[str] = typer.Option([], "--model", "-m", metavar="MODEL", help="Model to watch (repeatable)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", metavar="VAR", help="Environment variable holding the key (default OPENAI_API_KEY)."),
+    every: str = typer.Option("15m", "--every", metavar="DURATION", help="How often each target is probed: 30s, 15m, 1h, 1d."),
+    jitter: float = typer.Option(0.1, "--jitter", metavar="SHARE", help="Start each cycle up to this share of the interval late, spreading targets apart (0 to 0.5)."),
+    cycles: Optional[int] = typer.Option(None, "--cycles", metavar="N", help="Stop after N cycles per target (default: until Ctrl-C or SIGTERM)."),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME", help="Checklist profile of each cycle (default quick)."),
+    check: List[str] = typer.Option([], "--check", metavar="ID", help="Run only this check id (repeatable)."),
+    skip_check: List[str] = typer.Option([], "--skip-check", metavar="ID", help="Leave out this check id (repeatable)."),
+    history: Optional[Path] = typer.Option(None, "--history", metavar="PATH", help="The history database (default: $RELAYCHECK_HISTORY, else the user's data directory)."),
+    max_cost_per_day: Optional[float] = typer.Option(None, "--max-cost-per-day", metavar="AMOUNT", help="Skip any cycle that would take today's total spend (UTC) past this."),
+    on_drift: Optional[str] = typer.Option(None, "--on-drift", metavar="CMD", help="Run CMD with each cycle's drift as JSON on stdin."),
+    metrics_port: Optional[int] = typer.Option(None, "--metrics-port", metavar="N", help="Serve Prometheus metrics on this port (/metrics)."),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", metavar="ADDR", help="Address the metrics listen on (default loopback)."),
+    metrics_textfile: Optional[Path] = typer.Option(None, "--metrics-textfile", metavar="PATH", help="Also write the metrics here after each cycle (node_exporter's textfile collector)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", metavar="N", help="Requests in flight per target (default 4)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", metavar="SECONDS", help="Deadline per request in seconds (default 90)."),
+) -> None:
+    """Probe targets on a schedule, record every cycle, report drift; stop with Ctrl-C or SIGTERM."""
+    import os
+
+    from relaycheck.app import ProbeOptions
+    from relaycheck.monitor import WatchOptions, watch
+
+    if metrics_port is not None and not 0 < metrics_port < 65536:
+        raise UsageError("--metrics-port must be a port number (1 to 65535)")
+    probe_opts = ProbeOptions(targets_file=targets, base_url=base_url, models=tuple(model), api_key_env=api_key_env, profile=profile,
+                              only=tuple(check), skip=tuple(skip_check), concurrency=concurrency, timeout_s=timeout, progress=False)
+    opts = WatchOptions(every=every, jitter=jitter, cycles=cycles, history=history, max_cost_per_day=max_cost_per_day, on_drift=on_drift,
+                        metrics_port=metrics_port, metrics_host=metrics_host, metrics_textfile=metrics_textfile)
+    raise typer.Exit(watch(probe_opts, opts, os.environ, sys.stderr))
+
+
+@app.command("history")
+@_guarded
+def history_cmd(
+    history: Optional[Path] = typer.Option(None, "--history", metavar="PATH", help="The history database (default: $RELAYCHECK_HISTORY, else the user's data directory)."),
+    target: Optional[str] = typer.Option(None, "--target", metavar="NAME", help="Only this target."),
+    last: Optional[int] = typer.Option(None, "--last", metavar="N", help="Only the last N runs of each target."),
+    fmt: str = typer.Option("terminal", "--format", "-f", metavar="FORMAT", help="terminal, md, json or html (a timeline picture per target)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH", help="Write it here instead of stdout (- for stdout)."),
+    lang: str = typer.Option("en", "--lang", metavar="en|zh", help="en or zh."),
+) -> None:
+    """Show recorded runs: each check's verdicts over time, when findings appeared and cleared, and drift."""
+    import os
+
+    from relaycheck.app import named_secrets
+    from relaycheck.monitor import HistoryOptions, show
+    from relaycheck.output.write import check_writable
+    from relaycheck.redaction.redact import Redactor
+
+    out_path = _or_stdout(output)
+    if out_path is not None:
+        check_writable(out_path)
+    if lang not in ("en", "zh"):
+        raise UsageError("--lang must be en or zh")
+    opts = HistoryOptions(path=history, target=target, last=last, fmt=fmt, output=out_path, lang=lang, width=terminal_width(sys.stdout))
+    raise typer.Exit(show(opts, os.environ, sys.stdout, Redactor(named_secrets(os.environ))))
 
 
 @app.command()

@@ -34,10 +34,12 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "checks": ("checks",),  # checks.fingerprint: what a relay runs on (information, not a verdict)
     "run": ("run",),
     "report": ("report",),
+    "history": ("history",),  # run history: written from sealed reports, read by its renderers
     "render": ("render",),
     "output": ("output",),
+    "watch": ("watch",),  # relaycheck watch: runs, seals, records and exports cycles
     "demo": ("demo",),
-    "cli": ("app", "cli", "__main__"),
+    "cli": ("app", "monitor", "cli", "__main__"),
 }
 ORDER = list(LAYERS)
 

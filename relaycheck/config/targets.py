@@ -23,7 +23,7 @@ from relaycheck.config.headers import resolve as resolve_headers
 REQUIRED_KEYS = ("name", "base_url", "api_key_env", "models")
 OPTIONAL_KEYS = (
     "concurrency", "timeout_s", "idle_timeout_s", "empty_key_env", "rate_limit_probe", "long_reply_tokens", "stall_threshold_s", "context_depths",
-    "pricing", "max_cost", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent", "protocol",
+    "pricing", "max_cost", "max_cost_per_day", "billing", "billing_settle_s", "retry_wait_s", "deadline_s", "reference", "agent_user_agent", "protocol",
     "headers", "auth",
 )
 VALID_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
@@ -96,6 +96,7 @@ class Target:
     rate_limit_probe: RateLimitProbe | None = None  # opt-in: the burst for errors.rate_limit
     pricing: Pricing | None = None  # advertised prices: the plan then knows its maximum cost
     max_cost: float | None = None  # refuse to start when the planned maximum cost is above this
+    max_cost_per_day: float | None = None  # relaycheck watch: skip a cycle that would take today's spend past this
     billing: str | dict | None = None  # opt-in: auto, an adapter name, or {url, field, unit}
     billing_settle_s: float = 30.0  # how long to poll for a delayed balance change after the run
     long_reply_tokens: int = 1500  # length of the long.* reply
@@ -301,6 +302,7 @@ def _target_from_mapping(raw: Any, index: int, source: str) -> Target:
         billing=parse_billing(raw.get("billing"), f"{where}.billing"),
         billing_settle_s=float(_number(raw, "billing_settle_s", 30.0, 0, 600, where)),
         max_cost=_number(raw, "max_cost", None, 0, 1e9, where) if raw.get("max_cost") is not None else None,
+        max_cost_per_day=_number(raw, "max_cost_per_day", None, 0, 1e9, where) if raw.get("max_cost_per_day") is not None else None,
         stall_threshold_s=float(stall),
         context_depths=_depths(raw.get("context_depths"), f"{where}.context_depths"),
         headers=parse_headers(raw.get("headers"), f"{where}.headers"),

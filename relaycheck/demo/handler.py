@@ -21,6 +21,7 @@ from relaycheck.demo import thinking as demo_thinking
 from relaycheck.demo import extras, tampering
 from relaycheck.demo import model as stand_in
 from relaycheck.text import tokens
+from relaycheck.demo import control
 from relaycheck.demo.behaviour import AGENT_REFUSAL, Behaviour
 from relaycheck.demo.ledger import endpoint
 from relaycheck.demo.streaming import SSEWriter, fingerprint_of, reported_cost, usage_of
@@ -102,6 +103,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", extra)
+
+    def send_json(self, status: int, payload: Any) -> None:
+        """Answer with a JSON body (for the control endpoint, demo/control.py)."""
+        self._json(status, payload)
 
     dialect = "openai"  # "anthropic" while answering /v1/messages (its errors, its key header), "responses", "gemini" (/v1beta)
     generate: tuple[str, bool] | None = None  # a Gemini request's (model, streamed), read from its path
@@ -243,6 +248,8 @@ class Handler(BaseHTTPRequestHandler):
         if raw is None:
             return
         try:
+            if control.handle(self, method, path, raw):
+                return
             if path.startswith(("/v1/", "/v1beta/")) and (self.behaviour.rate_limit_every_request or _cheap(raw)):
                 allowed, reset_s = self.relay.admit(self._key_header() or "")
                 if not allowed:

@@ -47,6 +47,7 @@ class DemoRelay:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
         self.host, self.port = host, port
+        self.fault = fault
         self.behaviour: Behaviour = fault.behaviour if fault else HONEST  # what the fault changes, as named switches
         self.key = key
         self.empty_key = empty_key  # authenticates, but has no balance left
@@ -85,6 +86,18 @@ class DemoRelay:
     def base_url(self) -> str:
         """The API root, {origin}/v1."""
         return self.origin + "/v1"
+
+    def set_fault(self, fault: Fault | None) -> None:
+        """Switch to another fault (None: honest) from the next request on; the balance and the caches start again,
+        as a relay that moved to another upstream channel would."""
+        with self.flight_lock:
+            self.fault = fault
+            self.behaviour = fault.behaviour if fault else HONEST
+            self.rate_limit = self.behaviour.rate_limit
+            self.ledger = Ledger(self.behaviour)
+            self.billing_mode = self.behaviour.balance_style
+            self.prompt_cache = PrefixCache()
+            self.cached_reply, self.flaky_count = None, 0
 
     def admit(self, key: str) -> tuple[bool, float]:
         """Count one API request of `key` in the current one-second window; return (allowed, seconds to the next)."""

@@ -52,6 +52,7 @@ class TargetRun:
     exchanges: tuple[Exchange, ...]
     results: tuple[CheckResult, ...]
     keys_used: frozenset[str]
+    spent: float | None = None  # under a cost cap: what the run cost by the relay's reported usage (ceilings where it said nothing)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ async def run_target(
                 ctx = await _job(ctx, job, keys) or ctx
     exchanges = tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:])))
     results = evaluate(plan, exchanges, options.debug)
-    return TargetRun(plan, ctx.base_url, ctx.auth, exchanges, results, frozenset(client.keys_used))
+    return TargetRun(plan, ctx.base_url, ctx.auth, exchanges, results, frozenset(client.keys_used), budget.committed if budget else None)
 
 
 

@@ -1,0 +1,68 @@
+"""Recording a run: one transaction per report, its drift judged against the history before it and kept with it."""
+
+from __future__ import annotations
+
+import json
+
+from relaycheck.history.drift import BASELINE_RUNS, Event, Rules, signal_drift, status_drift
+from relaycheck.history.signals import NO_MODEL, Signal, signals, tokens_reported
+from relaycheck.history.store import History
+from relaycheck.redaction.redact import Redactor
+from relaycheck.report.model import Report, TargetReport
+
+SOURCES = ("probe", "watch")
+
+
+def _previous(history: History, target: str) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], list[str]]]:
+    """Each (check, model)'s last recorded verdict, and each (model, signal)'s recent values, before this run."""
+    runs = history.runs(target, last=BASELINE_RUNS)
+    since = runs[0].run_id if runs else 0
+    statuses: dict[tuple[str, str], str] = {}
+    for _, cid, model, status, _, _ in history.findings(target, since):
+        if status != "skip":  # a check not judged this time says nothing about the relay
+            statuses[(cid, model)] = status
+    values: dict[tuple[str, str], list[str]] = {}
+    for _, model, name, value in history.signals(target, since):
+        values.setdefault((model, name), []).append(value)
+    return statuses, values
+
+
+def _write_target(db, run_id: int, t: TargetReport, found: list[Signal], charged: float | None) -> None:
+    db.execute("INSERT INTO target_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (run_id, t.name, t.effective_base_url, t.protocol, t.key_id, json.dumps(list(t.models)), t.max_cost, charged, t.currency,
+                tokens_reported(t), len(t.exchanges)))
+    db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(run_id, t.name, c.id, c.model or NO_MODEL, c.status, c.severity, c.summary) for c in t.checks])
+    db.executemany("INSERT OR REPLACE INTO signals VALUES (?, ?, ?, ?, ?)", [(run_id, t.name, s.model, s.name, s.value) for s in found])
+
+
+def _assert_clean(report: Report, redactor: Redactor) -> None:
+    """The report is redacted already; what goes into the database is scanned once more, as every output is (a
+    database is an output that outlives the run)."""
+    for t in report.targets:
+        for text in (t.name, t.effective_base_url, *t.models, *(c.summary for c in t.checks)):
+            redactor.assert_clean(text, "history")
+
+
+def record(history: History, report: Report, source: str = "probe", rules: Rules = Rules(),
+           charged: dict[str, float] | None = None, redactor: Redactor | None = None) -> tuple[int, list[Event]]:
+    """Store the (already redacted) report; return its run id and the drift it shows against the runs before it.
+    `charged`: what a watch charged each target's daily cap for this run; `redactor`: the run's, for a last scan."""
+    assert source in SOURCES, source
+    if redactor is not None:
+        _assert_clean(report, redactor)
+    events: list[Event] = []
+    with history.transaction() as db:
+        cursor = db.execute("INSERT INTO runs (started_at, finished_at, profile, tool_version, source) VALUES (?, ?, ?, ?, ?)",
+                            (report.started_at, report.finished_at, report.profile, report.tool_version, source))
+        run_id = int(cursor.lastrowid or 0)
+        for t in report.targets:
+            statuses, values = _previous(history, t.name)
+            now = {(c.id, c.model or NO_MODEL): c.status for c in t.checks}
+            measured = signals(t)
+            found = status_drift(t.name, statuses, now) + signal_drift(t.name, values, measured, rules)
+            _write_target(db, run_id, t, measured, (charged or {}).get(t.name))
+            db.executemany("INSERT INTO drift (run_id, target, model, rule, subject, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(run_id, e.target, e.model, e.rule, e.subject, e.before, e.after, e.detail) for e in found])
+            events += found
+    return run_id, events

@@ -1,0 +1,163 @@
+"""relaycheck watch: cycles on a schedule, drift at the cycle it began, one alert, the daily cap, a clean stop."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import assert_no_leak, make_canary
+from relaycheck.app import ProbeOptions
+from relaycheck.core.exits import UsageError
+from relaycheck.demo.server import DemoRelay
+from relaycheck.history.store import open_history
+from relaycheck.history.view import histories
+from relaycheck.monitor import WatchOptions, watch
+from relaycheck.watch import loop as watch_loop
+from relaycheck.watch.schedule import Schedule, parse_interval
+from relaycheck.watch.spend import DailySpend
+
+PRICED = "    pricing:\n      currency: USD\n      gpt-4o-mini: {input: 0.15, output: 0.60}\n"
+
+
+def _targets(tmp_path, relay: DemoRelay, extra: str = "") -> os.PathLike:
+    path = tmp_path / "targets.yaml"
+    path.write_text(f"targets:\n  - name: local\n    base_url: {relay.base_url}\n    api_key_env: K\n    models: [gpt-4o-mini]\n{extra}")
+    return path
+
+
+def _switch(relay: DemoRelay, fault: str | None) -> None:
+    answer = httpx.post(relay.origin + "/_demo/fault", json={"fault": fault}, headers={"authorization": f"Bearer {relay.key}"})
+    assert answer.status_code == 200, answer.text
+
+
+def _switch_after(monkeypatch, relay: DemoRelay, after_cycle: int, fault: str) -> None:
+    """Switch the relay's fault, through its control endpoint, as soon as the given cycle (1-based) has finished:
+    inside the target's own loop, so the next cycle always sees it, however loaded the machine is."""
+    original = watch_loop.Watch.cycle
+
+    async def cycle(self, plan, number):
+        await original(self, plan, number)
+        if number + 1 == after_cycle:
+            _switch(relay, fault)
+
+    monkeypatch.setattr(watch_loop.Watch, "cycle", cycle)
+
+
+def test_a_substitution_switched_on_between_cycles_is_drift_at_that_cycle_and_alerts_once(tmp_path, monkeypatch):
+    key = make_canary()
+    db, hook_out, textfile = tmp_path / "history.sqlite3", tmp_path / "alerts.jsonl", tmp_path / "relaycheck.prom"
+    hook = f"{sys.executable} -c \"import sys; open({str(hook_out)!r}, 'a').write(sys.stdin.read())\""
+    err = io.StringIO()
+    with DemoRelay(key=key) as relay:
+        _switch_after(monkeypatch, relay, 2, "wrong_model")
+        code = watch(ProbeOptions(targets_file=_targets(tmp_path, relay), progress=False),
+                     WatchOptions(every="1s", jitter=0.0, cycles=4, history=db, on_drift=hook, metrics_textfile=textfile), {"K": key}, err)
+    assert code == 0, err.getvalue()
+    with open_history(db, create=False) as history:
+        (local,) = histories(history)
+    echo = next(c for c in local.checks if c.check_id == "models.echo")
+    assert echo.statuses == ("pass", "pass", "fail", "fail")
+    assert {(d.run_id, d.event.rule, d.event.subject) for d in local.drift} == {(3, "check_regressed", "models.echo"), (3, "identity_changed", "served_model")}
+    alerts = [json.loads(line) for line in hook_out.read_text().splitlines()]
+    assert len(alerts) == 1 and alerts[0]["run_id"] == 3 and {e["rule"] for e in alerts[0]["events"]} == {"check_regressed", "identity_changed"}
+    metrics = textfile.read_text()
+    assert 'relaycheck_drift_events_total{rule="check_regressed",target="local"} 1.0' in metrics
+    assert 'relaycheck_check_status{check="models.echo",model="gpt-4o-mini",status="fail",target="local"} 1.0' in metrics
+    assert 'relaycheck_cycles_total{outcome="run",target="local"} 4.0' in metrics
+    assert "local cycle 3 (run 3)" in err.getvalue() and "drift: models.echo turned from pass to fail" in err.getvalue()
+    assert_no_leak(key, db.read_bytes().decode("latin-1"), metrics, err.getvalue(), hook_out.read_text())
+
+
+def test_the_daily_cap_holds_under_a_relay_that_inflates_its_usage(tmp_path):
+    from relaycheck.config.targets import load_targets
+    from relaycheck.core import checklist
+    from relaycheck.run.plan import for_protocol, plan_target
+
+    key = make_canary()
+    err = io.StringIO()
+    with DemoRelay(key=key) as relay:
+        _switch(relay, "inflated_usage")
+        probe_targets = _targets(tmp_path, relay, PRICED)
+        (target,) = load_targets(probe_targets)
+        ceiling = plan_target(target, for_protocol(checklist.load().select("quick"), "openai", named=False)).max_cost
+        cap = 2.5 * ceiling  # two cycles fit by their planned maximum; a third never may
+        probe_targets.write_text(probe_targets.read_text() + f"    max_cost_per_day: {cap}\n")
+        code = watch(ProbeOptions(targets_file=probe_targets, progress=False),
+                     WatchOptions(every="1s", jitter=0.0, cycles=4, history=tmp_path / "h.sqlite3"), {"K": key}, err)
+        billed = relay.ledger.spent()
+    assert code == 0, err.getvalue()
+    lines = err.getvalue()
+    assert lines.count("skipped: today's spend") == 2 and "stopped after 2 cycle(s), 2 skipped" in lines, lines
+    assert 0 < billed <= cap  # what the relay itself booked, inflated replies included
+    with open_history(tmp_path / "h.sqlite3", create=False) as history:
+        charged = sum(history.charged_on(time.strftime("%Y-%m-%d", time.gmtime())).values())
+    assert billed <= charged <= cap
+
+
+def test_a_charge_above_the_plan_counts_whole_and_a_restart_keeps_the_day():
+    spend = DailySpend({"t": 1.0}, None, day="2026-12-01")
+    assert spend.refusal("t", 0.3, "2026-12-01") is None
+    assert spend.charge("t", 0.3, 0.9, "2026-12-01") == 0.9  # the relay reported three times the plan: that counts
+    assert "would pass the target's max_cost_per_day" in spend.refusal("t", 0.3, "2026-12-01")
+    assert spend.refusal("t", 0.3, "2026-12-02") is None  # a new UTC day starts from nothing
+    assert DailySpend({}, 0.5).refusal("other", None) == "a daily cap needs prices: the cycle's cost is unknown"
+
+
+def test_a_cap_no_cycle_can_fit_or_a_cap_without_prices_is_refused_at_once(tmp_path):
+    with DemoRelay(key="sk-demo-cap-0123456789") as relay:
+        tight = _targets(tmp_path, relay, PRICED + "    max_cost_per_day: 0.0000001\n")
+        with pytest.raises(UsageError, match="no cycle could ever run"):
+            watch(ProbeOptions(targets_file=tight), WatchOptions(every="1s", cycles=1, history=tmp_path / "h.db"), {"K": relay.key}, io.StringIO())
+        unpriced = _targets(tmp_path, relay, "    max_cost_per_day: 1\n")
+        with pytest.raises(UsageError, match="a daily cap needs prices"):
+            watch(ProbeOptions(targets_file=unpriced), WatchOptions(every="1s", cycles=1, history=tmp_path / "h.db"), {"K": relay.key}, io.StringIO())
+
+
+def test_intervals_and_the_schedule():
+    assert [parse_interval(t) for t in ("90", "30s", "15m", "1.5h", "1d")] == [90, 30, 900, 5400, 86400]
+    for bad in ("", "fast", "-5m", "0.1s", "15 minutes"):
+        with pytest.raises(UsageError):
+            parse_interval(bad)
+    a, b = Schedule(0.0, 60.0, 0.2, "a"), Schedule(0.0, 60.0, 0.2, "a")
+    assert [a.due(k) for k in range(5)] == [b.due(k) for k in range(5)]  # the same spread after a restart
+    assert all(60 * k <= a.due(k) <= 60 * k + 12 for k in range(5))
+    assert a.next_cycle(0, now=30.0) == 1 and a.next_cycle(0, now=200.0) == 3  # cycles missed by a slow run are skipped
+
+
+def test_sigterm_stops_a_running_watch_cleanly(tmp_path):
+    key = "sk-demo-sigterm-0123456789"
+    with DemoRelay(key=key) as relay:
+        targets = _targets(tmp_path, relay)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "K": key}
+        proc = subprocess.Popen([sys.executable, "-m", "relaycheck", "watch", "-t", str(targets), "--every", "1s", "--history", str(tmp_path / "h.db")],
+                                stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            seen = []
+            for line in proc.stderr:  # the first finished cycle, however long the machine takes to get there
+                seen.append(line)
+                if "cycle 1 (run 1)" in line:
+                    break
+            proc.send_signal(signal.SIGTERM)
+            _, rest = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    assert proc.returncode == 0, "".join(seen) + rest
+    assert "stopped after" in rest and "Traceback" not in rest
+
+
+def test_bad_watch_input_is_one_line_and_exit_2(tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    for args, words in ((("--every", "soon", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"), "--every must be a duration"),
+                        (("--cycles", "0", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"), "--cycles must be 1 or more"),
+                        (("--metrics-port", "70000", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"), "--metrics-port must be"),
+                        (("--history", str(tmp_path / "no" / "h.db"), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"), "does not exist")):
+        done = subprocess.run([sys.executable, "-m", "relaycheck", "watch", *args], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 2 and words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
