@@ -280,9 +280,9 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
         with reader_may_leave():
             emit(report, output_opts, out, redactor)
             if opts.record or opts.history is not None:  # after the report: a database problem never costs the run
-                from relaycheck.monitor import drift_line, record_run
+                from relaycheck.monitor import record_or_warn
 
-                err.write(drift_line(*record_run(report, opts.history, env, redactor)))
+                err.write(record_or_warn(report, opts.history, env, redactor))
                 err.flush()
         return 1 if failing(report) else 0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Mapping
 
 from relaycheck.core.exits import UsageError
-from relaycheck.history.drift import Event
+from relaycheck.history.drift import Event, Rules
 from relaycheck.history.record import record
 from relaycheck.history.store import open_history
 from relaycheck.history.view import histories
@@ -34,6 +34,17 @@ def record_run(report: Report, path: Path | None, env: Mapping[str, str], redact
     with open_history(path, env) as history:
         run_id, events = record(history, report, source, redactor=redactor)
         return run_id, events, history.path
+
+
+def record_or_warn(report: Report, path: Path | None, env: Mapping[str, str], redactor: Redactor) -> str:
+    """Record the run; the line to print either way (a locked or newer database is a warning, not the run's failure:
+    the report has been written, and the exit code stays the run's)."""
+    import sqlite3
+
+    try:
+        return drift_line(*record_run(report, path, env, redactor))
+    except (sqlite3.Error, UsageError) as exc:
+        return redactor.text(f"history: the run was not recorded: {exc}") + "\n"
 
 
 def drift_line(run_id: int, events: list[Event], where: Path) -> str:
@@ -80,6 +91,7 @@ class WatchOptions:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     metrics_textfile: Path | None = None
+    rules: Rules = Rules()  # how far a figure may move before it is drift (not a flag: the README's rules)
 
 
 def _caps(plans, total: float | None) -> dict[str, float]:
@@ -117,6 +129,8 @@ def watch(probe_opts, opts: WatchOptions, env: Mapping[str, str], err: IO[str]) 
     from relaycheck.watch.spend import DailySpend, utc_day
 
     interval = parse_interval(opts.every)
+    if not 0.0 <= opts.jitter <= 0.5:
+        raise UsageError("--jitter must be between 0 and 0.5 (a share of the interval)")
     if opts.cycles is not None and opts.cycles < 1:
         raise UsageError("--cycles must be 1 or more")
     if opts.history is not None:
@@ -133,7 +147,7 @@ def watch(probe_opts, opts: WatchOptions, env: Mapping[str, str], err: IO[str]) 
     metrics = WatchMetrics(redactor)
     hook = DriftHook(opts.on_drift, env, redactor, err) if opts.on_drift else None
     settings = WatchSettings(interval, opts.jitter, opts.cycles, profile, probe_opts.fail_on,
-                             str(opts.metrics_textfile) if opts.metrics_textfile else None)
+                             str(opts.metrics_textfile) if opts.metrics_textfile else None, opts.rules)
     with open_history(opts.history, env) as history:
         spend.charged = history.charged_on(utc_day())  # a restarted watch keeps today's spend
         server = metrics.serve(opts.metrics_port, opts.metrics_host) if opts.metrics_port is not None else None

@@ -17,6 +17,7 @@ from conftest import assert_no_leak, make_canary
 from relaycheck.app import ProbeOptions
 from relaycheck.core.exits import UsageError
 from relaycheck.demo.server import DemoRelay
+from relaycheck.history.drift import Rules
 from relaycheck.history.store import open_history
 from relaycheck.history.view import histories
 from relaycheck.monitor import WatchOptions, watch
@@ -43,9 +44,9 @@ def _switch_after(monkeypatch, relay: DemoRelay, after_cycle: int, fault: str) -
     inside the target's own loop, so the next cycle always sees it, however loaded the machine is."""
     original = watch_loop.Watch.cycle
 
-    async def cycle(self, plan, number):
-        await original(self, plan, number)
-        if number + 1 == after_cycle:
+    async def cycle(self, plan, attempt):
+        await original(self, plan, attempt)
+        if self.ran[plan.target.name] == after_cycle:  # cycles really run, whatever the schedule skipped
             _switch(relay, fault)
 
     monkeypatch.setattr(watch_loop.Watch, "cycle", cycle)
@@ -58,8 +59,10 @@ def test_a_substitution_switched_on_between_cycles_is_drift_at_that_cycle_and_al
     err = io.StringIO()
     with DemoRelay(key=key) as relay:
         _switch_after(monkeypatch, relay, 2, "wrong_model")
+        # Latency and success rules off: a loaded machine's slow cycle must not add an alert this test does not expect.
+        quiet = Rules(latency_min_ms=1e12, success_drop=1.0)
         code = watch(ProbeOptions(targets_file=_targets(tmp_path, relay), progress=False),
-                     WatchOptions(every="1s", jitter=0.0, cycles=4, history=db, on_drift=hook, metrics_textfile=textfile), {"K": key}, err)
+                     WatchOptions(every="1s", jitter=0.0, cycles=4, history=db, on_drift=hook, metrics_textfile=textfile, rules=quiet), {"K": key}, err)
     assert code == 0, err.getvalue()
     with open_history(db, create=False) as history:
         (local,) = histories(history)
@@ -102,13 +105,27 @@ def test_the_daily_cap_holds_under_a_relay_that_inflates_its_usage(tmp_path):
     assert billed <= charged <= cap
 
 
-def test_a_charge_above_the_plan_counts_whole_and_a_restart_keeps_the_day():
+def test_a_charge_above_the_plan_counts_whole_and_two_cycles_cannot_share_what_is_left():
     spend = DailySpend({"t": 1.0}, None, day="2026-12-01")
-    assert spend.refusal("t", 0.3, "2026-12-01") is None
-    assert spend.charge("t", 0.3, 0.9, "2026-12-01") == 0.9  # the relay reported three times the plan: that counts
-    assert "would pass the target's max_cost_per_day" in spend.refusal("t", 0.3, "2026-12-01")
-    assert spend.refusal("t", 0.3, "2026-12-02") is None  # a new UTC day starts from nothing
-    assert DailySpend({}, 0.5).refusal("other", None) == "a daily cap needs prices: the cycle's cost is unknown"
+    assert spend.reserve("t", 0.3, "2026-12-01") == (None, 1.0)
+    assert spend.settle("t", 0.3, 0.9, "2026-12-01") == 0.9  # the relay reported three times the plan: that counts
+    refusal, _ = spend.reserve("t", 0.3, "2026-12-01")
+    assert "would pass the target's max_cost_per_day" in refusal
+    assert spend.reserve("t", 0.3, "2026-12-02")[0] is None  # a new UTC day starts from nothing
+    assert DailySpend({}, 0.5).reserve("other", None)[0] == "a daily cap needs prices: the cycle's cost is unknown"
+    # Two targets starting together under one total cap: the first reservation is taken before the second is judged.
+    shared = DailySpend({}, 1.0, day="2026-12-01")
+    assert shared.reserve("a", 0.6, "2026-12-01") == (None, 1.0)
+    assert "would pass --max-cost-per-day" in shared.reserve("b", 0.6, "2026-12-01")[0]
+
+
+def test_a_restarted_watch_starts_from_todays_charges_cycles_cut_short_included(tmp_path):
+    with open_history(tmp_path / "h.db") as history:
+        finished = history.reserve_spend("2026-12-01", "t", 0.3)
+        history.settle_spend(finished, 0.25)
+        history.reserve_spend("2026-12-01", "t", 0.3)  # stopped half-way: its reservation stands
+        history.reserve_spend("2026-11-30", "t", 5.0)  # yesterday's
+        assert history.charged_on("2026-12-01") == {"t": pytest.approx(0.55)}
 
 
 def test_a_cap_no_cycle_can_fit_or_a_cap_without_prices_is_refused_at_once(tmp_path):
@@ -161,3 +178,21 @@ def test_bad_watch_input_is_one_line_and_exit_2(tmp_path):
                         (("--history", str(tmp_path / "no" / "h.db"), "--base-url", "http://127.0.0.1:9/v1", "--model", "m"), "does not exist")):
         done = subprocess.run([sys.executable, "-m", "relaycheck", "watch", *args], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 2 and words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_slow_target_never_delays_another_targets_cycles(tmp_path):
+    # The slow relay answers after 8 s; the fast one's three cycles (due at 0, 1 and 2 s) are all recorded before the
+    # slow one finishes its first: each target runs on its own schedule. (The slow side is sleep, not CPU: a loaded
+    # machine stretches the fast side's milliseconds, not the slow side's seconds.)
+    err = io.StringIO()
+    with DemoRelay(key="sk-demo-fast-0123456789") as fast, DemoRelay(key="sk-demo-slow-0123456789", latency_ms=8000) as slow:
+        targets = tmp_path / "targets.yaml"
+        targets.write_text("targets:\n"
+                           f"  - {{name: fast, base_url: '{fast.base_url}', api_key_env: FAST, models: [gpt-4o-mini]}}\n"
+                           f"  - {{name: slow, base_url: '{slow.base_url}', api_key_env: SLOW, models: [gpt-4o-mini], timeout_s: 30}}\n")
+        code = watch(ProbeOptions(targets_file=targets, only=("base.api_root",), progress=False),
+                     WatchOptions(every="1s", jitter=0.0, cycles=3, history=tmp_path / "h.db"),
+                     {"FAST": fast.key, "SLOW": slow.key}, err)
+    assert code == 0, err.getvalue()
+    order = [line.split()[1] for line in err.getvalue().splitlines() if " cycle " in line]
+    assert order[:4] == ["fast", "fast", "fast", "slow"], err.getvalue()

@@ -51,29 +51,64 @@ def _number(value: str | None) -> float | None:
         return None
 
 
+def _fingerprints(value: str) -> set[str]:
+    return set() if value == "none" else set(value.split(","))
+
+
 def signal_drift(target: str, history: dict[tuple[str, str], list[str]], now: list[Signal], rules: Rules) -> list[Event]:
-    """Identity signals that changed, latency and success regressions beyond the rules, a billing multiplier that moved.
-    `history` holds each (model, signal)'s earlier values, oldest first."""
+    """Identity signals that changed, latency and success regressions that held for two runs, a billing multiplier
+    that moved. `history` holds each (model, signal)'s earlier values in comparable runs, oldest first."""
     events: list[Event] = []
     for s in now:
         before = history.get((s.model, s.name), [])
         last = before[-1] if before else None
         if last is None:
             continue
-        if s.name in IDENTITY and s.value != last:
-            events.append(Event(target, s.model, "identity_changed", s.name, last, s.value, f"{s.name} changed from {last} to {s.value}"))
+        if s.name == "system_fingerprint":
+            # An upstream serves several fingerprints and rotates them: only a set that shares none with the recent
+            # runs' is another backend.
+            seen = set().union(*(_fingerprints(v) for v in before[-BASELINE_RUNS:]))
+            if seen and _fingerprints(s.value) and not seen & _fingerprints(s.value):
+                events.append(Event(target, s.model, "identity_changed", s.name, last, s.value, f"{s.name} changed from {last} to {s.value}"))
             continue
-        value, recent = _number(s.value), [v for v in map(_number, before[-BASELINE_RUNS:]) if v is not None]
-        if value is None or not recent:
+        if s.name in IDENTITY:
+            if s.value != last:
+                events.append(Event(target, s.model, "identity_changed", s.name, last, s.value, f"{s.name} changed from {last} to {s.value}"))
             continue
-        baseline = statistics.median(recent)
-        if s.name in LATENCY and value > baseline * (1 + rules.latency_ratio) and value - baseline > rules.latency_min_ms:
-            events.append(Event(target, s.model, "latency_regressed", s.name, f"{baseline:.1f}", s.value,
-                                f"{s.name} {value:.0f} ms against a baseline of {baseline:.0f} ms (median of the last {len(recent)} runs)"))
-        elif s.name == SUCCESS and baseline - value > rules.success_drop:
-            events.append(Event(target, s.model, "success_dropped", s.name, f"{baseline:.3f}", s.value,
-                                f"success ratio {value:.0%} against a baseline of {baseline:.0%}"))
-        elif s.name == BILLING and abs(value - (prior := _number(last) or 0.0)) > rules.billing_change * prior:
-            events.append(Event(target, s.model, "billing_moved", s.name, last, s.value,
-                                f"billed {value:.2f}x the listed price, {prior:.2f}x the run before"))
+        value = _number(s.value)
+        if value is None:
+            continue
+        if s.name == BILLING:
+            prior = _number(last) or 0.0
+            if abs(value - prior) > rules.billing_change * prior:
+                events.append(Event(target, s.model, "billing_moved", s.name, last, s.value,
+                                    f"billed {value:.2f}x the listed price, {prior:.2f}x the run before"))
+            continue
+        event = _regression(target, s, before, value, rules)
+        if event is not None:
+            events.append(event)
     return events
+
+
+def _regression(target: str, s: Signal, before: list[str], value: float, rules: Rules) -> Event | None:
+    """A latency or success figure beyond its rule in this run and the one before, against the median of the runs
+    before those; reported once, when the second such run comes (a single slow or failed request is not drift)."""
+    numbers = [v for v in map(_number, before) if v is not None]
+    if len(numbers) < 2:
+        return None
+    previous, earlier = numbers[-1], numbers[:-1]
+    baseline = statistics.median(earlier[-BASELINE_RUNS:])
+
+    def beyond(x: float) -> bool:
+        if s.name in LATENCY:
+            return x > baseline * (1 + rules.latency_ratio) and x - baseline > rules.latency_min_ms
+        return s.name == SUCCESS and baseline - x > rules.success_drop
+
+    if not (beyond(value) and beyond(previous)) or (len(earlier) >= 1 and beyond(earlier[-1])):
+        return None
+    runs = len(earlier[-BASELINE_RUNS:])
+    if s.name in LATENCY:
+        return Event(target, s.model, "latency_regressed", s.name, f"{baseline:.1f}", s.value,
+                     f"{s.name} {value:.0f} ms (and {previous:.0f} ms the run before) against a baseline of {baseline:.0f} ms (median of {runs} runs)")
+    return Event(target, s.model, "success_dropped", s.name, f"{baseline:.3f}", s.value,
+                 f"success ratio {value:.0%} (and {previous:.0%} the run before) against a baseline of {baseline:.0%}")

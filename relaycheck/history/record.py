@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from relaycheck.history.drift import BASELINE_RUNS, Event, Rules, signal_drift, status_drift
-from relaycheck.history.signals import NO_MODEL, Signal, signals, tokens_reported
+from relaycheck.history.signals import NO_MODEL, Signal, selection, signals, tokens_reported
 from relaycheck.history.store import History
 from relaycheck.redaction.redact import Redactor
 from relaycheck.report.model import Report, TargetReport
@@ -13,24 +13,27 @@ from relaycheck.report.model import Report, TargetReport
 SOURCES = ("probe", "watch")
 
 
-def _previous(history: History, target: str) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], list[str]]]:
-    """Each (check, model)'s last recorded verdict, and each (model, signal)'s recent values, before this run."""
-    runs = history.runs(target, last=BASELINE_RUNS)
-    since = runs[0].run_id if runs else 0
+def _previous(history: History, target: str, chosen: str) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], list[str]]]:
+    """Each (check, model)'s last recorded verdict, and each (model, signal)'s recent values, in the runs before this
+    one that chose the same profile and checks."""
+    runs = history.runs(target, last=BASELINE_RUNS + 1, selection=chosen)
+    ids = {r.run_id for r in runs}
+    since = min(ids, default=0)
     statuses: dict[tuple[str, str], str] = {}
-    for _, cid, model, status, _, _ in history.findings(target, since):
-        if status != "skip":  # a check not judged this time says nothing about the relay
+    for run_id, cid, model, status, _, _ in history.findings(target, since):
+        if run_id in ids and status != "skip":  # a check not judged this time says nothing about the relay
             statuses[(cid, model)] = status
     values: dict[tuple[str, str], list[str]] = {}
-    for _, model, name, value in history.signals(target, since):
-        values.setdefault((model, name), []).append(value)
+    for run_id, model, name, value in history.signals(target, since):
+        if run_id in ids:
+            values.setdefault((model, name), []).append(value)
     return statuses, values
 
 
-def _write_target(db, run_id: int, t: TargetReport, found: list[Signal], charged: float | None) -> None:
-    db.execute("INSERT INTO target_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+def _write_target(db, run_id: int, t: TargetReport, found: list[Signal], charged: float | None, chosen: str) -> None:
+    db.execute("INSERT INTO target_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (run_id, t.name, t.effective_base_url, t.protocol, t.key_id, json.dumps(list(t.models)), t.max_cost, charged, t.currency,
-                tokens_reported(t), len(t.exchanges)))
+                tokens_reported(t), len(t.exchanges), chosen))
     db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [(run_id, t.name, c.id, c.model or NO_MODEL, c.status, c.severity, c.summary) for c in t.checks])
     db.executemany("INSERT OR REPLACE INTO signals VALUES (?, ?, ?, ?, ?)", [(run_id, t.name, s.model, s.name, s.value) for s in found])
@@ -57,11 +60,15 @@ def record(history: History, report: Report, source: str = "probe", rules: Rules
                             (report.started_at, report.finished_at, report.profile, report.tool_version, source))
         run_id = int(cursor.lastrowid or 0)
         for t in report.targets:
-            statuses, values = _previous(history, t.name)
+            chosen = selection(report.profile, t)
+            statuses, values = _previous(history, t.name, chosen)
             now = {(c.id, c.model or NO_MODEL): c.status for c in t.checks}
             measured = signals(t)
             found = status_drift(t.name, statuses, now) + signal_drift(t.name, values, measured, rules)
-            _write_target(db, run_id, t, measured, (charged or {}).get(t.name))
+            if redactor is not None:  # everything stored is scanned, the signals and the drift's words included
+                for text in (*(m.value for m in measured), *(e.detail for e in found)):
+                    redactor.assert_clean(text, "history")
+            _write_target(db, run_id, t, measured, (charged or {}).get(t.name), chosen)
             db.executemany("INSERT INTO drift (run_id, target, model, rule, subject, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            [(run_id, e.target, e.model, e.rule, e.subject, e.before, e.after, e.detail) for e in found])
             events += found

@@ -49,7 +49,7 @@ def _from_finding(c: Finding) -> list[Signal]:
         found.append(Signal(model, "served_model", served))
     elif c.id == "models.residue" and (prints := _joined(m.get("fingerprints"))):
         found.append(Signal(model, "system_fingerprint", prints))
-    elif c.id == "models.tokenizer" and c.status != "skip":
+    elif c.id == "models.tokenizer" and c.status in ("pass", "fail"):  # a decisive verdict; inconclusive says nothing
         found.append(Signal(model, "tokenizer", c.status))
     elif c.id == "billing.delta":
         expected, observed = m.get("expected"), m.get("observed")
@@ -71,6 +71,15 @@ def signals(target: TargetReport) -> list[Signal]:
     if ordinary:
         found.append(Signal(NO_MODEL, SUCCESS, f"{sum(1 for x in ordinary if x.ok) / len(ordinary):.3f}"))
     return found
+
+
+def selection(profile: str, target: TargetReport) -> str:
+    """Which runs are comparable: the same profile and the same checks (a full probe's latencies are not a quick
+    watch cycle's baseline)."""
+    import hashlib
+
+    ids = ",".join(sorted({c.id for c in target.checks}))
+    return f"{profile}:{hashlib.sha256(ids.encode()).hexdigest()[:12]}"
 
 
 def tokens_reported(target: TargetReport) -> int:

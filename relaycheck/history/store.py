@@ -39,6 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
         currency TEXT,
         tokens INTEGER NOT NULL,
         requests INTEGER NOT NULL,
+        selection TEXT NOT NULL,
         PRIMARY KEY (run_id, target)
     );
     CREATE TABLE findings (
@@ -70,8 +71,16 @@ MIGRATIONS: tuple[str, ...] = (
         after TEXT,
         detail TEXT NOT NULL
     );
-    CREATE INDEX findings_by_check ON findings (target, check_id, model, run_id);
-    CREATE INDEX signals_by_name ON signals (target, model, name, run_id);
+    CREATE TABLE spend (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        target TEXT NOT NULL,
+        amount REAL NOT NULL
+    );
+    CREATE INDEX target_runs_by_target ON target_runs (target, run_id);
+    CREATE INDEX findings_by_target ON findings (target, run_id);
+    CREATE INDEX signals_by_target ON signals (target, run_id);
+    CREATE INDEX spend_by_day ON spend (day, target);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -106,6 +115,7 @@ class RunRow:
     currency: str | None
     tokens: int
     requests: int
+    selection: str  # the profile and checks of the run: drift compares runs of one selection
 
 
 class History:
@@ -121,25 +131,39 @@ class History:
             if not make_parent:
                 check_location(path)
             path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
         try:
-            self.db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 10000")  # a watch writing while `history` reads: wait, not fail
-            self._migrate()
+            self._migrate(create)
         except sqlite3.DatabaseError as exc:
+            self.db.close()
             raise UsageError(f"{path}: not a relaycheck history database ({exc})") from None
+        except UsageError:
+            self.db.close()
+            raise
 
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+    def _version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self, create: bool) -> None:
+        version = self._version()
         if version > SCHEMA_VERSION:
             raise UsageError(f"{self.path}: history schema {version} is newer than this relaycheck reads ({SCHEMA_VERSION}): upgrade relaycheck")
+        if version == 0 and not create:  # reading: an empty or foreign SQLite file is not made into a history
+            raise UsageError(f"{self.path}: not a relaycheck history database (no history schema in it)")
         if version < SCHEMA_VERSION:
             self.db.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
-        for number in range(version, SCHEMA_VERSION):
+        while version < SCHEMA_VERSION:
             with self.transaction():
-                for statement in _statements(MIGRATIONS[number]):
+                # Read again under the write lock: another process may have migrated the file meanwhile.
+                version = self._version()
+                if version >= SCHEMA_VERSION:
+                    break
+                for statement in _statements(MIGRATIONS[version]):
                     self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+            version += 1
 
     def transaction(self) -> "_Transaction":
         """A context in which every statement commits together, or none does."""
@@ -161,11 +185,15 @@ class History:
         rows = self.db.execute("SELECT target, MIN(run_id) FROM target_runs GROUP BY target ORDER BY MIN(run_id)")
         return [r[0] for r in rows]
 
-    def runs(self, target: str, last: int | None = None) -> list[RunRow]:
-        """The target's recorded runs, oldest first (the newest `last` of them when given)."""
-        query = ("SELECT t.run_id, r.finished_at, r.source, t.target, t.models, t.planned_cost, t.charged, t.currency, t.tokens, t.requests "
-                 "FROM target_runs t JOIN runs r ON r.id = t.run_id WHERE t.target = ? ORDER BY t.run_id DESC")
+    def runs(self, target: str, last: int | None = None, selection: str | None = None) -> list[RunRow]:
+        """The target's recorded runs, oldest first (the newest `last` of them when given; of one selection)."""
+        query = ("SELECT t.run_id, r.finished_at, r.source, t.target, t.models, t.planned_cost, t.charged, t.currency, t.tokens, t.requests, "
+                 "t.selection FROM target_runs t JOIN runs r ON r.id = t.run_id WHERE t.target = ?")
         params: tuple[object, ...] = (target,)
+        if selection is not None:
+            query += " AND t.selection = ?"
+            params += (selection,)
+        query += " ORDER BY t.run_id DESC"
         if last is not None:
             query += " LIMIT ?"
             params += (last,)
@@ -173,10 +201,20 @@ class History:
         return rows[::-1]
 
     def charged_on(self, day: str) -> dict[str, float]:
-        """What watches charged each target's daily cap on a UTC day (YYYY-MM-DD): a restarted watch starts from it."""
-        rows = self.db.execute("SELECT t.target, SUM(t.charged) FROM target_runs t JOIN runs r ON r.id = t.run_id "
-                               "WHERE t.charged IS NOT NULL AND substr(r.finished_at, 1, 10) = ? GROUP BY t.target", (day,))
+        """What watches charged each target's daily cap on a UTC day (YYYY-MM-DD), cycles stopped half-way included
+        at their planned maximum: a restarted watch starts from it."""
+        rows = self.db.execute("SELECT target, SUM(amount) FROM spend WHERE day = ? GROUP BY target", (day,))
         return {name: float(total) for name, total in rows}
+
+    def reserve_spend(self, day: str, target: str, amount: float) -> int:
+        """Write a cycle's reservation (its planned maximum) before it sends anything; the row's id."""
+        with self.transaction() as db:
+            return int(db.execute("INSERT INTO spend (day, target, amount) VALUES (?, ?, ?)", (day, target, amount)).lastrowid or 0)
+
+    def settle_spend(self, row: int, amount: float) -> None:
+        """Replace a reservation by what the finished cycle was charged."""
+        with self.transaction() as db:
+            db.execute("UPDATE spend SET amount = ? WHERE id = ?", (amount, row))
 
     def findings(self, target: str, since_run: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
         """(run id, check id, model, status, severity, summary) of the target, by check then run."""

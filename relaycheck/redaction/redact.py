@@ -155,6 +155,11 @@ class Redactor:
             self._token_re = self._region_re = self._back_re = None
             self._cache = {}
 
+    def forget_tokens(self) -> None:
+        """Empty the per-token cache (a long-lived redactor, a watch's, calls it after each cycle: every cycle's
+        nonces are new tokens, and the cache would otherwise sit at its ceiling)."""
+        self._cache = {}
+
     def _add_one(self, secret: str) -> None:
         number = len(self._labels)
         self._labels.append(f"[redacted {key_id(secret)}]")

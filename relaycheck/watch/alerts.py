@@ -25,7 +25,9 @@ class DriftHook:
 
     def __init__(self, command: str, env: Mapping[str, str], redactor: Redactor, err: IO[str]) -> None:
         self.argv = shlex.split(command)
-        self.env, self.redactor, self.err = dict(env), redactor, err
+        # The hook gets the environment, less every variable that holds a key: it needs no relay's credentials.
+        self.env = {name: value for name, value in env.items() if not redactor.leaks(value)}
+        self.redactor, self.err = redactor, err
         self._lock = threading.Lock()  # hooks run in order, never two at once
         self.threads: list[threading.Thread] = []
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import IO, Callable
 
 from relaycheck.config.targets import TargetKeys
+from relaycheck.history.drift import Rules
 from relaycheck.history.record import record
 from relaycheck.history.signals import SUCCESS, signals, tokens_reported
 from relaycheck.history.store import History
 from relaycheck.redaction.redact import Redactor
 from relaycheck.report.seal import build_report
 from relaycheck.run.plan import TargetPlan
+from relaycheck.text.sanitize import visible
 from relaycheck.run.runner import RunOptions, billing_groups, run_target
 from relaycheck.watch.alerts import DriftHook
 from relaycheck.watch.metrics import WatchMetrics
@@ -32,6 +35,7 @@ class WatchSettings:
     profile: str = "quick"
     fail_on: str = "medium"
     metrics_textfile: str | None = None
+    rules: Rules = Rules()
 
 
 def _utc_now() -> str:
@@ -57,8 +61,8 @@ class Watch:
             self.locks.update({p.target.name: lock for p in group})
 
     def say(self, line: str) -> None:
-        """One redacted line on stderr."""
-        self.err.write(self.redactor.text(f"watch: {line}") + "\n")
+        """One redacted line on stderr, with a relay's text (model names in drift) made visible, never obeyed."""
+        self.err.write(visible(self.redactor.text(f"watch: {line}"), lines=False) + "\n")
         self.err.flush()
 
     async def _sleep_until(self, due: float) -> None:
@@ -69,35 +73,36 @@ class Watch:
             except asyncio.TimeoutError:
                 pass
 
-    def _cap_left(self, name: str) -> float | None:
-        """The most this cycle may spend: what is left of the target's and the total daily cap (None: no cap)."""
-        lefts = []
-        cap = self.spend.per_target.get(name)
-        if cap is not None:
-            lefts.append(cap - self.spend.spent(name))
-        if self.spend.total is not None:
-            lefts.append(self.spend.total - self.spend.spent())
-        return min(lefts) if lefts else None
-
-    async def cycle(self, plan: TargetPlan, number: int) -> None:
-        """Run one cycle of one target, or say why it was skipped."""
+    async def cycle(self, plan: TargetPlan, attempt: int) -> None:
+        """Run one cycle of one target (its `attempt`-th, from 1), or say why it was skipped."""
         name = plan.target.name
-        refusal = self.spend.refusal(name, plan.max_cost)
+        refusal, left = self.spend.reserve(name, plan.max_cost)
         if refusal:
             self.skipped[name] += 1
             self.metrics.skipped(name)
-            self.say(f"{name} cycle {number + 1} skipped: {refusal}")
+            self.say(f"{name} cycle {attempt} skipped: {refusal}")
             return
-        options = replace(self.run_options, max_cost=self._cap_left(name))
+        # Written before the first request: a cycle stopped half-way (Ctrl-C, SIGTERM) stays charged after a restart.
+        try:
+            row = self.history.reserve_spend(self.spend.day, name, plan.max_cost) if plan.max_cost is not None else None
+        except sqlite3.Error as exc:  # the reservation still holds in memory for this watch
+            self.say(f"{name} cycle {attempt}: its reservation was not written to the history: {exc}")
+            row = None
         async with self.locks[name]:
             started, t0 = _utc_now(), self.clock()
-            run = await run_target(plan, self.keys[name], options)
+            run = await run_target(plan, self.keys[name], replace(self.run_options, max_cost=left))
             duration = self.clock() - t0
         report = await asyncio.to_thread(build_report, (run,), {name: self.keys[name]}, started, _utc_now(), self.settings.profile,
                                          self.settings.fail_on, self.redactor)
-        charged = self.spend.charge(name, plan.max_cost, run.spent)
-        run_id, events = record(self.history, report, "watch", charged={name: charged} if plan.max_cost is not None else None,
-                                redactor=self.redactor)
+        charged = self.spend.settle(name, plan.max_cost, run.spent)
+        try:
+            if row is not None:
+                self.history.settle_spend(row, charged)
+            run_id, events = record(self.history, report, "watch", self.settings.rules, charged={name: charged} if row is not None else None,
+                                    redactor=self.redactor)
+        except sqlite3.Error as exc:  # a locked or broken database costs this record, not the watch
+            self.say(f"{name} cycle {attempt}: not recorded in the history: {exc}")
+            run_id, events = 0, []
         (target,) = report.targets
         success = next((float(s.value) for s in signals(target) if s.name == SUCCESS), None)
         self.metrics.observe(target, duration, time.time(), charged, target.currency, success, tokens_reported(target))
@@ -107,21 +112,22 @@ class Watch:
         if self.hook is not None:
             self.hook.fire(name, run_id, report.finished_at, events)
         self.ran[name] += 1
+        self.redactor.forget_tokens()  # memory stays flat cycle over cycle (BENCHMARKS.md, section 9)
         counts = ", ".join(f"{n} {s}" for s, n in target.counts().items() if n)
         drift = "; drift: " + "; ".join(e.detail for e in events) if events else ""
-        self.say(f"{name} cycle {number + 1} (run {run_id}): {counts}{drift}")
+        self.say(f"{name} cycle {attempt} (run {run_id}): {counts}{drift}")
 
     async def target_loop(self, plan: TargetPlan, start: float) -> None:
         """A target's cycles on its own schedule: its slowness never delays another target's."""
         schedule = Schedule(start, self.settings.interval_s, self.settings.jitter, plan.target.name)
-        number, done = 0, 0
+        slot, done = 0, 0
         while not self.stop.is_set() and (self.settings.cycles is None or done < self.settings.cycles):
-            await self._sleep_until(schedule.due(number))
+            await self._sleep_until(schedule.due(slot))
             if self.stop.is_set():
                 break
-            await self.cycle(plan, number)
             done += 1
-            number = schedule.next_cycle(number, self.clock())
+            await self.cycle(plan, done)
+            slot = schedule.next_cycle(slot, self.clock())
 
     async def run(self) -> None:
         """Every target's loop, until each has run its cycles or the watch is stopped."""
