@@ -228,12 +228,18 @@ def _load_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[Target, .
     return (target_from_flags(opts.base_url, opts.models, opts.api_key_env or "OPENAI_API_KEY", env),)
 
 
+def _targets_and_keys(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[tuple[Target, ...], dict[str, TargetKeys]]:
+    """The targets of a targets file or the flags, with the command line's overrides, and their keys (a dry run
+    reads no key: the plan can be checked before any secret is exported)."""
+    targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
+    return targets, {} if opts.dry_run else {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
+
+
 def prepared_targets(opts: ProbeOptions, env: Mapping[str, str]) -> tuple[tuple[Target, ...], dict[str, TargetKeys]]:
-    """The targets of a targets file or the flags, with the command line's overrides, and their keys (for watch)."""
+    """The targets and keys `probe` would use for these options, their secrets registered first (for watch)."""
     register_secrets(_named_secrets(opts, env))
     _validate(opts)
-    targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
-    return targets, {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
+    return _targets_and_keys(opts, env)
 
 
 def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Streams | None = None) -> int:
@@ -257,11 +263,8 @@ def probe(opts: ProbeOptions, env: Mapping[str, str] | None = None, streams: Str
             targets, keys, host_map = _start_demo(opts, env, stack)
             targets = tuple(_with_overrides(t, opts) for t in targets)
             keys = {t.name: with_headers(keys[t.name], t, env) for t in targets}
-        else:
-            # Overrides first: --empty-key-env decides which keys must be read.
-            targets = tuple(_with_overrides(t, opts) for t in _load_targets(opts, env))
-            # A dry run reads no key: the plan can be checked before any secret is exported.
-            keys = {} if opts.dry_run else {t.name: resolve_keys(t, env, wrong=wrong_key()) for t in targets}
+        else:  # overrides first: --empty-key-env decides which keys must be read
+            targets, keys = _targets_and_keys(opts, env)
         # Registered before anything else can fail, so that every later error line is redacted with the keys.
         redactor = register(Redactor(k for ks in keys.values() for k in ks.all()))
         check_ids = cat.select(opts.profile, opts.only, opts.skip)

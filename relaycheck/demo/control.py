@@ -22,8 +22,7 @@ def handle(handler: "Handler", method: str, path: str, raw: bytes) -> bool:
     """
     if path != PATH:
         return False
-    scheme, _, token = handler.headers.get("authorization", "").partition(" ")
-    if handler.relay.key is not None and (scheme.lower() != "bearer" or token.strip() != handler.relay.key):
+    if handler.relay.key is not None and handler.bearer() != handler.relay.key:
         handler.send_json(401, {"error": {"message": "the control endpoint takes the relay's key", "type": "invalid_request_error"}})
         return True
     if method == "POST":

@@ -135,7 +135,8 @@ class Handler(BaseHTTPRequestHandler):
         self._raw_body = self.rfile.read(length) if length else b""
         return self._raw_body
 
-    def _bearer(self) -> str | None:
+    def bearer(self) -> str | None:
+        """The key a request presents as Authorization: Bearer (the control endpoint's too), or None."""
         value = self.headers.get("authorization", "")
         scheme, _, token = value.partition(" ")
         return token.strip() or None if scheme.lower() == "bearer" else None
@@ -143,11 +144,11 @@ class Handler(BaseHTTPRequestHandler):
     def _key_header(self) -> str | None:
         """The key a request carries in a header: Bearer, or (Anthropic's) x-api-key."""
         if self.dialect == "anthropic" and self.behaviour.messages_bearer_only:
-            return self._bearer()
+            return self.bearer()
         if self.dialect == "gemini":  # Google's header, or its ?key= query parameter
             values = parse_qs(urlsplit(self.path).query).get("key")
             return self.headers.get("x-goog-api-key", "").strip() or (values[0] if values and values[0] else None)
-        return self._bearer() or (self.headers.get("x-api-key", "").strip() or None)
+        return self.bearer() or (self.headers.get("x-api-key", "").strip() or None)
 
     def _presented(self, body: dict | None) -> str | None:
         if self.behaviour.key_in_body:
@@ -156,7 +157,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.behaviour.key_in_query:
             values = parse_qs(urlsplit(self.path).query).get("key")
             return values[0] if values and values[0] else None
-        return self._key_header() if self.dialect in ("anthropic", "gemini") else self._bearer()
+        return self._key_header() if self.dialect in ("anthropic", "gemini") else self.bearer()
 
     def _authorized(self, body: dict | None) -> str | None:
         """"ok", "empty" (valid key, no balance), or None after answering the refusal."""
@@ -243,7 +244,7 @@ class Handler(BaseHTTPRequestHandler):
         self.dialect = "anthropic" if path == "/v1/messages" or "anthropic-version" in self.headers else \
             "responses" if path == "/v1/responses" else "gemini" if path.startswith("/v1beta/") else "openai"
         self.generate = demo_gemini.route(path)
-        self.relay.log.append(LoggedRequest(method, path, self._bearer() is not None))
+        self.relay.log.append(LoggedRequest(method, path, self.bearer() is not None))
         raw = self._read_body()
         if raw is None:
             return

@@ -47,13 +47,9 @@ class DemoRelay:
         if not is_loopback_host(host):
             raise UsageError(f"the demo relay only listens on loopback addresses, not {host!r}")
         self.host, self.port = host, port
-        self.fault = fault
-        self.behaviour: Behaviour = fault.behaviour if fault else HONEST  # what the fault changes, as named switches
         self.key = key
         self.empty_key = empty_key  # authenticates, but has no balance left
         self.ttft_ms, self.token_ms = ttft_ms, token_ms
-        self.flaky_count = 0  # the flaky fault's counter of reliability samples
-        self.cached_reply: str | None = None  # the replay_cache fault's first nonce reply, served again later
         self.latency_ms = latency_ms  # added before every answer (benchmarks use it to model a slow relay)
         # Completion limits above a model's published ceiling are refused, as OpenAI does; the memory benchmark's
         # 100,000-token reply needs a model without one.
@@ -62,11 +58,6 @@ class DemoRelay:
         self.usage_log: collections.deque[tuple[str, str, int, int]] = collections.deque(maxlen=10_000)
         self.stall_s = stall_s
         self.long_stall_s = long_stall_s  # the long_stall fault's pause: above the demo's 1 s threshold, below its 2 s idle timeout
-        # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
-        self.rate_limit = self.behaviour.rate_limit
-        self.ledger = Ledger(self.behaviour)
-        self.prompt_cache = PrefixCache()
-        self.billing_mode = self.behaviour.balance_style
         self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start second, requests counted in it)
         self.log: collections.deque[LoggedRequest] = collections.deque(maxlen=10_000)
         self.in_flight = 0
@@ -75,6 +66,7 @@ class DemoRelay:
         self._ids = itertools.count(1)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.set_fault(fault)
 
     @property
     def origin(self) -> str:
@@ -92,12 +84,14 @@ class DemoRelay:
         as a relay that moved to another upstream channel would."""
         with self.flight_lock:
             self.fault = fault
-            self.behaviour = fault.behaviour if fault else HONEST
+            self.behaviour: Behaviour = fault.behaviour if fault else HONEST  # what the fault changes, as named switches
+            # Requests per key per one-second window, as OpenAI limits per key: ordinary probes stay well below 15.
             self.rate_limit = self.behaviour.rate_limit
             self.ledger = Ledger(self.behaviour)
-            self.billing_mode = self.behaviour.balance_style
             self.prompt_cache = PrefixCache()
-            self.cached_reply, self.flaky_count = None, 0
+            self.billing_mode = self.behaviour.balance_style
+            self.flaky_count = 0  # the flaky fault's counter of reliability samples
+            self.cached_reply: str | None = None  # the replay_cache fault's first nonce reply, served again later
 
     def admit(self, key: str) -> tuple[bool, float]:
         """Count one API request of `key` in the current one-second window; return (allowed, seconds to the next)."""

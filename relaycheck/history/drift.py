@@ -64,15 +64,15 @@ def signal_drift(target: str, history: dict[tuple[str, str], list[str]], now: li
         last = before[-1] if before else None
         if last is None:
             continue
-        if s.name == "system_fingerprint":
-            # An upstream serves several fingerprints and rotates them: only a set that shares none with the recent
-            # runs' is another backend.
-            seen = set().union(*(_fingerprints(v) for v in before[-BASELINE_RUNS:]))
-            if seen and _fingerprints(s.value) and not seen & _fingerprints(s.value):
-                events.append(Event(target, s.model, "identity_changed", s.name, last, s.value, f"{s.name} changed from {last} to {s.value}"))
-            continue
         if s.name in IDENTITY:
-            if s.value != last:
+            if s.name == "system_fingerprint":
+                # An upstream serves several fingerprints and rotates them: only a set that shares none with the
+                # recent runs' is another backend.
+                seen = set().union(*(_fingerprints(v) for v in before[-BASELINE_RUNS:]))
+                changed = bool(seen and _fingerprints(s.value)) and not seen & _fingerprints(s.value)
+            else:
+                changed = s.value != last
+            if changed:
                 events.append(Event(target, s.model, "identity_changed", s.name, last, s.value, f"{s.name} changed from {last} to {s.value}"))
             continue
         value = _number(s.value)
@@ -104,7 +104,8 @@ def _regression(target: str, s: Signal, before: list[str], value: float, rules: 
             return x > baseline * (1 + rules.latency_ratio) and x - baseline > rules.latency_min_ms
         return s.name == SUCCESS and baseline - x > rules.success_drop
 
-    if not (beyond(value) and beyond(previous)) or (len(earlier) >= 1 and beyond(earlier[-1])):
+    # The run before the previous one beyond the rule too: the slowdown was reported when it had held for two runs.
+    if not (beyond(value) and beyond(previous)) or beyond(earlier[-1]):
         return None
     runs = len(earlier[-BASELINE_RUNS:])
     if s.name in LATENCY:

@@ -39,12 +39,13 @@ def _write_target(db, run_id: int, t: TargetReport, found: list[Signal], charged
     db.executemany("INSERT OR REPLACE INTO signals VALUES (?, ?, ?, ?, ?)", [(run_id, t.name, s.model, s.name, s.value) for s in found])
 
 
-def _assert_clean(report: Report, redactor: Redactor) -> None:
-    """The report is redacted already; what goes into the database is scanned once more, as every output is (a
-    database is an output that outlives the run)."""
-    for t in report.targets:
-        for text in (t.name, t.effective_base_url, *t.models, *(c.summary for c in t.checks)):
-            redactor.assert_clean(text, "history")
+def _assert_clean(t: TargetReport, measured: list[Signal], found: list[Event], redactor: Redactor) -> None:
+    """The report is redacted already; every text of a target that goes into the database is scanned once more, as
+    every output is (a database is an output that outlives the run). Inside the run's transaction: a refusal
+    leaves nothing of the run written."""
+    for text in (t.name, t.effective_base_url, *t.models, *(c.summary for c in t.checks), *(m.value for m in measured),
+                 *(e.detail for e in found)):
+        redactor.assert_clean(text, "history")
 
 
 def record(history: History, report: Report, source: str = "probe", rules: Rules = Rules(),
@@ -52,8 +53,6 @@ def record(history: History, report: Report, source: str = "probe", rules: Rules
     """Store the (already redacted) report; return its run id and the drift it shows against the runs before it.
     `charged`: what a watch charged each target's daily cap for this run; `redactor`: the run's, for a last scan."""
     assert source in SOURCES, source
-    if redactor is not None:
-        _assert_clean(report, redactor)
     events: list[Event] = []
     with history.transaction() as db:
         cursor = db.execute("INSERT INTO runs (started_at, finished_at, profile, tool_version, source) VALUES (?, ?, ?, ?, ?)",
@@ -65,9 +64,8 @@ def record(history: History, report: Report, source: str = "probe", rules: Rules
             now = {(c.id, c.model or NO_MODEL): c.status for c in t.checks}
             measured = signals(t)
             found = status_drift(t.name, statuses, now) + signal_drift(t.name, values, measured, rules)
-            if redactor is not None:  # everything stored is scanned, the signals and the drift's words included
-                for text in (*(m.value for m in measured), *(e.detail for e in found)):
-                    redactor.assert_clean(text, "history")
+            if redactor is not None:
+                _assert_clean(t, measured, found, redactor)
             _write_target(db, run_id, t, measured, (charged or {}).get(t.name), chosen)
             db.executemany("INSERT INTO drift (run_id, target, model, rule, subject, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            [(run_id, e.target, e.model, e.rule, e.subject, e.before, e.after, e.detail) for e in found])

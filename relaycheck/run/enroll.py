@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import httpx
 
@@ -21,6 +20,7 @@ from relaycheck.probes import ProbeContext, ProbeCost
 from relaycheck.probes import behaviour as probe
 from relaycheck.probes.budget import Budget
 from relaycheck.protocol.chat import CHAT
+from relaycheck.run.runner import utc_now
 from relaycheck.transport.client import Limits, RecordingClient
 from relaycheck.wire.exchange import Exchange
 
@@ -49,10 +49,6 @@ def cost(model: str, samples: int) -> ProbeCost:
     return total
 
 
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 async def _sample(target: Target, key: str, samples: int, seed: int, cap: float | None) -> Enrolment:
     model = target.models[0]
     limits = Limits(concurrency=target.concurrency, deadline_s=target.timeout_s, read_s=target.idle_timeout_s, retry_wait_s=target.retry_wait_s)
@@ -72,7 +68,7 @@ async def _sample(target: Target, key: str, samples: int, seed: int, cap: float 
         else:
             counts[prompt.id][answer] = counts[prompt.id].get(answer, 0) + 1
     host = httpx.URL(target.base_url).host
-    reference = ref.Reference(model, _utc_now(), host, samples, counts, unusable)
+    reference = ref.Reference(model, utc_now(), host, samples, counts, unusable)
     return Enrolment(reference, tuple(sorted(client.exchanges, key=lambda x: int(x.id[1:]))))
 
 

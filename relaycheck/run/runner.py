@@ -65,7 +65,8 @@ class RunOptions:
     max_cost: float | None = None  # --max-cost; a target's own max_cost may be tighter
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
+    """The current UTC time as reports write it (2026-12-02T01:00:00Z)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -173,7 +174,7 @@ async def run_all(
     on_exchange: Callable[[str, Exchange], None] | None = None,
 ) -> tuple[str, str, tuple[TargetRun, ...]]:
     """Run targets in parallel (each under its own cap); return start, finish and the runs."""
-    started = _utc_now()
+    started = utc_now()
 
     def callback(name: str) -> Callable[[Exchange], None] | None:
         return (lambda ex: on_exchange(name, ex)) if on_exchange else None
@@ -184,7 +185,7 @@ async def run_all(
     groups = billing_groups(plans, keys)
     done = await asyncio.gather(*(one_after_another(group) for group in groups))
     by_name = {run.plan.target.name: run for runs in done for run in runs}
-    return started, _utc_now(), tuple(by_name[p.target.name] for p in plans)
+    return started, utc_now(), tuple(by_name[p.target.name] for p in plans)
 
 
 def billing_groups(plans: tuple[TargetPlan, ...], keys: dict[str, TargetKeys]) -> tuple[tuple[TargetPlan, ...], ...]:

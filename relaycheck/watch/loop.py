@@ -6,7 +6,6 @@ import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import IO, Callable
 
 from relaycheck.config.targets import TargetKeys
@@ -18,7 +17,7 @@ from relaycheck.redaction.redact import Redactor
 from relaycheck.report.seal import build_report
 from relaycheck.run.plan import TargetPlan
 from relaycheck.text.sanitize import visible
-from relaycheck.run.runner import RunOptions, billing_groups, run_target
+from relaycheck.run.runner import RunOptions, billing_groups, run_target, utc_now
 from relaycheck.watch.alerts import DriftHook
 from relaycheck.watch.metrics import WatchMetrics
 from relaycheck.watch.schedule import Schedule
@@ -36,10 +35,6 @@ class WatchSettings:
     fail_on: str = "medium"
     metrics_textfile: str | None = None
     rules: Rules = Rules()
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class Watch:
@@ -89,10 +84,10 @@ class Watch:
             self.say(f"{name} cycle {attempt}: its reservation was not written to the history: {exc}")
             row = None
         async with self.locks[name]:
-            started, t0 = _utc_now(), self.clock()
+            started, t0 = utc_now(), self.clock()
             run = await run_target(plan, self.keys[name], replace(self.run_options, max_cost=left))
             duration = self.clock() - t0
-        report = await asyncio.to_thread(build_report, (run,), {name: self.keys[name]}, started, _utc_now(), self.settings.profile,
+        report = await asyncio.to_thread(build_report, (run,), {name: self.keys[name]}, started, utc_now(), self.settings.profile,
                                          self.settings.fail_on, self.redactor)
         charged = self.spend.settle(name, plan.max_cost, run.spent)
         try:
