@@ -14,7 +14,7 @@ from relaycheck.core import checklist
 from relaycheck.core.i18n import label
 
 from relaycheck.run import costcap
-from relaycheck.core.checklist import SEVERITIES
+from relaycheck.core.checklist import FAIL_ON
 from relaycheck.core.exits import UsageError
 from relaycheck.wire.exchange import Exchange
 from relaycheck.run.plan import TargetPlan, for_protocol, plan_target
@@ -36,7 +36,6 @@ from relaycheck.core.reference import DEFAULT_ALPHA, DEFAULT_REQUESTS, Behaviour
 from relaycheck.core.reference import load as load_reference
 
 DEMO_HOST_NAME = "relay-demo.invalid"  # reserved TLD: can never resolve to a real host
-FAIL_ON = (*SEVERITIES, "none")
 MIN_BODY_CAP = 64 * 1024  # the long probe's honest 1,500-token reply is about 10 KB of JSON; room for far more
 MAX_BODY_CAP = 16 * 1024 * 1024  # the drain cap: nothing past it is read anyway
 

@@ -299,7 +299,7 @@ def report_cmd(
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Force colour on or off."),
 ) -> None:
     """Render a saved JSON report in any format, without probing again."""
-    from relaycheck.app import FAIL_ON
+    from relaycheck.core.checklist import FAIL_ON
     from relaycheck.output.write import OutputOptions, rerender
 
     if fail_on is not None and fail_on not in FAIL_ON:

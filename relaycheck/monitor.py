@@ -32,7 +32,7 @@ def record_run(report: Report, path: Path | None, env: Mapping[str, str], redact
     """Record a sealed report (scanned once more for the run's secrets on its way in); the run id, its drift and
     where it went."""
     with open_history(path, env) as history:
-        run_id, events = record(history, report, source, redactor=redactor)
+        run_id, events, _ = record(history, report, source, redactor=redactor)
         return run_id, events, history.path
 
 
@@ -170,7 +170,8 @@ def watch(probe_opts, opts: WatchOptions, env: Mapping[str, str], err: IO[str]) 
             if hook is not None:
                 hook.wait()
             if server is not None:
-                server.shutdown()  # type: ignore[attr-defined]
+                server.shutdown()
+                server.server_close()
     ran, skipped = sum(loop_state.ran.values()), sum(loop_state.skipped.values())
     loop_state.say(f"stopped after {ran} cycle(s)" + (f", {skipped} skipped" if skipped else "") + (f"; spent today {spend.spent():.6g}" if spend.per_target or spend.total is not None else ""))
     return 0

@@ -114,3 +114,6 @@ class RedactRelay(HostileRelay):
 
 
 MODES = ("key_cut_404", "key_split_sse", "key_split_choices", "key_upper", "echo_json_u", "echo_html_entities", "echo_percent")
+# The checks the sweep (tests/test_hostile_sweep.py) runs these modes with: where a relay's echo of the key lands.
+CHECKS = ("chat.basic", "stream.sse", "stream.complete", "errors.bad_key", "errors.unknown_model", "errors.key_echo")
+SWEEP_ARGS = {mode: tuple(arg for check in CHECKS for arg in ("--check", check)) for mode in MODES}

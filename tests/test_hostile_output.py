@@ -33,15 +33,40 @@ def _probe(mode: str, tmp_path: Path, fmt: str, color: bool = False) -> tuple[in
     out_dir.mkdir()
     argv = [sys.executable, "-m", "relaycheck", "probe", "--model", "gpt-4o-mini", "--api-key-env", "HOSTILE_KEY", "--profile", "quick",
             "--timeout", "4", "--idle-timeout", "3", "--no-progress", "--color" if color else "--no-color"]
-    if fmt == "bundle":
+    if fmt == "json_and_bundle":
+        argv += ["--format", "json", "--output", str(out_dir / "report.json"), "--bundle", str(out_dir / "bundle")]
+    elif fmt == "bundle":
         argv += ["--bundle", str(out_dir / "bundle")]
     elif fmt != "terminal":
         argv += ["--format", fmt, "--output", str(out_dir / f"report.{fmt}")]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTILE_KEY": KEY}
     with OutputRelay(mode).running() as base_url:
         done = subprocess.run([*argv, "--base-url", base_url], capture_output=True, env=env, cwd=out_dir, timeout=120)
-    written = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*")) if p.is_file()}
-    return done.returncode, done.stdout, done.stderr.decode("utf-8", "replace"), written
+    return done.returncode, done.stdout, done.stderr.decode("utf-8", "replace"), _written(out_dir)
+
+
+def _written(out_dir: Path) -> dict[str, bytes]:
+    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*")) if p.is_file()}
+
+
+def _every_format(mode: str, tmp_path: Path) -> dict[str, tuple[int, bytes, str, dict[str, bytes]]]:
+    """One probe of the mode (the JSON report and the evidence bundle), then `relaycheck report` rendering that report
+    in every other format: what each format's renderer makes of the relay's text, through the real CLI, for a fifth
+    of the probes. The terminal table of `report` is the probe's own (renderers take only the Report)."""
+    code, stdout, stderr, written = _probe(mode, tmp_path, "json_and_bundle")
+    saved = tmp_path / "out" / "report.json"
+    found = {"json": (code, stdout, stderr, {"report.json": written["report.json"]}),
+             "bundle": (code, b"", stderr, {k: v for k, v in written.items() if k.startswith("bundle/")})}
+    for fmt in ("terminal", "md", "junit", "html"):
+        out_dir = tmp_path / fmt
+        out_dir.mkdir()
+        argv = [sys.executable, "-m", "relaycheck", "report", str(saved), "--no-color"]
+        if fmt != "terminal":
+            argv += ["--format", fmt, "--output", str(out_dir / f"report.{fmt}")]
+        done = subprocess.run(argv, capture_output=True, cwd=out_dir, timeout=120)
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+        found[fmt] = (code, done.stdout, done.stderr.decode("utf-8", "replace"), _written(out_dir))
+    return found
 
 
 def _outside_fences(md: str) -> str:
@@ -59,10 +84,15 @@ def _outside_fences(md: str) -> str:
     return "\n".join(kept)
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("mode", MODES)
-def test_hostile_text_reaches_no_output_raw(mode, fmt, tmp_path):
-    code, stdout, stderr, written = _probe(mode, tmp_path, fmt)
+def test_hostile_text_reaches_no_output_raw(mode, tmp_path):
+    outputs = _every_format(mode, tmp_path)
+    assert set(outputs) == set(FORMATS)
+    for fmt, (code, stdout, stderr, written) in outputs.items():
+        _holds_no_raw_text(mode, fmt, code, stdout, stderr, written, tmp_path)
+
+
+def _holds_no_raw_text(mode: str, fmt: str, code: int, stdout: bytes, stderr: str, written: dict[str, bytes], tmp_path: Path) -> None:
     assert code in (0, 1), (code, stderr[-2000:])  # findings, never a crash (4)
     assert "Traceback" not in stderr, stderr[-2000:]
     assert not [name for name in written if name.endswith(".tmp")], written.keys()  # nothing half-written left behind

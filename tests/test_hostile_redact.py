@@ -1,8 +1,9 @@
 """Hostile relays sending the caller's key back cut, split, shouted or escaped: no 12-character piece of it (or of
 a decoded form of one) reaches any output, and errors.key_echo sees every echo the redactor hides.
 
-The real CLI runs as a child process against tests/hostile_redact.py on 127.0.0.1; its JSON report, bundle,
-HTML report and terminal summary are searched, and the other formats are rendered from the JSON report.
+The sweep (tests/test_hostile_sweep.py) runs the real CLI as a child process against each mode of
+tests/hostile_redact.py on 127.0.0.1 with a canary key; `expect` searches its JSON report, bundle and terminal
+output, and every format rendered from the JSON report.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from pathlib import Path
 import pytest
 
 from conftest import make_canary
-from hostile_redact import MODES, RedactRelay
+from hostile_redact import CHECKS, MODES
 from relaycheck.report.load import from_dict
 from relaycheck.render import render
 
-CHECKS = ("chat.basic", "stream.sse", "stream.complete", "errors.bad_key", "errors.unknown_model", "errors.key_echo")
 FORMATS = ("terminal", "json", "md", "junit", "html")
-TIMEOUT_S = 10
 
 # mode -> (check, verdict): the finding each mode must produce besides a clean report
 CASES = {
@@ -93,27 +92,12 @@ def _cli(argv: list[str], key: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "relaycheck", *argv], capture_output=True, text=True, env=env, cwd=cwd, timeout=180)
 
 
-def _probe_args(base_url: str) -> list[str]:
-    args = ["probe", "--base-url", base_url, "--model", "gpt-4o-mini", "--api-key-env", "REDACT_KEY", "--timeout", str(TIMEOUT_S),
-            "--concurrency", "4", "--no-progress"]
-    for check in CHECKS:
-        args += ["--check", check]
-    return args
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_no_piece_of_the_key_in_any_output(mode, tmp_path):
-    key = make_canary()
-    relay = RedactRelay(mode)
-    with relay.running() as base_url:
-        first = _cli(_probe_args(base_url) + ["--format", "json", "--output", "report.json", "--bundle", "bundle"], key, tmp_path)
-        second = _cli(_probe_args(base_url) + ["--format", "html", "--output", "report.html"], key, tmp_path)
-    for run in (first, second):
-        assert run.returncode in (0, 1), (run.returncode, run.stderr[-2000:])
-        assert "Traceback" not in run.stderr, run.stderr[-2000:]
-    report = json.loads((tmp_path / "report.json").read_text())
-    texts = {"stdout 1": first.stdout, "stderr 1": first.stderr, "stdout 2": second.stdout, "stderr 2": second.stderr,
-             "report.json": (tmp_path / "report.json").read_text(), "report.html": (tmp_path / "report.html").read_text()}
+def expect(run) -> None:
+    """No piece of the key in any output of one mode of tests/hostile_redact.py, and the mode's finding, judged on the
+    sweep's run of it (tests/test_hostile_sweep.py, with CHECKS selected: SWEEP_ARGS): its stdout and stderr, the JSON
+    report, every bundle file, the report rendered in every format and both languages, each stream reassembled."""
+    mode, key, report, tmp_path = run.mode, run.key, run.report, run.tmp_path
+    texts = {"stdout": run.stdout, "stderr": run.stderr, "report.json": (tmp_path / "report.json").read_text()}
     bundle_files = [p for p in (tmp_path / "bundle").rglob("*") if p.is_file()]
     assert len(bundle_files) > 3, bundle_files
     texts.update({f"bundle {p.name}": p.read_text(encoding="utf-8") for p in bundle_files})
@@ -128,6 +112,13 @@ def test_no_piece_of_the_key_in_any_output(mode, tmp_path):
         assert "[redacted" in finding["summary"] and finding["summary"].endswith("…”"), finding
     if verdict == "fail":
         assert "echoed the presented key in full" in finding["summary"], finding
+
+
+def test_every_case_is_a_mode_the_sweep_runs_with_the_checks():
+    from hostile_redact import SWEEP_ARGS
+
+    assert set(CASES) == set(MODES) == set(SWEEP_ARGS)
+    assert all(SWEEP_ARGS[m] == tuple(a for c in CHECKS for a in ("--check", c)) for m in MODES)
 
 
 @pytest.mark.parametrize("option, value", [("--base-url", "https://relay.example:{key}/v1"), ("--empty-key-env", "{key}")])

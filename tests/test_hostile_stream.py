@@ -1,17 +1,15 @@
 """Hostile streams of the "stream" area through the real CLI: bounded memory and report, deadlines on time, CR-only SSE read.
 
-Each case runs `relaycheck probe` as a child process (its peak RSS is its own VmHWM) against one mode of
-tests/hostile_stream.py on 127.0.0.1, and pins the verdict the mode must produce.
+The sweep (tests/test_hostile_sweep.py) runs `relaycheck probe` as a child process (its peak RSS is its own VmHWM)
+against each mode of tests/hostile_stream.py on 127.0.0.1; `expect` below pins the verdicts that run must reach.
 """
 
 from __future__ import annotations
 
 import re
 
-import pytest
-
-from hostile_stream import MANY_DATA_LINES, StreamRelay
-from test_hostile import BOUND_S, TIMEOUT_S, _probe
+from hostile_stream import MANY_DATA_LINES, MODES
+from test_hostile import BOUND_S, TIMEOUT_S
 from timing import load_factor
 
 PEAK_MB = 150
@@ -34,23 +32,15 @@ CASES = {
 }
 
 
-def _run(mode: str, tmp_path) -> tuple[dict, dict, float]:
-    """Probe one mode; return the report, its stream exchange and the report file's size in MB, after the shared bar."""
-    with StreamRelay(mode).running() as base_url:
-        code, wall, peak_mb, stderr, report = _probe(base_url, tmp_path)
-    assert "Traceback" not in stderr and report is not None, stderr[-2000:]
-    assert code in (0, 1), (code, stderr)  # findings, never a crash (4) or a usage error (2)
-    assert wall < BOUND_S * load_factor(), f"{mode}: {wall:.1f} s (load factor {load_factor():.1f})"
-    assert peak_mb < PEAK_MB, f"{mode}: peak RSS {peak_mb:.0f} MB"
-    size_mb = (tmp_path / "report.json").stat().st_size / 1e6
+def expect(run) -> None:
+    """This module's verdicts on one mode of tests/hostile_stream.py, judged on the sweep's run of it
+    (tests/test_hostile_sweep.py): bounded time, memory and report, the mode's verdicts and evidence."""
+    mode, report = run.mode, run.report
+    assert run.wall < BOUND_S * load_factor(), f"{mode}: {run.wall:.1f} s (load factor {load_factor():.1f})"
+    assert run.peak_mb < PEAK_MB, f"{mode}: peak RSS {run.peak_mb:.0f} MB"
+    size_mb = (run.tmp_path / "report.json").stat().st_size / 1e6
     assert size_mb < REPORT_MB, f"{mode}: report.json is {size_mb:.1f} MB"
     stream = next(x for x in report["targets"][0]["exchanges"] if x["probe"] == "stream")
-    return report, stream, size_mb
-
-
-@pytest.mark.parametrize("mode", sorted(CASES))
-def test_a_hostile_stream_yields_its_finding_within_bounds(mode, tmp_path):
-    report, stream, _ = _run(mode, tmp_path)
     checks = {c["id"]: c for c in report["targets"][0]["checks"]}
     for check_id, (verdict, words) in CASES[mode].items():
         assert checks[check_id]["status"] == verdict and words in checks[check_id]["summary"], checks[check_id]
@@ -77,3 +67,7 @@ def test_a_hostile_stream_yields_its_finding_within_bounds(mode, tmp_path):
         assert any("evidence budget" in n for n in stream["notes"]) and any("counted, not kept" in n for n in stream["notes"])
     if mode == "sse_cr_only":
         assert stream["sse"]["events"][-1]["data"] == "[DONE]" and stream["sse"]["tail"] == "" and stream["error"] is None
+
+
+def test_every_case_is_a_mode_the_sweep_runs():
+    assert set(CASES) == set(MODES)

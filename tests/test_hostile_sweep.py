@@ -4,13 +4,15 @@ For each mode of tests/hostile_server.py and of every tests/hostile_*.py module:
 ends with exit 0 or 1 and a report, within the deadlines plus a margin, under 150 MB, with no traceback, and no
 12-character piece of the canary key, nor a decoded form of one, in stdout, stderr, the JSON report, the evidence
 bundle, or the report re-rendered in every format (and both languages). The mode-specific verdicts are pinned by each
-module's own tests; this one only holds the properties every mode shares.
+module's own tests (from this run, through the module's `expect`, where VERDICTS names one); this one holds the
+properties every mode shares.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import html
 import importlib
 import json
@@ -24,13 +26,16 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_meets_schema
 from timing import load_factor
 
 import hostile_server
 from test_hostile import _RUN_AND_REPORT_PEAK
 
 HERE = Path(__file__).parent
-CANARY = "sk-cnry-7Hq2Vx9LmP4tR8wZ3kYb6NfJ"  # random-looking: none of its 12-character pieces occurs by chance
+# Random-looking (none of its 12-character pieces occurs by chance) and not shaped like a provider key, so that only
+# the redaction of the known key can hide it; "canary" first, as tests/hostile_redact.py's relays expect.
+CANARY = "canary" + "7c3f9a1e5b2d8046f1a9c3e7b5d2086f4a1c9e3b"
 PIECE = 12
 TIMEOUT_S, IDLE_S = 4, 3
 BOUND_S = 5 * TIMEOUT_S + 15  # the quick profile's longest chain of deadlines, start-up, rendering and a margin
@@ -107,6 +112,28 @@ def _all_outputs(tmp_path: Path, stdout: str, stderr: str) -> dict[str, str]:
     return outputs
 
 
+@dataclasses.dataclass(frozen=True)
+class SweepRun:
+    """One mode's run, for the module's own verdicts: what the CLI did and wrote, and the relay it spoke to."""
+
+    mode: str
+    key: str
+    code: int
+    wall: float
+    peak_mb: float
+    stdout: str
+    stderr: str
+    report: dict
+    relay: object
+    tmp_path: Path
+
+
+# The test module holding a hostile module's own verdicts, as `expect(run)`: the sweep's one run per mode is judged
+# by both bars (a second run of the same mode only for those would double the cost of the hostile suite).
+VERDICTS = {"hostile_server": "test_hostile", "hostile_stream": "test_hostile_stream", "hostile_tools": "test_hostile_tools",
+            "hostile_redact": "test_hostile_redact"}
+
+
 def _extra(module: str, mode: str) -> tuple[tuple[str, ...], float]:
     """CLI arguments a mode needs (a module's SWEEP_ARGS) and the seconds they add to the bound (SWEEP_EXTRA_S)."""
     mod = importlib.import_module(module)
@@ -129,11 +156,15 @@ def test_every_hostile_mode_meets_the_common_bar(module, mode, tmp_path):
     assert "Traceback" not in run.stderr, run.stderr[-2000:]
     assert run.returncode in (0, 1), (run.returncode, run.stderr[-2000:])
     assert out.exists(), run.stderr[-2000:]
-    json.loads(out.read_text(encoding="utf-8"))  # strict JSON, whatever the relay sent
+    report = json.loads(out.read_text(encoding="utf-8"))  # strict JSON, whatever the relay sent
+    assert_meets_schema(report)
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*tmp*")), "a temporary file was left behind"
     assert wall < (BOUND_S + extra_s) * load_factor(), f"{mode}: {wall:.1f} s (load factor {load_factor():.1f})"
     peak_mb = int(peak.read_text()) / 1024
     assert peak_mb < PEAK_MB, f"{mode}: peak RSS {peak_mb:.0f} MB"
+    if module in VERDICTS:
+        importlib.import_module(VERDICTS[module]).expect(SweepRun(mode, CANARY, run.returncode, wall, peak_mb, run.stdout, run.stderr, report,
+                                                                   relay, tmp_path))
     seen: set[str] = set()
     for where, text in _all_outputs(tmp_path, run.stdout, run.stderr).items():
         if text in seen:  # the report in the bundle, beside it and rendered again as JSON: the same text, read once
@@ -149,4 +180,4 @@ def test_the_leak_detector_sees_pieces_and_decoded_forms():
     for text in (piece, piece.upper(), urllib.parse.quote(piece, safe=""), "".join(f"&#{ord(c)};" for c in piece),
                  "".join(f"\\u{ord(c):04x}" for c in piece), base64.b64encode(b"xx" + CANARY.encode()).decode()):
         assert _leaked_pieces(f"noise {text} noise"), text
-    assert not _leaked_pieces("an ordinary report about gpt-4o-mini and sk-[redacted sk-…6NfJ #0123abcd]")
+    assert not _leaked_pieces("an ordinary report about gpt-4o-mini and [redacted …9e3b #0123abcd]")

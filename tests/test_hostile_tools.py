@@ -1,4 +1,7 @@
-"""Tool calls no model makes reach a verdict in every integrity check, never a crash (tests/hostile_tools.py)."""
+"""Tool calls no model makes reach a verdict in every integrity check, never a crash (tests/hostile_tools.py).
+
+Over Chat Completions the sweep (tests/test_hostile_sweep.py) runs each mode once and judges it with `expect` too;
+over the native protocols, the tests below run each mode themselves."""
 
 from __future__ import annotations
 
@@ -9,14 +12,12 @@ from hostile_tools import CHECKS, MODES, ToolsRelay
 from relaycheck.run.runner import CHECK_CRASHED
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_every_integrity_check_reaches_a_verdict_on_hostile_tool_calls(mode, tmp_path):
-    with ToolsRelay(mode).running() as base_url:
-        run = run_probe(tmp_path, env={"K": "sk-hostile-tools-key-0123456789"}, base_url=base_url, models=("gpt-4o-mini",),
-                        api_key_env="K", only=CHECKS, timeout_s=10.0, idle_timeout_s=5.0)
-    assert run.code in (0, 1), run.stderr
+def expect(run) -> None:
+    """Every integrity check reaches a verdict on one mode of tests/hostile_tools.py, judged on the sweep's run of it
+    (tests/test_hostile_sweep.py, with the integrity checks selected)."""
+    mode = run.mode
     found = {c["id"]: (c["status"], c["summary"]) for c in run.report["targets"][0]["checks"]}
-    assert set(found) == set(CHECKS)
+    assert set(found) == set(CHECKS), run.stderr[-2000:]
     for check_id, (status, summary) in found.items():
         assert CHECK_CRASHED not in summary, (check_id, summary)
     if mode == "messages_garbage":
@@ -52,3 +53,9 @@ def test_the_native_readers_reach_a_verdict_on_hostile_answers(module, mode, pro
         assert CHECK_CRASHED not in c["summary"], (c["id"], c["summary"])
     # None of these answers is a reply or a complete stream of the protocol.
     assert found["chat.basic"]["status"] != "pass" and found["stream.complete"]["status"] != "pass"
+
+
+def test_every_mode_is_one_the_sweep_runs_with_the_integrity_checks():
+    from hostile_tools import SWEEP_ARGS
+
+    assert set(SWEEP_ARGS) == set(MODES) and all(SWEEP_ARGS[m] == tuple(a for c in CHECKS for a in ("--check", c)) for m in MODES)

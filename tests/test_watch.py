@@ -105,6 +105,42 @@ def test_the_daily_cap_holds_under_a_relay_that_inflates_its_usage(tmp_path):
     assert billed <= charged <= cap
 
 
+def test_a_relay_reporting_more_than_a_cycles_plan_is_charged_whole_and_stops_the_sending(tmp_path):
+    # Sixty times the completion tokens a request may have: the first billed reply alone is reported above the whole
+    # day's cap. The cost guard stops sending there, every later cycle is skipped, and the watch charges what the
+    # relay booked, not the smaller plan: the cap is passed only by the requests already in flight.
+    from relaycheck.config.targets import load_targets
+    from relaycheck.core import checklist
+    from relaycheck.demo.behaviour import Behaviour
+    from relaycheck.demo.faults import Fault
+    from relaycheck.demo.ledger import PRICES
+    from relaycheck.run.plan import for_protocol, plan_target
+
+    key = make_canary()
+    err = io.StringIO()
+    with DemoRelay(key=key) as relay:
+        relay.set_fault(Fault("usage_sixty_times", "reports 60x the completion tokens", behaviour=Behaviour(usage_completion_factor=60)))
+        probe_targets = _targets(tmp_path, relay, PRICED)
+        (target,) = load_targets(probe_targets)
+        plan = plan_target(target, for_protocol(checklist.load().select("quick"), "openai", named=False))
+        ceiling, cap = plan.max_cost, 2.5 * plan.max_cost
+        probe_targets.write_text(probe_targets.read_text() + f"    max_cost_per_day: {cap}\n")
+        code = watch(ProbeOptions(targets_file=probe_targets, progress=False),
+                     WatchOptions(every="1s", jitter=0.0, cycles=3, history=tmp_path / "h.sqlite3"), {"K": key}, err)
+        billed, booked = relay.ledger.spent(), list(relay.usage_log)
+        sent = sum(1 for r in relay.log if r.path.startswith("/v1/chat"))
+    assert code == 0, err.getvalue()
+    lines = err.getvalue()
+    assert "stopped after 1 cycle(s), 2 skipped" in lines and lines.count("skipped: today's spend") == 2, lines
+    price_in, price_out, _ = PRICES["gpt-4o-mini"]
+    each = sorted(((p * price_in + c * price_out) / 1e6 for _, _, p, c in booked), reverse=True)
+    assert billed > ceiling and billed <= cap + sum(each[:target.concurrency])  # past the cap by requests in flight only
+    assert sent < plan.max_requests // 2, (sent, plan.max_requests)  # the cycle stopped at the guard, well short of its plan
+    with open_history(tmp_path / "h.sqlite3", create=False) as history:
+        charged = sum(history.charged_on(time.strftime("%Y-%m-%d", time.gmtime())).values())
+    assert charged == pytest.approx(billed)  # the watch counts what the relay booked, above the plan
+
+
 def test_a_charge_above_the_plan_counts_whole_and_two_cycles_cannot_share_what_is_left():
     spend = DailySpend({"t": 1.0}, None, day="2026-12-01")
     assert spend.reserve("t", 0.3, "2026-12-01") == (None, 1.0)
@@ -196,3 +232,47 @@ def test_a_slow_target_never_delays_another_targets_cycles(tmp_path):
     assert code == 0, err.getvalue()
     order = [line.split()[1] for line in err.getvalue().splitlines() if " cycle " in line]
     assert order[:4] == ["fast", "fast", "fast", "slow"], err.getvalue()
+
+
+def test_metrics_served_over_http_are_scanned_like_every_output():
+    from relaycheck.redaction.redact import Redactor
+    from relaycheck.watch.metrics import WatchMetrics
+
+    key = make_canary()
+    metrics = WatchMetrics(Redactor([key]))
+    metrics.skipped("local")
+    server = metrics.serve(0)
+    url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+    try:
+        answer = httpx.get(url)
+        assert answer.status_code == 200 and 'relaycheck_cycles_total{outcome="skipped",target="local"} 1.0' in answer.text
+        assert answer.headers["content-type"].startswith("text/plain")
+        openmetrics = httpx.get(url, headers={"accept": "application/openmetrics-text; version=1.0.0"})
+        assert openmetrics.headers["content-type"].startswith("application/openmetrics-text") and openmetrics.text.endswith("# EOF\n")
+        metrics.drift.labels(key, "check_regressed").inc()  # past the label redaction, as a bug would be
+        leaked = httpx.get(url)
+        assert leaked.status_code == 500 and leaked.content == b""
+        assert httpx.get(url.replace("/metrics", "/other")).status_code == 404
+        with pytest.raises(UsageError, match="cannot listen"):
+            metrics.serve(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_freed_memory_is_given_back_at_most_every_ten_seconds():
+    import platform
+
+    from relaycheck.watch.trim import MIN_INTERVAL_S, FreedMemory
+
+    now = [100.0]
+    trim = FreedMemory(lambda: now[0])
+    if platform.libc_ver()[0] == "glibc":
+        assert trim.available  # this machine's allocator keeps freed pages mapped unless asked
+    else:
+        pytest.skip("not glibc: its allocator returns freed memory by itself")
+    assert trim.maybe() and not trim.maybe()  # the first cycle trims; the next one, a moment later, does not
+    now[0] += MIN_INTERVAL_S - 0.1
+    assert not trim.maybe()
+    now[0] += 0.2
+    assert trim.maybe() and trim.trims == 2

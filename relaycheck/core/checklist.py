@@ -14,6 +14,7 @@ import yaml
 from relaycheck.core.exits import UsageError
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+FAIL_ON = (*SEVERITIES, "none")  # --fail-on's choices: a severity, or never fail
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "severity", "per_model", "title", "rationale", "remediation")
 _LANGS = ("en", "zh")

@@ -27,6 +27,9 @@ class _Server(ThreadingHTTPServer):
     relay: "DemoRelay"
 
 
+_POLL_S = 0.05
+
+
 class DemoRelay:
     """A running demo relay; use as a context manager or call start()/stop()."""
 
@@ -122,7 +125,9 @@ class DemoRelay:
         """Bind and serve in a background thread."""
         self.bind()
         assert self._server is not None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-relay", daemon=True)
+        # A short poll: stop() waits for the serving loop to notice, and the default half second was most of the
+        # time a test spends closing its relay.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": _POLL_S}, name="demo-relay", daemon=True)
         self._thread.start()
         return self
 

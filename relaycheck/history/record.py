@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from relaycheck.history.drift import BASELINE_RUNS, Event, Rules, signal_drift, status_drift
 from relaycheck.history.signals import NO_MODEL, Signal, selection, signals, tokens_reported
@@ -11,6 +12,14 @@ from relaycheck.redaction.redact import Redactor
 from relaycheck.report.model import Report, TargetReport
 
 SOURCES = ("probe", "watch")
+
+
+class Recorded(NamedTuple):
+    """What recording a run gave: its id, the drift it showed, and each target's signals (a watch exports them)."""
+
+    run_id: int
+    events: list[Event]
+    measured: dict[str, list[Signal]]
 
 
 def _previous(history: History, target: str, chosen: str) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], list[str]]]:
@@ -49,11 +58,13 @@ def _assert_clean(t: TargetReport, measured: list[Signal], found: list[Event], r
 
 
 def record(history: History, report: Report, source: str = "probe", rules: Rules = Rules(),
-           charged: dict[str, float] | None = None, redactor: Redactor | None = None) -> tuple[int, list[Event]]:
-    """Store the (already redacted) report; return its run id and the drift it shows against the runs before it.
+           charged: dict[str, float] | None = None, redactor: Redactor | None = None) -> Recorded:
+    """Store the (already redacted) report; return its run id, the drift it shows against the runs before it and the
+    signals measured.
     `charged`: what a watch charged each target's daily cap for this run; `redactor`: the run's, for a last scan."""
     assert source in SOURCES, source
     events: list[Event] = []
+    by_target: dict[str, list[Signal]] = {}
     with history.transaction() as db:
         cursor = db.execute("INSERT INTO runs (started_at, finished_at, profile, tool_version, source) VALUES (?, ?, ?, ?, ?)",
                             (report.started_at, report.finished_at, report.profile, report.tool_version, source))
@@ -62,7 +73,7 @@ def record(history: History, report: Report, source: str = "probe", rules: Rules
             chosen = selection(report.profile, t)
             statuses, values = _previous(history, t.name, chosen)
             now = {(c.id, c.model or NO_MODEL): c.status for c in t.checks}
-            measured = signals(t)
+            measured = by_target[t.name] = signals(t)
             found = status_drift(t.name, statuses, now) + signal_drift(t.name, values, measured, rules)
             if redactor is not None:
                 _assert_clean(t, measured, found, redactor)
@@ -70,4 +81,4 @@ def record(history: History, report: Report, source: str = "probe", rules: Rules
             db.executemany("INSERT INTO drift (run_id, target, model, rule, subject, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            [(run_id, e.target, e.model, e.rule, e.subject, e.before, e.after, e.detail) for e in found])
             events += found
-    return run_id, events
+    return Recorded(run_id, events, by_target)

@@ -344,10 +344,13 @@ class Redactor:
     # --- the public operations ------------------------------------------------------------------------------
     def text(self, value: str) -> str:
         """Redact one string: known secrets (any form, any piece), key-shaped tokens, key-bearing query parameters."""
-        value = _QUERY_SECRET.sub(lambda m: m.group(1) + "[redacted]", value)
+        if "=" in value:  # a key-bearing query parameter needs one
+            value = _QUERY_SECRET.sub(lambda m: m.group(1) + "[redacted]", value)
         spans = self._spans(value, cuts=True)
         if spans:
             value = self._replace(value, spans)
+        if "-" not in value and "AIza" not in value:  # every key shape holds one of these
+            return value
         return KEY_SHAPE.sub(lambda m: f"[redacted {key_id(m.group())}]", value)
 
     def _replace(self, value: str, spans: list[tuple[int, int, int]]) -> str:
@@ -531,6 +534,11 @@ def register(redactor: Redactor) -> Redactor:
 def register_secrets(secrets: Iterable[str]) -> None:
     """Remember secrets known before a run's redactor exists (the keys named on the command line)."""
     _KNOWN.add(secrets)
+
+
+def forget_known_tokens() -> None:
+    """Empty the per-token cache of the process-wide index too (a watch's cycles each bring new tokens)."""
+    _KNOWN.forget_tokens()
 
 
 def redact_known(text: str) -> str:

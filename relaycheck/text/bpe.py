@@ -48,6 +48,10 @@ class Encoder:
             out.extend(ids)
         return out
 
+    def forget(self) -> None:
+        """Empty the piece cache (a long-lived process, a watch, calls it between cycles)."""
+        self._cache = {}
+
     def count(self, text: str) -> int:
         """Number of tokens in `text`."""
         return len(self.encode(text))

@@ -93,6 +93,13 @@ def get_encoding(name: str) -> "Encoder":
         return encoding
 
 
+def forget_pieces() -> None:
+    """Empty every loaded encoding's piece cache (each cycle of a watch brings new nonces: new pieces)."""
+    with _lock:
+        for encoding in _cache.values():
+            encoding.forget()
+
+
 def base_model_name(model: str) -> str:
     """Strip a provider prefix (`openai/gpt-4o` -> `gpt-4o`) and lower-case."""
     return model.rsplit("/", 1)[-1].strip().lower()

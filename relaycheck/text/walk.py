@@ -12,6 +12,15 @@ from typing import Any, Callable
 
 # A field hook's answer for "walk this field as usual".
 AS_USUAL = object()
+_LEAVES = frozenset({int, float, bool, type(None), bytes})
+_UNKNOWN = object()
+# Each type's dataclass field names (None: not a dataclass), looked up once: a report has tens of thousands of nodes
+# of a dozen types, and dataclasses.fields() builds its answer anew at every call.
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _dataclass_fields(cls: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
 
 def unchanged(new: Any, old: Any) -> bool:
@@ -28,19 +37,27 @@ def rebuild(obj: Any, text: Callable[[str], str], field: Callable[[str, Any], An
     """
 
     def walk(node: Any) -> Any:
-        if isinstance(node, str):
+        cls = type(node)
+        if cls is str:
             return text(node)
-        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        if cls in _LEAVES:  # most nodes of a report: numbers, flags, None
+            return node
+        names = _FIELDS.get(cls, _UNKNOWN)
+        if names is _UNKNOWN:
+            names = _FIELDS[cls] = _dataclass_fields(cls)
+        if names is not None:
             changes: dict[str, Any] = {}
-            for f in dataclasses.fields(node):
-                value = getattr(node, f.name)
-                new = field(f.name, value) if field is not None else AS_USUAL
+            for name in names:
+                value = getattr(node, name)
+                new = field(name, value) if field is not None else AS_USUAL
                 new = walk(value) if new is AS_USUAL else new
                 if not unchanged(new, value):
-                    changes[f.name] = new
+                    changes[name] = new
             if record is not None:
                 changes = record(node, changes)
             return dataclasses.replace(node, **changes) if changes else node
+        if isinstance(node, str):  # a str subclass (an enum's value): rewritten like any text
+            return text(node)
         if isinstance(node, (tuple, list)):
             items = [walk(v) for v in node]
             if all(unchanged(a, b) for a, b in zip(items, node)):

@@ -13,15 +13,17 @@ from relaycheck.history.drift import Rules
 from relaycheck.history.record import record
 from relaycheck.history.signals import SUCCESS, signals, tokens_reported
 from relaycheck.history.store import History
-from relaycheck.redaction.redact import Redactor
+from relaycheck.redaction.redact import Redactor, forget_known_tokens
 from relaycheck.report.seal import build_report
 from relaycheck.run.plan import TargetPlan
 from relaycheck.text.sanitize import visible
+from relaycheck.text.tokens import forget_pieces
 from relaycheck.run.runner import RunOptions, billing_groups, run_target, utc_now
 from relaycheck.watch.alerts import DriftHook
 from relaycheck.watch.metrics import WatchMetrics
 from relaycheck.watch.schedule import Schedule
 from relaycheck.watch.spend import DailySpend
+from relaycheck.watch.trim import FreedMemory
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Watch:
         self.history, self.spend, self.metrics, self.hook = history, spend, metrics, hook
         self.redactor, self.err, self.clock = redactor, err, clock
         self.stop = asyncio.Event()
+        self.trim = FreedMemory(clock)
         self.ran: dict[str, int] = {p.target.name: 0 for p in plans}
         self.skipped: dict[str, int] = {p.target.name: 0 for p in plans}
         # Targets of one key whose balance is read never run at the same time (the balance would move by both).
@@ -90,16 +93,17 @@ class Watch:
         report = await asyncio.to_thread(build_report, (run,), {name: self.keys[name]}, started, utc_now(), self.settings.profile,
                                          self.settings.fail_on, self.redactor)
         charged = self.spend.settle(name, plan.max_cost, run.spent)
+        (target,) = report.targets  # its name as the report shows it (redacted, were it ever key-like)
         try:
             if row is not None:
                 self.history.settle_spend(row, charged)
-            run_id, events = record(self.history, report, "watch", self.settings.rules, charged={name: charged} if row is not None else None,
-                                    redactor=self.redactor)
+            run_id, events, by_target = record(self.history, report, "watch", self.settings.rules,
+                                               charged={name: charged} if row is not None else None, redactor=self.redactor)
+            measured = by_target[target.name]
         except sqlite3.Error as exc:  # a locked or broken database costs this record, not the watch
             self.say(f"{name} cycle {attempt}: not recorded in the history: {exc}")
-            run_id, events = 0, []
-        (target,) = report.targets
-        success = next((float(s.value) for s in signals(target) if s.name == SUCCESS), None)
+            run_id, events, measured = 0, [], signals(target)
+        success = next((float(s.value) for s in measured if s.name == SUCCESS), None)
         self.metrics.observe(target, duration, time.time(), charged, target.currency, success, tokens_reported(target))
         self.metrics.drifted(events)
         if self.settings.metrics_textfile:
@@ -107,7 +111,12 @@ class Watch:
         if self.hook is not None:
             self.hook.fire(name, run_id, report.finished_at, events)
         self.ran[name] += 1
-        self.redactor.forget_tokens()  # memory stays flat cycle over cycle (BENCHMARKS.md, section 9)
+        # Memory stays flat cycle over cycle (BENCHMARKS.md, section 9): every cycle's nonces are new tokens, and
+        # the bounded caches keyed by them would otherwise fill to their ceilings and stay there.
+        self.redactor.forget_tokens()
+        forget_known_tokens()
+        forget_pieces()
+        self.trim.maybe()
         counts = ", ".join(f"{n} {s}" for s, n in target.counts().items() if n)
         drift = "; drift: " + "; ".join(e.detail for e in events) if events else ""
         self.say(f"{name} cycle {attempt} (run {run_id}): {counts}{drift}")

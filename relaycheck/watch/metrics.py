@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from relaycheck.checks import STATUSES
@@ -74,17 +76,25 @@ class WatchMetrics:
         for e in events:
             self.drift.labels(self._label(e.target), e.rule).inc()
 
-    def exposition(self) -> str:
-        """The text exposition format, checked for secrets like every output."""
-        from prometheus_client import generate_latest
+    def exposition(self, accept: str = "") -> tuple[str, str]:
+        """The exposition in the format a scraper's Accept header asks for (Prometheus text by default), and its
+        content type; checked for secrets like every output."""
+        from prometheus_client.exposition import choose_encoder
 
-        return self.redactor.assert_clean(generate_latest(self.registry).decode("utf-8"), "metrics")
+        encode, kind = choose_encoder(accept)
+        return self.redactor.assert_clean(encode(self.registry).decode("utf-8"), "metrics"), kind
 
-    def serve(self, port: int, host: str = "127.0.0.1") -> object:
-        """Serve /metrics on `host:port` (loopback by default) in a background thread; returns the server."""
-        from prometheus_client import start_http_server
+    def serve(self, port: int, host: str = "127.0.0.1") -> "ThreadingHTTPServer":
+        """Serve /metrics on `host:port` (loopback by default) in a background thread; returns the server. Each scrape
+        is the same scanned exposition the textfile gets (prometheus-client's own server would skip the scan)."""
+        from relaycheck.core.exits import UsageError
 
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        try:
+            server = ThreadingHTTPServer((host, port), _handler(self))
+        except OSError as exc:  # taken, or a host this machine does not have
+            raise UsageError(f"--metrics-port {port}: cannot listen on {host}: {exc.strerror or exc}") from None
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="relaycheck-metrics", daemon=True).start()
         return server
 
     def write_textfile(self, path: str) -> None:
@@ -92,4 +102,33 @@ class WatchMetrics:
         from relaycheck.output.write import write_file
         from pathlib import Path
 
-        write_file(Path(path), self.exposition())
+        write_file(Path(path), self.exposition()[0])
+
+
+def _handler(metrics: WatchMetrics) -> type[BaseHTTPRequestHandler]:
+    """GET /metrics (or /) answers the exposition; a scrape that would carry a secret answers 500 with no body."""
+    from relaycheck.core.exits import SecretLeakError
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            if self.path.split("?", 1)[0] not in ("/metrics", "/"):
+                self._answer(404, b"", "text/plain")
+                return
+            try:
+                text, kind = metrics.exposition(self.headers.get("Accept", ""))
+            except SecretLeakError:
+                self._answer(500, b"", "text/plain")
+                return
+            self._answer(200, text.encode("utf-8"), kind)
+
+        def _answer(self, status: int, body: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's name)
+            pass  # a scrape every 15 s is not news on stderr
+
+    return Handler
