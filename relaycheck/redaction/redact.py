@@ -209,14 +209,25 @@ class Redactor:
             return
         token_re = self._patterns()[0]
         cache = self._cache
-        for m in token_re.finditer(text):
-            token = m.group()
+        # Each distinct token is looked up once (a relay's 5,000 tool calls repeat the same keys and names 30,000
+        # times); only when one of them hits is the text walked again for where its tokens stand.
+        hitting = set()
+        for token in set(token_re.findall(text)):
             found = cache.get(token)
             if found is None:
                 found = tuple(self._token_hits(_fold(token), 0))
                 if len(cache) >= _CACHE_MAX:  # ids, JSON keys and model names repeat in every event: keep them
                     cache.clear()
                 cache[token] = found
+            if found:
+                hitting.add(token)
+        if not hitting:
+            return
+        for m in token_re.finditer(text):
+            token = m.group()
+            if token not in hitting:
+                continue
+            found = cache.get(token) or tuple(self._token_hits(_fold(token), 0))  # emptied meanwhile: found again
             base = m.start()
             for hit in found:
                 yield _Hit(base + hit.start, base + hit.end, hit.form, hit.form_start, hit.form_end) if base else hit

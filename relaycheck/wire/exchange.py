@@ -59,7 +59,6 @@ def loads_relay(text: str | bytes | None, default: Any = None) -> Any:
 
 JSON_KEPT_MAX = 64 * 1024  # bodies up to this many characters keep their parsed JSON (every honest reply does)
 _UNREAD = object()
-_LARGE: tuple[str | None, Any] = (None, None)  # (the large body last parsed, its JSON): see Exchange.json
 
 
 @dataclass(frozen=True)
@@ -131,20 +130,15 @@ class Exchange:
         cached = self.__dict__.get("_json", _UNREAD)
         if cached is not _UNREAD:
             return cached
-        if len(self.body) <= JSON_KEPT_MAX:
-            value = loads_relay(self.body)
-            self.__dict__["_json"] = value  # a frozen dataclass: the cache lives beside the fields, as cached_property's does
-            return value
-        # A large body: the last one parsed is kept in one process-wide slot, so that the checks reading one body in
-        # turn (a relay's 5,000 tool calls, each integrity check) parse it once; the slot is emptied before the next
-        # parse, so at most one large body is held parsed, as when each was parsed anew.
-        global _LARGE
-        body, value = _LARGE
-        if body is self.body:
-            return value
-        _LARGE = (None, None)
+        if self.__dict__.get("_shallow"):  # a large body already parsed once and found shallow enough
+            return json.loads(self.body)
         value = loads_relay(self.body)
-        _LARGE = (self.body, value)
+        if len(self.body) <= JSON_KEPT_MAX or value is None:
+            self.__dict__["_json"] = value  # a frozen dataclass: the cache lives beside the fields, as cached_property's does
+        else:
+            # Parsed again when asked, but its depth is known now: the walk over a relay's 5,000 tool calls, at each
+            # check that reads them, cost more than parsing them.
+            self.__dict__["_shallow"] = True
         return value
 
     @cached_property
