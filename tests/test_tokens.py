@@ -188,3 +188,27 @@ def test_relaycheck_runs_without_tiktoken_installed():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["2", "2"]
+
+
+def test_the_parsed_tables_are_cached_between_runs_and_a_damaged_cache_is_ignored(tmp_path):
+    from relaycheck.text import rankcache
+
+    name = "cl100k_base"
+    data, _ = tokens.verified_bytes(name)
+    ranks = tokens._parse_ranks(data)
+    sha = tokens.EXPECTED_SHA256[name]
+    assert rankcache.load(name, sha, tmp_path) is None  # nothing cached yet
+    assert rankcache.store(name, sha, ranks, tmp_path)
+    assert rankcache.load(name, sha, tmp_path) == ranks
+    assert rankcache.load(name, "0" * 64, tmp_path) is None  # another source's table is another file
+    (cached,) = tmp_path.iterdir()
+    blob = cached.read_bytes()
+    for damaged in (blob[:-1], blob[:64] + b"x" + blob[65:], b"0" * 64 + blob[64:], b""):
+        cached.write_bytes(damaged)
+        assert rankcache.load(name, sha, tmp_path) is None
+    assert not rankcache.store(name, sha, {b"a": 0, b"b": 2}, tmp_path)  # not ranked 0..n-1: not kept
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert not rankcache.store(name, sha, ranks, blocker / "cache")  # a directory that cannot be made: no cache, no error
+    assert rankcache.directory({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "relaycheck"
+    assert rankcache.directory({}).parts[-2:] == (".cache", "relaycheck")

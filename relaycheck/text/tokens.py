@@ -85,9 +85,14 @@ def get_encoding(name: str) -> "Encoder":
         from .bpe import Encoder
         from .tokentables import PATTERNS
 
-        data, _ = verified_bytes(name)
-        ranks = _parse_ranks(data)
-        del data
+        from . import rankcache
+
+        ranks = rankcache.load(name, EXPECTED_SHA256[name])
+        if ranks is None:
+            data, _ = verified_bytes(name)
+            ranks = _parse_ranks(data)
+            del data
+            rankcache.store(name, EXPECTED_SHA256[name], ranks)
         encoding = Encoder(name, ranks, PATTERNS[name])
         _cache[name] = encoding
         return encoding
