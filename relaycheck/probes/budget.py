@@ -39,10 +39,10 @@ class Budget:
         the prompt and the limit are."""
         from relaycheck.probes.canaries import TOOL_FRAMING, TOOL_PROMPT_ALLOWANCE
         from relaycheck.probes.prompts import prompt_ceiling
-        from relaycheck.protocol import completion_protocol, protocols
+        from relaycheck.protocol import protocol_for_url
         from relaycheck.text import tokens
 
-        proto = completion_protocol(url) or protocols()["chat"]
+        proto = protocol_for_url(url)
         limit = completion_ceiling or proto.budget_of(body) or DEFAULT_COMPLETION_CEILING
         texts, tools = proto.prompt_parts(body)
         text = "\n".join(texts)
@@ -81,9 +81,9 @@ class Budget:
             reply = exchange.reply
             prompt, completion = reply.prompt_tokens, reply.completion_tokens
             if prompt is not None and completion is not None:
-                from relaycheck.protocol import completion_protocol, protocols
+                from relaycheck.protocol import protocol_of
 
-                proto = completion_protocol(exchange.url) or protocols()["chat"]
+                proto = protocol_of(exchange)
                 # No discount for cache reads here: the cap must hold even against a relay that bills them whole.
                 actual = self._price(proto.model_asked(exchange.url, body)).cost(prompt, completion, 0, reply.cache_written_tokens)
         with self._lock:

@@ -53,7 +53,12 @@ def is_api_root(exchange: "Exchange") -> bool:
 
 def protocol_of(exchange: "Exchange") -> Any:
     """The protocol an exchange was sent in, told by its path (Chat Completions for anything else)."""
-    return completion_protocol(exchange.url) or protocols()["chat"]
+    return protocol_for_url(exchange.url)
+
+
+def protocol_for_url(url: str) -> Any:
+    """The protocol whose completion path `url` is, else Chat Completions (the budget prices a request by it)."""
+    return completion_protocol(url) or protocols()["chat"]
 
 
 def completion_protocol(url: str) -> Any:
