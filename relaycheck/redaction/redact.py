@@ -211,7 +211,7 @@ class Redactor:
         cache = self._cache
         # Each distinct token is looked up once (a relay's 5,000 tool calls repeat the same keys and names 30,000
         # times); only when one of them hits is the text walked again for where its tokens stand.
-        hitting = set()
+        hitting: dict[str, tuple[_Hit, ...]] = {}
         for token in set(token_re.findall(text)):
             found = cache.get(token)
             if found is None:
@@ -220,14 +220,13 @@ class Redactor:
                     cache.clear()
                 cache[token] = found
             if found:
-                hitting.add(token)
+                hitting[token] = found
         if not hitting:
             return
         for m in token_re.finditer(text):
-            token = m.group()
-            if token not in hitting:
+            found = hitting.get(m.group())
+            if found is None:
                 continue
-            found = cache.get(token) or tuple(self._token_hits(_fold(token), 0))  # emptied meanwhile: found again
             base = m.start()
             for hit in found:
                 yield _Hit(base + hit.start, base + hit.end, hit.form, hit.form_start, hit.form_end) if base else hit

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from relaycheck.checks import STATUSES
+from relaycheck.core.exits import SecretLeakError, UsageError
 from relaycheck.redaction.redact import Redactor
 
 if TYPE_CHECKING:
@@ -87,8 +88,6 @@ class WatchMetrics:
     def serve(self, port: int, host: str = "127.0.0.1") -> "ThreadingHTTPServer":
         """Serve /metrics on `host:port` (loopback by default) in a background thread; returns the server. Each scrape
         is the same scanned exposition the textfile gets (prometheus-client's own server would skip the scan)."""
-        from relaycheck.core.exits import UsageError
-
         try:
             server = ThreadingHTTPServer((host, port), _handler(self))
         except OSError as exc:  # taken, or a host this machine does not have
@@ -107,7 +106,6 @@ class WatchMetrics:
 
 def _handler(metrics: WatchMetrics) -> type[BaseHTTPRequestHandler]:
     """GET /metrics (or /) answers the exposition; a scrape that would carry a secret answers 500 with no body."""
-    from relaycheck.core.exits import SecretLeakError
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
