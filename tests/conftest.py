@@ -41,7 +41,7 @@ _bytecode_outside_the_tree()  # before relaycheck is imported below: the control
 
 def pytest_configure(config: pytest.Config) -> None:
     """As xdist's controller, rewrite the test modules' asserts once, into the cache the workers read, before they
-    start: four workers each rewriting every module of a cold cache cost 20 s of CPU, one pass costs 5 s."""
+    start: each worker rewriting every module of a cold cache cost 5 s of CPU (20 s for four), one pass costs 5 s."""
     if getattr(config, "workerinput", None) is not None or not config.getoption("numprocesses", None) or sys.dont_write_bytecode:
         return
     try:  # pytest's own rewriting, as its import hook does it; a pytest without these names just loses the head start

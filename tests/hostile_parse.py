@@ -164,5 +164,5 @@ MODES = ("nested_models", "nested_chat", "nested_error", "nested_sse_event", "re
          "cookie_session", "cookie_utf8", "usage_huge", "balance_infinite", "retry_after_forever", "retry_after_2s_forever")
 # A run against the two 429-forever modes is bounded by its Retry-After budget (60 s by default), not by the
 # request deadlines: the sweep (tests/test_hostile_sweep.py) gives them a small one, and its time on top.
-SWEEP_ARGS = {"retry_after_forever": ("--retry-wait", "5"), "retry_after_2s_forever": ("--retry-wait", "5")}
-SWEEP_EXTRA_S = {"retry_after_forever": 5.0, "retry_after_2s_forever": 5.0}
+SWEEP_ARGS = {"retry_after_forever": ("--retry-wait", "2"), "retry_after_2s_forever": ("--retry-wait", "2")}
+SWEEP_EXTRA_S = {"retry_after_forever": 2.0, "retry_after_2s_forever": 2.0}

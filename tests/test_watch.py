@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -216,6 +217,14 @@ def test_bad_watch_input_is_one_line_and_exit_2(tmp_path):
         assert done.returncode == 2 and words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+def _when_said(stream: io.StringIO, times: int, words: str, then, bound_s: float = 120.0) -> None:
+    """Call `then` once `stream` holds `words` on `times` lines (or after bound_s, so a failing run ends too)."""
+    deadline = time.monotonic() + bound_s
+    while sum(words in line for line in stream.getvalue().splitlines()) < times and time.monotonic() < deadline:
+        time.sleep(0.02)
+    then()
+
+
 def test_a_slow_target_never_delays_another_targets_cycles(tmp_path):
     # The slow relay answers after 8 s; the fast one's three cycles (due at 0, 1 and 2 s) are all recorded before the
     # slow one finishes its first: each target runs on its own schedule. (The slow side is sleep, not CPU: a loaded
@@ -226,6 +235,10 @@ def test_a_slow_target_never_delays_another_targets_cycles(tmp_path):
         targets.write_text("targets:\n"
                            f"  - {{name: fast, base_url: '{fast.base_url}', api_key_env: FAST, models: [gpt-4o-mini]}}\n"
                            f"  - {{name: slow, base_url: '{slow.base_url}', api_key_env: SLOW, models: [gpt-4o-mini], timeout_s: 30}}\n")
+        # Once the fast side's three cycles are in, the slow relay answers at once from its next request on: the one
+        # it is sleeping on still takes its 8 s, so the order is decided as before, without 40 s of slow cycles after.
+        quick = threading.Thread(target=_when_said, args=(err, 3, " cycle ", lambda: setattr(slow, "latency_ms", 0.0)), daemon=True)
+        quick.start()
         code = watch(ProbeOptions(targets_file=targets, only=("base.api_root",), progress=False),
                      WatchOptions(every="1s", jitter=0.0, cycles=3, history=tmp_path / "h.db"),
                      {"FAST": fast.key, "SLOW": slow.key}, err)
