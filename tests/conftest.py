@@ -108,6 +108,15 @@ def fast_report_validator():
     return jsonschema_rs.Draft202012Validator(report_schema())
 
 
+@functools.lru_cache(maxsize=1)
+def junit_schema():
+    """The JUnit XML schema (tests/schemas/junit.xsd), loaded when first asked: at import, each of eight workers
+    loaded xmlschema and built it twice over, for the few tests that validate with it."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(Path(__file__).parent / "schemas" / "junit.xsd"))
+
+
 def assert_meets_schema(report: dict) -> None:
     """The report meets the published schema (relaycheck schema), with every way it does not when it does not."""
     if fast_report_validator().is_valid(report):

@@ -15,13 +15,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import xmlschema
 
+from conftest import junit_schema
 from hostile_output import MARKDOWN, MODES, TERMINAL, OutputRelay
 
 KEY = "sk-hostile-test-key-000000000001"
 FORMATS = ("terminal", "json", "md", "junit", "html", "bundle")
-SCHEMA = xmlschema.XMLSchema(str(Path(__file__).parent / "schemas" / "junit.xsd"))
 # Raw bytes no output may hold: C0 controls but newline and tab, DEL, C1 controls, bidi embeddings/overrides/isolates.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FENCE = re.compile(r"^ *(`{3,})\s*$")
@@ -115,7 +114,7 @@ def _holds_no_raw_text(mode: str, fmt: str, code: int, stdout: bytes, stderr: st
     if fmt == "junit":
         root = ET.fromstring(written["report.junit"])
         assert root.tag == "testsuites"
-        SCHEMA.validate(written["report.junit"].decode("utf-8"))
+        junit_schema().validate(written["report.junit"].decode("utf-8"))
         if mode == "xml_controls":
             assert "\\x01start\\x1bend\\x08" in written["report.junit"].decode()  # shown, not silently dropped
     if fmt == "md":
