@@ -110,8 +110,8 @@ def fast_report_validator():
 
 @functools.lru_cache(maxsize=1)
 def junit_schema():
-    """The JUnit XML schema (tests/schemas/junit.xsd), loaded when first asked: at import, each of eight workers
-    loaded xmlschema and built it twice over, for the few tests that validate with it."""
+    """The JUnit XML schema (tests/schemas/junit.xsd), loaded when first asked: at import, every worker loaded
+    xmlschema and built it twice over, for the few tests that validate with it."""
     import xmlschema
 
     return xmlschema.XMLSchema(str(Path(__file__).parent / "schemas" / "junit.xsd"))

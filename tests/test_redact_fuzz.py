@@ -89,7 +89,7 @@ CHECKS = ("chat.basic", "chat.follows", "models.echo", "stream.sse", "stream.com
 
 
 # 300 examples: each of the 12 encodings meets each of the 6 key shapes about four times, with its own prefix and
-# split each time (500 cost the suite 7 s more of CPU, every run; the other properties below draw keys again).
+# split each time (500 took two thirds longer, on every run).
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(key=KEYS, encoding=st.sampled_from(sorted(ENCODINGS)), prefix=st.text(min_size=0, max_size=5), split=st.integers(1, 7))
 def test_no_rendered_output_contains_the_key(key, encoding, prefix, split):

@@ -87,13 +87,8 @@ class SSEWriter:
 
     def flush(self) -> None:
         """Send the frames held since the last wait, as one chunk (fake streaming holds them all to the end)."""
-        if self.buffer and not self.behaviour.buffer_stream:
-            self._chunk()
-
-    def _chunk(self) -> None:
-        data = b"".join(self.buffer)
-        self.buffer.clear()
-        self.h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        if not self.behaviour.buffer_stream:
+            _send_chunk(self.h, self.buffer)
 
     def _tool_call_deltas(self, index: int, call: dict, extra: dict) -> None:
         """A function call streamed as OpenAI does: id and name first, then the arguments in fragments."""
@@ -171,8 +166,7 @@ class SSEWriter:
             self.write(self.chunk([], usage=usage))
         if not b.omit_done:
             self.write(self.frame("[DONE]"))
-        if self.buffer:
-            self._chunk()
+        _send_chunk(self.h, self.buffer)  # what is still held, fake streaming's whole reply included
         self.h.wfile.write(b"0\r\n\r\n")
 
 
@@ -204,7 +198,7 @@ def send_named_events(handler: Any, headers: dict[str, str], named: Any, newline
         handler.send_header(name, value)
     handler.end_headers()
     time.sleep(relay.ttft_ms / 1000.0)
-    held: list[bytes] = []  # events sent with no wait between them leave as one chunk (as SSEWriter's do)
+    held: list[bytes] = []  # events sent with no wait between them leave as one chunk, as SSEWriter's frames do
     for name, payload, paced in named:
         if paced and relay.token_ms:
             _send_chunk(handler, held)
@@ -216,7 +210,7 @@ def send_named_events(handler: Any, headers: dict[str, str], named: Any, newline
 
 
 def _send_chunk(handler: Any, held: list[bytes]) -> None:
-    """Write the held events as one HTTP chunk, and forget them."""
+    """Write the held frames as one HTTP chunk (nothing when none are held), and forget them."""
     if held:
         data = b"".join(held)
         held.clear()

@@ -110,20 +110,26 @@ def write_file(path: Path, text: str) -> None:
 _JSON_WRITE_CHARS = 64 * 1024
 
 
+def _gathered(pieces: Iterator[str], chars: int) -> Iterator[str]:
+    """The pieces joined into runs of at least `chars` characters (the last may be shorter)."""
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= chars:
+            yield "".join(held)
+            held, size = [], 0
+    if held:
+        yield "".join(held)
+
+
 def _json_to(stream: IO[str], report: Report) -> None:
     """Write the JSON report in pieces of about 64 KiB (the guarded stream scans across pieces for secrets)."""
     from relaycheck.render.jsonfmt import chunks
 
-    held: list[str] = []
-    size = 0
-    for piece in chunks(report):
-        held.append(piece)
-        size += len(piece)
-        if size >= _JSON_WRITE_CHARS:
-            stream.write(json_safe(encodable("".join(held))))
-            held, size = [], 0
-    if held:
-        stream.write(json_safe(encodable("".join(held))))
+    for text in _gathered(chunks(report), _JSON_WRITE_CHARS):
+        stream.write(json_safe(encodable(text)))
 
 
 def _write_json_file(path: Path, report: Report, redactor: Redactor) -> None:
