@@ -295,6 +295,10 @@ DEMO_RATE_LIMIT_PROBE = RateLimitProbe(requests=60, concurrency=4)
 DEMO_IDLE_TIMEOUT_S = 2.0  # the demo answers within milliseconds; a stalled stream should not take 30 s to show
 DEMO_BILLING_SETTLE_S = 5.0  # the delayed_billing fault books 1.5 s late
 DEMO_STALL_THRESHOLD_S = 1.0  # the demo's pacing gaps are milliseconds (a loaded machine stretches them); its long_stall fault pauses 1.5 s
+# The demo's long replies: 600 tokens, not a real target's 1,500. They exercise the same checks (a cut after 300 tokens,
+# a pause halfway, a reset at the end), and a stream of 1,500 events was 85% of every demo report, of its bundle
+# and of the work of writing, rendering and scanning them.
+DEMO_LONG_REPLY_TOKENS = 600
 
 
 def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
@@ -338,7 +342,7 @@ def _start_demo(opts: ProbeOptions, env: Mapping[str, str], stack: ExitStack):
         idle_timeout_s=DEMO_IDLE_TIMEOUT_S, empty_key_env=opts.empty_key_env or DEMO_EMPTY_KEY_ENV,
         rate_limit_probe=DEMO_RATE_LIMIT_PROBE, stall_threshold_s=DEMO_STALL_THRESHOLD_S,
         pricing=Pricing("USD", {m: Price(*p) for m, p in DEMO_PRICES.items()}), billing="auto", billing_settle_s=DEMO_BILLING_SETTLE_S,
-        agent_user_agent=True, protocol=protocol,
+        agent_user_agent=True, protocol=protocol, long_reply_tokens=DEMO_LONG_REPLY_TOKENS,
     )
     return (target,), {name: TargetKeys(main=key, empty=empty, wrong=wrong_key())}, host_map
 

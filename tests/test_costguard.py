@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from conftest import run_probe
+from relaycheck.app import DEMO_LONG_REPLY_TOKENS
 from relaycheck.core import checklist
 from relaycheck.core.exits import UsageError
 from relaycheck.run.plan import plan_target
@@ -112,7 +113,9 @@ def _spend(target: dict, price: Price) -> float:
 
 def test_real_spend_never_exceeds_a_cap_set_at_the_plan(tmp_path):
     plan = plan_target(
-        Target("t", "http://127.0.0.1/v1", "K", ("gpt-4o-mini",), pricing=Pricing("USD", {"gpt-4o-mini": Price(0.15, 0.6)})),
+        # As the demo's target, but without its opt-ins: the demo plan costs more by them.
+        Target("t", "http://127.0.0.1/v1", "K", ("gpt-4o-mini",), pricing=Pricing("USD", {"gpt-4o-mini": Price(0.15, 0.6)}),
+               long_reply_tokens=DEMO_LONG_REPLY_TOKENS),
         checklist.load().select("full"),
     )
     run = run_probe(tmp_path, demo=True, prices=PRICE, max_cost=0.003)  # the demo plan (with its opt-ins) fits

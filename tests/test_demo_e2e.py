@@ -247,7 +247,16 @@ def test_planned_ceiling_bounds_what_the_demo_actually_billed(tmp_path):
     # The README's figure for a run without the opt-ins (the burst and the empty-balance key) is a measurement.
     ordinary = sum(_billed(x) for x in target["exchanges"] if x["probe"] != "burst" and x["label"] != "empty-balance key")
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert "about 4,300 tokens on the demo relay" in readme and abs(ordinary - 4300) <= 150, ordinary
+    assert "about 2,500 tokens on the demo relay" in readme and abs(ordinary - 2500) <= 150, ordinary
+    # A target of the default long reply (1,500 tokens; the demo's is 600): the same run with its long pair measured
+    # at that length in place of the demo's.
+    with DemoRelay(key="long-default-key") as relay:
+        default = run_probe(tmp_path, env={"K": "long-default-key"}, base_url=relay.base_url, models=("gpt-4o-mini",), api_key_env="K",
+                            only=("long.complete",)).report["targets"][0]
+    long_pair = [sum(_billed(x) for x in t["exchanges"] if x["probe"] == "long") for t in (target, default)]
+    assert len([x for x in default["exchanges"] if x["probe"] == "long"]) == 2 and long_pair[1] > 2 * long_pair[0]
+    at_default = ordinary - long_pair[0] + long_pair[1]
+    assert "about 4,300 on a target of the default length" in readme and abs(at_default - 4300) <= 150, at_default
 
 
 def test_the_per_target_cap_holds_and_is_used(tmp_path):

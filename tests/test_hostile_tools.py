@@ -28,10 +28,12 @@ def expect(run) -> None:
     assert found["integrity.content"][0] == "inconclusive" and found["integrity.request"][0] == "inconclusive"
 
 
-# Hostile answers read by the native adapters (Anthropic Messages, OpenAI Responses): broken JSON, endless and
-# malformed streams, tool garbage.
+# Hostile answers read by the native adapters (Anthropic Messages, OpenAI Responses, Gemini): broken JSON, endless
+# and malformed streams, tool garbage. Not tool_garbage_calls: its 5,000 calls are a Chat Completions reply, which
+# no native reader takes for one of its own (as any other foreign JSON); they cost five seconds of CPU per protocol
+# to say so. Their size is held to the bar over Chat Completions, which reads them (the sweep's run).
 NATIVE_MODES = [("hostile_server", m) for m in ("invalid_json", "truncated_json", "sse_invalid_utf8", "sse_huge_line")] + \
-    [("hostile_tools", m) for m in MODES]
+    [("hostile_tools", m) for m in MODES if m != "tool_garbage_calls"]
 NATIVE = {"anthropic": ("claude-sonnet-4-5", lambda base: base.removesuffix("/v1")), "responses": ("gpt-4o-mini", lambda base: base),
           "gemini": ("gemini-2.5-flash", lambda base: base.removesuffix("/v1"))}
 

@@ -72,8 +72,13 @@ def check(check_id: str, probes: tuple[str, ...] = (), protocols: tuple[str, ...
     return register
 
 
+_IMPORTED: list[bool] = []  # whether every module has been imported (the listing of the package is read once)
+
+
 def registry() -> dict[str, CheckImpl]:
     """All implemented checks (importing every module of the package registers them: a new one needs no list)."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    if not _IMPORTED:  # asked for per check and per model in a run: listing the package each time cost more than the checks
+        for info in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{info.name}")
+        _IMPORTED.append(True)
     return REGISTRY
