@@ -118,11 +118,20 @@ def _stop(proc: subprocess.Popen) -> None:
         raise
 
 
+# `python -m relaycheck` as a terminal starts it, with Ctrl-C's SIGINT not ignored: a child inherits an ignored SIGINT,
+# and a CI job started in the background of a shell without job control has one (the relay then never saw the
+# interrupt, and the test waited out its 10 s).
+AS_FROM_A_TERMINAL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                      "sys.argv[0] = 'relaycheck'; runpy.run_module('relaycheck', run_name='__main__', alter_sys=True)")
+
+
+def _serve(*args: str, **popen: object) -> subprocess.Popen:
+    """A served demo relay (`relaycheck demo-relay --port 0 ...`) in a child process."""
+    return subprocess.Popen([sys.executable, "-c", AS_FROM_A_TERMINAL, "demo-relay", "--port", "0", *args], stdout=subprocess.PIPE, text=True, **popen)
+
+
 def test_demo_relay_serves_until_interrupted():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relaycheck", "demo-relay", "--port", "0", "--fault", "no_done"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = _serve("--fault", "no_done", stderr=subprocess.PIPE)
     try:
         line = proc.stdout.readline()
         assert "fault no_done" in line and "base URL http://127.0.0.1:" in line
@@ -138,7 +147,7 @@ def test_demo_relay_serves_until_interrupted():
 
 
 def test_probe_against_a_separately_served_demo_relay(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "relaycheck", "demo-relay", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    proc = _serve()
     try:
         base = proc.stdout.readline().split("base URL ", 1)[1].split()[0].rstrip(",")
         targets = tmp_path / "targets.yaml"
