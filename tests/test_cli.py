@@ -121,8 +121,8 @@ def _stop(proc: subprocess.Popen) -> None:
 # `python -m relaycheck` as a terminal starts it, with Ctrl-C's SIGINT not ignored: a child inherits an ignored SIGINT,
 # and a CI job started in the background of a shell without job control has one (the relay then never saw the
 # interrupt, and the test waited out its 10 s).
-AS_FROM_A_TERMINAL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                      "sys.argv[0] = 'relaycheck'; runpy.run_module('relaycheck', run_name='__main__', alter_sys=True)")
+AS_FROM_A_TERMINAL = ("import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                      "runpy.run_module('relaycheck', run_name='__main__', alter_sys=True)")  # as -m does
 
 
 def _serve(*args: str, **popen: object) -> subprocess.Popen:

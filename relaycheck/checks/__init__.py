@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Callable
 
 from relaycheck.wire.exchange import Exchange
@@ -72,13 +73,9 @@ def check(check_id: str, probes: tuple[str, ...] = (), protocols: tuple[str, ...
     return register
 
 
-_IMPORTED: list[bool] = []  # whether every module has been imported (the listing of the package is read once)
-
-
+@cache  # asked for per check and per model in a run: listing the package each time cost more than the checks
 def registry() -> dict[str, CheckImpl]:
     """All implemented checks (importing every module of the package registers them: a new one needs no list)."""
-    if not _IMPORTED:  # asked for per check and per model in a run: listing the package each time cost more than the checks
-        for info in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{info.name}")
-        _IMPORTED.append(True)
-    return REGISTRY
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    return REGISTRY  # the one dict: a check registered later (a test's) is in it too
